@@ -1,0 +1,131 @@
+"""Every failure asymkit reports, each with a stable ``code`` and a sentence that says what to do.
+
+The tree::
+
+    AsymkitError
+    ├── CloneNotFound          CLONE_NOT_FOUND
+    ├── CloneNotRunning        CLONE_NOT_RUNNING
+    ├── CloneBusy              CLONE_BUSY
+    ├── TemplateNotFound       TEMPLATE_NOT_FOUND
+    ├── TemplateInvalid        TEMPLATE_INVALID
+    ├── FixtureNotFound        FIXTURE_NOT_FOUND
+    ├── FixtureFailed          FIXTURE_FAILED
+    ├── MigrationFailed        MIGRATION_FAILED
+    ├── EnvironmentNotFound    ENV_NOT_FOUND
+    ├── EnvironmentPartial     ENV_PARTIAL
+    ├── HealthTimeout          HEALTH_TIMEOUT
+    ├── PortInUse              PORT_IN_USE
+    ├── DatabaseUnavailable    DATABASE_UNAVAILABLE
+    ├── RegistryCorrupt        REGISTRY_CORRUPT
+    ├── ProvisionFailed        PROVISION_FAILED
+    ├── InvalidArgument        INVALID_ARGUMENT
+    ├── LLMUnavailable         LLM_UNAVAILABLE
+    ├── CassetteInvalid        CASSETTE_INVALID
+    └── CassetteMismatch       CASSETTE_MISMATCH
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+
+
+class AsymkitError(Exception):
+    """Root of asymkit's errors; ``code`` is stable, the message is for people."""
+
+    code = "ASYMKIT_ERROR"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def __str__(self) -> str:
+        return f"{self.code}: {self.message}"
+
+
+class CloneNotFound(AsymkitError):
+    code = "CLONE_NOT_FOUND"
+
+
+class CloneNotRunning(AsymkitError):
+    code = "CLONE_NOT_RUNNING"
+
+
+class CloneBusy(AsymkitError):
+    code = "CLONE_BUSY"
+
+
+class TemplateNotFound(AsymkitError):
+    code = "TEMPLATE_NOT_FOUND"
+
+
+class TemplateInvalid(AsymkitError):
+    code = "TEMPLATE_INVALID"
+
+
+class FixtureNotFound(AsymkitError):
+    code = "FIXTURE_NOT_FOUND"
+
+
+class FixtureFailed(AsymkitError):
+    code = "FIXTURE_FAILED"
+
+
+class MigrationFailed(AsymkitError):
+    code = "MIGRATION_FAILED"
+
+
+class EnvironmentNotFound(AsymkitError):
+    code = "ENV_NOT_FOUND"
+
+
+class EnvironmentPartial(AsymkitError):
+    code = "ENV_PARTIAL"
+
+
+class HealthTimeout(AsymkitError):
+    code = "HEALTH_TIMEOUT"
+
+
+class PortInUse(AsymkitError):
+    code = "PORT_IN_USE"
+
+
+class DatabaseUnavailable(AsymkitError):
+    code = "DATABASE_UNAVAILABLE"
+
+
+class RegistryCorrupt(AsymkitError):
+    code = "REGISTRY_CORRUPT"
+
+
+class ProvisionFailed(AsymkitError):
+    code = "PROVISION_FAILED"
+
+
+class InvalidArgument(AsymkitError):
+    code = "INVALID_ARGUMENT"
+
+
+class LLMUnavailable(AsymkitError):
+    code = "LLM_UNAVAILABLE"
+
+
+class CassetteInvalid(AsymkitError):
+    code = "CASSETTE_INVALID"
+
+
+class CassetteMismatch(AsymkitError):
+    code = "CASSETTE_MISMATCH"
+
+
+def choices(given: str, valid: Iterable[str], noun: str) -> str:
+    """``"Available <noun>s: a, b. Did you mean 'a'?"`` for error messages."""
+    names = sorted(valid)
+    if not names:
+        return f"There are no {noun}s."
+    text = f"Available {noun}s: {', '.join(names)}."
+    close = difflib.get_close_matches(given, names, n=1, cutoff=0.5)
+    if close:
+        text += f" Did you mean '{close[0]}'?"
+    return text

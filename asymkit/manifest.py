@@ -1,0 +1,119 @@
+"""Templates: find, load and validate ``clone.manifest.json``.
+
+A template is a directory holding a manifest. The bundled ``slack`` template
+ships inside the package; ``ASYMKIT_TEMPLATES_DIR`` (one or more directories,
+``os.pathsep``-separated) adds a user's own, and wins on a name clash.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .errors import TemplateInvalid, TemplateNotFound, choices
+
+MANIFEST = "clone.manifest.json"
+BUNDLED = Path(__file__).parent / "templates"
+
+
+@attrs.frozen
+class Template:
+    """A template's manifest, with paths resolved against its directory."""
+
+    name: str
+    root: Path
+    app: str
+    health: str
+    migrations: Path
+    database: str
+    fixtures: str
+    api_path: str = "/api/"
+    provision: str | None = None
+    drain: str | None = None
+    description: str = ""
+    ai_entities: tuple[str, ...] = ()
+
+    def database_for(self, clone_id: str) -> str:
+        return self.database.format(id=clone_id.replace("-", "_"))
+
+    def migration_files(self) -> list[Path]:
+        return sorted(self.migrations.glob("*.sql"))
+
+    @property
+    def supports_ai(self) -> bool:
+        return bool(self.ai_entities)
+
+
+def _require(data: dict[str, Any], key: str, path: Path) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value:
+        raise TemplateInvalid(f"{path} needs a non-empty string '{key}'; fix the manifest.")
+    return value
+
+
+def load(root: Path) -> Template:
+    """Load and check the manifest in ``root``."""
+    path = root / MANIFEST
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise TemplateInvalid(f"{root} has no {MANIFEST}.") from None
+    except (OSError, ValueError) as exc:
+        raise TemplateInvalid(f"{path} is not valid JSON ({exc}); fix the manifest.") from exc
+    if not isinstance(data, dict):
+        raise TemplateInvalid(f"{path} must hold a JSON object; fix the manifest.")
+    seed = data.get("seed") or {}
+    if not isinstance(seed, dict):
+        raise TemplateInvalid(f"{path}: 'seed' must be an object; fix the manifest.")
+    ai = seed.get("ai") or {}
+    database = data.get("database", "clone_{id}")
+    if "{id}" not in database:
+        raise TemplateInvalid(f"{path}: 'database' must contain '{{id}}'; fix the manifest.")
+    migrations = root / _require(data, "migrations", path)
+    if not migrations.is_dir():
+        raise TemplateInvalid(f"{path}: migrations directory {migrations} does not exist.")
+    return Template(
+        name=_require(data, "name", path),
+        root=root,
+        app=_require(data, "app", path),
+        health=_require(data, "health", path),
+        migrations=migrations,
+        database=database,
+        fixtures=seed.get("fixtures", "seeds/*.sql"),
+        api_path=data.get("api_path", "/api/"),
+        provision=data.get("provision"),
+        drain=data.get("drain"),
+        description=data.get("description", ""),
+        ai_entities=tuple(ai.get("entities", ())),
+    )
+
+
+def _search_path() -> list[Path]:
+    extra = os.environ.get("ASYMKIT_TEMPLATES_DIR", "")
+    return [Path(p).expanduser() for p in extra.split(os.pathsep) if p] + [BUNDLED]
+
+
+def discover() -> dict[str, Template]:
+    """Every template on the search path, by name; earlier directories win."""
+    found: dict[str, Template] = {}
+    for base in reversed(_search_path()):
+        candidates = [base] if (base / MANIFEST).is_file() else sorted(base.glob(f"*/{MANIFEST}"))
+        for manifest in candidates:
+            root = manifest if manifest.is_dir() else manifest.parent
+            template = load(root)
+            found[template.name] = template
+    return found
+
+
+def find(name: str) -> Template:
+    templates = discover()
+    if name not in templates:
+        raise TemplateNotFound(
+            f"No template named '{name}'. {choices(name, templates, 'template')}"
+            " Add your own with ASYMKIT_TEMPLATES_DIR."
+        )
+    return templates[name]

@@ -1,0 +1,12 @@
+"""Where asymkit keeps its state: ``ASYMKIT_HOME``, default ``~/.asymkit``."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+
+def home() -> Path:
+    path = Path(os.environ.get("ASYMKIT_HOME") or "~/.asymkit").expanduser().resolve()
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    return path

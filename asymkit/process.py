@@ -1,0 +1,142 @@
+"""A clone's app process: start it detached, check it, stop it, wait for health."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import psutil
+
+from .errors import HealthTimeout, PortInUse
+from .manifest import Template
+
+# Environment variables a clone must never inherit.
+_SECRET_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ASYMKIT_DATABASE_URL")
+
+# Popen handles of the clones this process started, so their exit can be reaped.
+_children: dict[int, subprocess.Popen[bytes]] = {}
+
+
+def free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def port_is_free(host: str, port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError:
+            return False
+    return True
+
+
+def start(template: Template, *, host: str, port: int, env: dict[str, str], log: Path) -> int:
+    """Start the template's app under uvicorn, detached from this process; return its pid."""
+    if not port_is_free(host, port):
+        raise PortInUse(f"Port {port} on {host} is taken; pass another --port or leave it out.")
+    child_env = {k: v for k, v in os.environ.items() if k not in _SECRET_ENV}
+    child_env.update(env)
+    child_env["PYTHONUNBUFFERED"] = "1"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with open(log, "ab") as out:
+        os.chmod(log, 0o600)
+        proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "uvicorn",
+                template.app,
+                "--app-dir",
+                str(template.root),
+                "--host",
+                host,
+                "--port",
+                str(port),
+                "--no-access-log",
+                "--log-level",
+                "warning",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+            close_fds=True,
+            env=child_env,
+        )
+    _children[proc.pid] = proc
+    return proc.pid
+
+
+def _reap(pid: int) -> None:
+    proc = _children.get(pid)
+    if proc is not None and proc.poll() is not None:
+        del _children[pid]
+
+
+def alive(pid: int | None, port: int) -> bool:
+    """Whether ``pid`` is still this clone's app (not a zombie, not a reused pid)."""
+    if not pid:
+        return False
+    _reap(pid)
+    try:
+        proc = psutil.Process(pid)
+        if proc.status() == psutil.STATUS_ZOMBIE:
+            return False
+        cmdline = proc.cmdline()
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+    return "uvicorn" in cmdline and str(port) in cmdline
+
+
+def stop(pid: int | None, port: int, *, timeout: float = 5.0) -> None:
+    """Stop the app and everything in its session; SIGKILL after ``timeout``."""
+    if not alive(pid, port):
+        return
+    assert pid is not None
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pid, signal.SIGTERM)
+    deadline = time.monotonic() + timeout
+    while alive(pid, port) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    if alive(pid, port):
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(pid, signal.SIGKILL)
+        with contextlib.suppress(psutil.NoSuchProcess, psutil.TimeoutExpired):
+            psutil.Process(pid).wait(2)
+    proc = _children.pop(pid, None)
+    if proc is not None:
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            proc.wait(2)
+
+
+def wait_healthy(
+    url: str, *, pid: int, port: int, timeout: float, clone_id: str, log: Path
+) -> None:
+    """Poll the health endpoint until it answers 200."""
+    deadline = time.monotonic() + timeout
+    with httpx.Client(timeout=2.0) as client:
+        while time.monotonic() < deadline:
+            if not alive(pid, port):
+                raise HealthTimeout(
+                    f"{clone_id}'s app exited while starting; see `asymkit logs {clone_id}`"
+                    f" ({log})."
+                )
+            try:
+                if client.get(url).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            time.sleep(0.03)
+    raise HealthTimeout(
+        f"{clone_id} did not become healthy within {timeout:.0f} s; see `asymkit logs {clone_id}`."
+    )

@@ -1,0 +1,155 @@
+"""The local record of clones and environments: ``ASYMKIT_HOME/registry.json``.
+
+Written atomically (temp file + rename), mode 0600 (it holds tokens), and
+guarded by an exclusive ``flock`` so that two CLI processes never lose each
+other's writes.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+
+from .errors import CloneBusy, RegistryCorrupt
+from .paths import home
+
+VERSION = 1
+
+
+@attrs.frozen
+class CloneRecord:
+    """What the registry keeps about one clone."""
+
+    id: str
+    template: str
+    database: str
+    host: str
+    port: int
+    admin_secret: str
+    created: float
+    pid: int | None = None
+    tokens: dict[str, str] = attrs.field(factory=dict)
+    seed: dict[str, Any] | None = None
+    env: str | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return attrs.asdict(self)
+
+
+@attrs.frozen
+class EnvironmentRecord:
+    name: str
+    clones: tuple[str, ...] = ()
+    state: str = "ok"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"name": self.name, "clones": list(self.clones), "state": self.state}
+
+
+@attrs.define
+class State:
+    """The registry's contents, changed inside ``Registry.transaction()``."""
+
+    clones: dict[str, CloneRecord] = attrs.field(factory=dict)
+    environments: dict[str, EnvironmentRecord] = attrs.field(factory=dict)
+
+
+def _path() -> Path:
+    return home() / "registry.json"
+
+
+def _parse(text: str, path: Path) -> State:
+    try:
+        data = json.loads(text)
+        if data.get("version") != VERSION:
+            raise ValueError(f"unknown version {data.get('version')!r}")
+        return State(
+            clones={k: CloneRecord(**v) for k, v in data["clones"].items()},
+            environments={
+                k: EnvironmentRecord(name=v["name"], clones=tuple(v["clones"]), state=v["state"])
+                for k, v in data["environments"].items()
+            },
+        )
+    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+        raise RegistryCorrupt(
+            f"The registry {path} is unreadable ({exc}); move it aside to start afresh"
+            " (running clones then need `asymkit destroy` by hand)."
+        ) from exc
+
+
+def _write(state: State, path: Path) -> None:
+    data = {
+        "version": VERSION,
+        "clones": {k: v.to_json() for k, v in sorted(state.clones.items())},
+        "environments": {k: v.to_json() for k, v in sorted(state.environments.items())},
+    }
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".registry.", suffix=".tmp")
+    try:
+        os.fchmod(fd, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(data, fh, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+@contextlib.contextmanager
+def _locked(name: str, *, shared: bool = False, wait: bool = True) -> Iterator[None]:
+    lock_dir = home() / "locks"
+    lock_dir.mkdir(exist_ok=True, mode=0o700)
+    with open(lock_dir / name, "a+") as fh:
+        flags = fcntl.LOCK_SH if shared else fcntl.LOCK_EX
+        if not wait:
+            flags |= fcntl.LOCK_NB
+        fcntl.flock(fh, flags)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def read() -> State:
+    """A consistent snapshot of the registry."""
+    path = _path()
+    with _locked("registry.lock", shared=True):
+        if not path.exists():
+            return State()
+        return _parse(path.read_text(encoding="utf-8"), path)
+
+
+@contextlib.contextmanager
+def transaction() -> Iterator[State]:
+    """Read, let the caller change, write back atomically; all under one exclusive lock."""
+    path = _path()
+    with _locked("registry.lock"):
+        state = _parse(path.read_text(encoding="utf-8"), path) if path.exists() else State()
+        yield state
+        _write(state, path)
+
+
+@contextlib.contextmanager
+def clone_lock(clone_id: str) -> Iterator[None]:
+    """Serialize seeds, resets and lifecycle changes of one clone, across processes."""
+    with _locked(f"clone-{clone_id}.lock"):
+        yield
+
+
+def check_not_busy(clone_id: str) -> None:
+    """Raise ``CLONE_BUSY`` if another process holds the clone's lock right now."""
+    try:
+        with _locked(f"clone-{clone_id}.lock", wait=False):
+            pass
+    except BlockingIOError:
+        raise CloneBusy(f"{clone_id} is being changed by another process; retry shortly.") from None
