@@ -33,10 +33,10 @@ class CloneRecord:
     database: str
     host: str
     port: int
-    admin_secret: str
+    admin_secret: str = attrs.field(repr=False)  # secrets stay out of reprs and logs
     created: float
     pid: int | None = None
-    tokens: dict[str, str] = attrs.field(factory=dict)
+    tokens: dict[str, str] = attrs.field(factory=dict, repr=False)
     seed: dict[str, Any] | None = None
     env: str | None = None
 

@@ -60,16 +60,15 @@ def split(source: str) -> Iterator[Statement]:
     yield from _statement(source, start, n)
 
 
+_LEADING = re.compile(r"(?:\s+|--[^\n]*|/\*.*?\*/)*", re.S)
+
+
 def _statement(source: str, start: int, end: int) -> Iterator[Statement]:
-    chunk = source[start:end]
-    body = _strip_comments(chunk)
-    if body.strip():
-        offset = len(chunk) - len(chunk.lstrip())
-        yield Statement(chunk.strip(), source.count("\n", 0, start + offset) + 1)
-
-
-def _strip_comments(chunk: str) -> str:
-    return re.sub(r"--[^\n]*|/\*.*?\*/", "", chunk, flags=re.S)
+    """The statement in ``source[start:end]``, starting at its first token."""
+    begin = _LEADING.match(source, start, end)
+    first = begin.end() if begin else start
+    if first < end:
+        yield Statement(source[first:end].rstrip(), source.count("\n", 0, first) + 1)
 
 
 def run(

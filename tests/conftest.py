@@ -1,0 +1,96 @@
+"""Shared fixtures: one embedded Postgres and one acme-corp Slack clone per session.
+
+Everything is real: the embedded server from the wheel, the clone's app under
+uvicorn on a loopback port, and official slack_sdk clients.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+HERE = Path(__file__).parent
+TEMPLATES = HERE / "templates"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def asymkit_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """An isolated ASYMKIT_HOME (and embedded Postgres) for the whole session."""
+    home = tmp_path_factory.mktemp("home")
+    saved = {k: os.environ.get(k) for k in ("ASYMKIT_HOME", "ASYMKIT_TEMPLATES_DIR",
+                                             "ASYMKIT_DATABASE_URL", "ANTHROPIC_API_KEY")}
+    os.environ["ASYMKIT_HOME"] = str(home)
+    os.environ["ASYMKIT_TEMPLATES_DIR"] = str(TEMPLATES)
+    os.environ.pop("ASYMKIT_DATABASE_URL", None)
+    os.environ.pop("ANTHROPIC_API_KEY", None)
+    yield home
+    import asymkit
+    from asymkit import postgres
+
+    for clone in asymkit.Clone.all():
+        with contextlib.suppress(Exception):
+            clone.destroy()
+    postgres.stop_embedded()
+    for key, value in saved.items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def acme_session() -> Iterator[object]:
+    import asymkit
+
+    clone = asymkit.spin("slack", seed=asymkit.Fixture("acme-corp"))
+    yield clone
+    clone.destroy()
+
+
+@pytest.fixture
+def acme(acme_session: object) -> object:
+    """The session's acme-corp clone, reset to its seed before the test."""
+    acme_session.reset()  # type: ignore[attr-defined]
+    return acme_session
+
+
+@pytest.fixture
+def db(acme: object) -> Iterator[psycopg.Connection[tuple[object, ...]]]:
+    """A connection to the acme clone's own database."""
+    from asymkit import postgres
+
+    with psycopg.connect(postgres.server().dsn(acme.database), autocommit=True) as conn:  # type: ignore[attr-defined]
+        yield conn
+
+
+def table_dump(
+    dsn: str, ignore: dict[str, tuple[str, ...]] | None = None
+) -> dict[str, list[tuple[object, ...]]]:
+    """Every row of every public table, sorted: two equal dumps mean equal state.
+
+    ``ignore`` maps a table to columns left out (``()`` leaves the table out).
+    """
+    ignore = ignore or {}
+    with psycopg.connect(dsn) as conn:
+        columns: dict[str, list[str]] = {}
+        for table, column in conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
+        ):
+            if table in ignore and (not ignore[table] or column in ignore[table]):
+                continue
+            columns.setdefault(str(table), []).append(str(column))
+        return {
+            t: sorted(map(tuple, conn.execute(
+                f"SELECT {', '.join(chr(34) + c + chr(34) for c in cols)} FROM \"{t}\"")), key=repr)
+            for t, cols in columns.items()
+        }
+
+
+# What provisioning an app varies from clone to clone: fresh tokens, creation times.
+PROVISIONED = {"tokens": (), "users": ("created",)}
