@@ -271,13 +271,7 @@ class Clone:
         with registry.clone_lock(self.id):
             process.stop(self.record.pid, self.record.port)
             reset.drop(postgres.server(), self.database)
-            with registry.transaction() as state:
-                state.clones.pop(self.id, None)
-                for name, env in list(state.environments.items()):
-                    if self.id in env.clones:
-                        state.environments[name] = attrs.evolve(
-                            env, clones=tuple(c for c in env.clones if c != self.id)
-                        )
+            _forget(self.id)
             with contextlib.suppress(FileNotFoundError):
                 self.log_path.unlink()
 
@@ -291,6 +285,17 @@ class Clone:
         tb: TracebackType | None,
     ) -> None:
         self.destroy()
+
+
+def _forget(clone_id: str) -> None:
+    """Remove a clone from the registry and from its environment."""
+    with registry.transaction() as state:
+        state.clones.pop(clone_id, None)
+        for name, env in list(state.environments.items()):
+            if clone_id in env.clones:
+                state.environments[name] = attrs.evolve(
+                    env, clones=tuple(c for c in env.clones if c != clone_id)
+                )
 
 
 def _app_env(server: postgres.Server, database: str, admin_secret: str) -> dict[str, str]:
@@ -326,6 +331,8 @@ def spin(
         raise PortInUse(f"Port {port} on {host} is taken; pass another --port or leave it out.")
     started = time.perf_counter()
     server = postgres.server()
+    with server.admin():
+        pass  # fail fast, before anything is recorded, if the server is unreachable
     with registry.transaction() as state:
         # Reserve the id (and the env membership) before doing any work.
         clone_id = _new_id(tmpl.name, state.clones)
@@ -350,6 +357,7 @@ def spin(
     except BaseException:
         with contextlib.suppress(Exception):
             clone.destroy()
+        _forget(clone_id)
         raise
     clone.last_report = SeedReport(
         clone_id,

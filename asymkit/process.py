@@ -64,7 +64,7 @@ def start(template: Template, *, host: str, port: int, env: dict[str, str], log:
                 str(port),
                 "--no-access-log",
                 "--log-level",
-                "warning",
+                "info",
             ],
             stdin=subprocess.DEVNULL,
             stdout=out,

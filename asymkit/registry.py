@@ -38,7 +38,6 @@ class CloneRecord:
     pid: int | None = None
     tokens: dict[str, str] = attrs.field(factory=dict, repr=False)
     seed: dict[str, Any] | None = None
-    env: str | None = None
 
     def to_json(self) -> dict[str, Any]:
         return attrs.asdict(self)
