@@ -20,6 +20,7 @@ from .errors import (
     AsymkitError,
     CloneNotFound,
     CloneNotRunning,
+    DatabaseUnavailable,
     EnvironmentNotFound,
     InvalidArgument,
     PortInUse,
@@ -152,6 +153,16 @@ class Clone:
 
     # -- changing state -------------------------------------------------------
 
+    def _server(self) -> postgres.Server:
+        """The Postgres server holding this clone's database."""
+        server = postgres.server()
+        if server.identity != self.record.server:
+            raise DatabaseUnavailable(
+                f"{self.id} lives on the {self.record.server} Postgres server but asymkit is"
+                f" pointed at {server.identity}; set ASYMKIT_DATABASE_URL to match."
+            )
+        return server
+
     def _save(self, **changes: Any) -> None:
         with registry.transaction() as state:
             current = state.clones.get(self.id)
@@ -208,7 +219,7 @@ class Clone:
         path = fixtures.find(template, name)
         started = time.perf_counter()
         with registry.clone_lock(self.id):
-            rows = reset.build(postgres.server(), template, self.database, path)
+            rows = reset.build(self._server(), template, self.database, path)
             self._save(seed=SeedSpec(fixture=name).to_json())
             self._after_rebuild(template)
         report = SeedReport(
@@ -224,7 +235,7 @@ class Clone:
         path = fixtures.find(template, spec.fixture) if spec.fixture else None
         started = time.perf_counter()
         with registry.clone_lock(self.id):
-            rows = reset.build(postgres.server(), template, self.database, path)
+            rows = reset.build(self._server(), template, self.database, path)
             self._after_rebuild(template)
         return ResetReport(self.id, spec, rows, time.perf_counter() - started)
 
@@ -237,7 +248,7 @@ class Clone:
             port = self.port
             if not process.port_is_free(self.record.host, port):
                 port = process.free_port(self.record.host)
-            server = postgres.server()
+            server = self._server()
             pid = process.start(
                 template,
                 host=self.record.host,
@@ -270,7 +281,7 @@ class Clone:
         """Stop the app, drop the database, forget the clone. Safe to repeat."""
         with registry.clone_lock(self.id):
             process.stop(self.record.pid, self.record.port)
-            reset.drop(postgres.server(), self.database)
+            reset.drop(self._server(), self.database)
             _forget(self.id)
             with contextlib.suppress(FileNotFoundError):
                 self.log_path.unlink()
@@ -345,6 +356,7 @@ def spin(
             admin_secret=secrets.token_urlsafe(24),
             created=time.time(),
             seed=SeedSpec(fixture=fixture_name).to_json(),
+            server=server.identity,
         )
         state.clones[clone_id] = record
         if env is not None:

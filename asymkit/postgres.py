@@ -43,6 +43,16 @@ class Server:
         with connect(self.url, autocommit=True) as conn:
             yield conn
 
+    @property
+    def identity(self) -> str:
+        """Which server this is, with no password: ``embedded`` or ``host:port/db``."""
+        if self.embedded:
+            return "embedded"
+        info = conninfo_to_dict(self.url)
+        return (
+            f"{info.get('host') or 'localhost'}:{info.get('port') or 5432}/{info.get('dbname', '')}"
+        )
+
     def describe(self) -> str:
         info = conninfo_to_dict(self.url)
         where = info.get("host") or "localhost"

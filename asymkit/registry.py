@@ -38,6 +38,7 @@ class CloneRecord:
     pid: int | None = None
     tokens: dict[str, str] = attrs.field(factory=dict, repr=False)
     seed: dict[str, Any] | None = None
+    server: str = "embedded"  # Server.identity of the Postgres holding its database
 
     def to_json(self) -> dict[str, Any]:
         return attrs.asdict(self)

@@ -22,8 +22,15 @@ TEMPLATES = HERE / "templates"
 def asymkit_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """An isolated ASYMKIT_HOME (and embedded Postgres) for the whole session."""
     home = tmp_path_factory.mktemp("home")
-    saved = {k: os.environ.get(k) for k in ("ASYMKIT_HOME", "ASYMKIT_TEMPLATES_DIR",
-                                             "ASYMKIT_DATABASE_URL", "ANTHROPIC_API_KEY")}
+    saved = {
+        k: os.environ.get(k)
+        for k in (
+            "ASYMKIT_HOME",
+            "ASYMKIT_TEMPLATES_DIR",
+            "ASYMKIT_DATABASE_URL",
+            "ANTHROPIC_API_KEY",
+        )
+    }
     os.environ["ASYMKIT_HOME"] = str(home)
     os.environ["ASYMKIT_TEMPLATES_DIR"] = str(TEMPLATES)
     os.environ.pop("ASYMKIT_DATABASE_URL", None)
@@ -86,8 +93,15 @@ def table_dump(
                 continue
             columns.setdefault(str(table), []).append(str(column))
         return {
-            t: sorted(map(tuple, conn.execute(
-                f"SELECT {', '.join(chr(34) + c + chr(34) for c in cols)} FROM \"{t}\"")), key=repr)
+            t: sorted(
+                map(
+                    tuple,
+                    conn.execute(
+                        f'SELECT {", ".join(chr(34) + c + chr(34) for c in cols)} FROM "{t}"'
+                    ),
+                ),
+                key=repr,
+            )
             for t, cols in columns.items()
         }
 

@@ -9,13 +9,38 @@ import asymkit
 def test_all_is_pinned_and_sorted() -> None:
     assert asymkit.__all__ == sorted(asymkit.__all__)
     assert set(asymkit.__all__) == {
-        "AsymkitError", "CassetteInvalid", "CassetteMismatch", "Clone", "CloneBusy",
-        "CloneNotFound", "CloneNotRunning", "DatabaseUnavailable", "Environment",
-        "EnvironmentNotFound", "EnvironmentPartial", "EnvironmentResetReport", "Fixture",
-        "FixtureFailed", "FixtureNotFound", "FixtureReport", "HealthTimeout", "InvalidArgument",
-        "LLMUnavailable", "MigrationFailed", "PortInUse", "ProvisionFailed", "RegistryCorrupt",
-        "ResetReport", "SeedReport", "SeedSpec", "Template", "TemplateInvalid",
-        "TemplateNotFound", "Tokens", "__version__", "spin",
+        "AsymkitError",
+        "CassetteInvalid",
+        "CassetteMismatch",
+        "Clone",
+        "CloneBusy",
+        "CloneNotFound",
+        "CloneNotRunning",
+        "DatabaseUnavailable",
+        "Environment",
+        "EnvironmentNotFound",
+        "EnvironmentPartial",
+        "EnvironmentResetReport",
+        "Fixture",
+        "FixtureFailed",
+        "FixtureNotFound",
+        "FixtureReport",
+        "HealthTimeout",
+        "InvalidArgument",
+        "LLMUnavailable",
+        "MigrationFailed",
+        "PortInUse",
+        "ProvisionFailed",
+        "RegistryCorrupt",
+        "ResetReport",
+        "SeedReport",
+        "SeedSpec",
+        "Template",
+        "TemplateInvalid",
+        "TemplateNotFound",
+        "Tokens",
+        "__version__",
+        "spin",
     }
 
 
@@ -29,9 +54,27 @@ def test_import_does_not_load_the_clone_stack() -> None:
 
 
 def test_every_error_has_a_distinct_stable_code() -> None:
-    errors = [getattr(asymkit, n) for n in asymkit.__all__ if n.endswith(("Error", "Found",
-              "Failed", "Invalid", "Mismatch", "Busy", "Running", "Partial", "Timeout", "InUse",
-              "Unavailable", "Corrupt", "Argument"))]
+    errors = [
+        getattr(asymkit, n)
+        for n in asymkit.__all__
+        if n.endswith(
+            (
+                "Error",
+                "Found",
+                "Failed",
+                "Invalid",
+                "Mismatch",
+                "Busy",
+                "Running",
+                "Partial",
+                "Timeout",
+                "InUse",
+                "Unavailable",
+                "Corrupt",
+                "Argument",
+            )
+        )
+    ]
     codes = [e.code for e in errors]
     assert len(codes) == len(set(codes))
     assert all(c.isupper() for c in codes)

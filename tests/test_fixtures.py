@@ -5,12 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import PROVISIONED, table_dump
 
 import asymkit
 from asymkit import postgres
 from asymkit.cli import main
 from asymkit.sqlfile import split
-from conftest import PROVISIONED, table_dump
 
 
 def test_same_fixture_gives_the_same_rows_in_two_clones(acme: Any) -> None:

@@ -25,7 +25,10 @@ def run_cli(*args: str) -> subprocess.CompletedProcess[str]:
     """The real ``asymkit`` entry point in its own process, with no stdin."""
     return subprocess.run(
         [sys.executable, "-m", "asymkit.cli", *args],
-        capture_output=True, text=True, stdin=subprocess.DEVNULL, timeout=120,
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=120,
     )
 
 
@@ -66,8 +69,10 @@ def test_reset_removes_posted_messages_and_tokens_keep_working(acme: Any) -> Non
     # No request after reset returns may fail, and the token printed at spin still works.
     latest = web.conversations_history(channel=general, limit=1)["messages"][0]
     assert latest["ts"] != posted
-    assert all(m["text"] != "temporary" for m in
-               web.conversations_history(channel=general, limit=200)["messages"])
+    assert all(
+        m["text"] != "temporary"
+        for m in web.conversations_history(channel=general, limit=200)["messages"]
+    )
     assert WebClient(token=acme.tokens.user, base_url=acme.api_url).auth_test()["user"] == "dana"
 
 
@@ -92,8 +97,10 @@ def test_requests_during_a_reset_get_clean_answers(acme: Any) -> None:
     def hammer() -> None:
         with httpx.Client(timeout=10) as http:
             while not stop.is_set():
-                r = http.get(acme.api_url + "users.list",
-                             headers={"Authorization": f"Bearer {acme.tokens.bot}"})
+                r = http.get(
+                    acme.api_url + "users.list",
+                    headers={"Authorization": f"Bearer {acme.tokens.bot}"},
+                )
                 assert r.headers["content-type"].startswith("application/json")
                 assert "ok" in r.json()
                 statuses.append(r.status_code)
@@ -123,8 +130,11 @@ def test_stop_start_and_a_dead_clone(acme: Any, capsys: pytest.CaptureFixture[st
     assert clone.status() == "dead"
     capsys.readouterr()
     assert main(["status"]) == 0
-    assert f"{acme.id}" in (row := next(line for line in capsys.readouterr().out.splitlines()
-                                        if line.startswith(acme.id)))
+    assert f"{acme.id}" in (
+        row := next(
+            line for line in capsys.readouterr().out.splitlines() if line.startswith(acme.id)
+        )
+    )
     assert " dead " in row
     assert main(["start", acme.id]) == 0
     acme.record = asymkit.Clone.get(acme.id).record
@@ -154,16 +164,27 @@ def test_tokens_are_stored_hashed_in_the_clone(acme: Any, db: Any) -> None:
 @pytest.mark.parametrize(
     ("argv", "code", "message"),
     [
-        pytest.param(["reset", "slack-zzzz"], "CLONE_NOT_FOUND", "No clone 'slack-zzzz'",
-                     id="wrong-id"),
-        pytest.param(["spin", "slak"], "TEMPLATE_NOT_FOUND", "Did you mean 'slack'?",
-                     id="wrong-template"),
-        pytest.param(["spin", "slack", "--seed", "acme"], "FIXTURE_NOT_FOUND",
-                     "Did you mean 'acme-corp'?", id="wrong-fixture"),
-        pytest.param(["env", "reset", "nope"], "ENV_NOT_FOUND", "No environment 'nope'",
-                     id="wrong-env"),
-        pytest.param(["spin", "slack", "--env", "Bad Name"], "INVALID_ARGUMENT",
-                     "not a valid environment name", id="bad-env-name"),
+        pytest.param(
+            ["reset", "slack-zzzz"], "CLONE_NOT_FOUND", "No clone 'slack-zzzz'", id="wrong-id"
+        ),
+        pytest.param(
+            ["spin", "slak"], "TEMPLATE_NOT_FOUND", "Did you mean 'slack'?", id="wrong-template"
+        ),
+        pytest.param(
+            ["spin", "slack", "--seed", "acme"],
+            "FIXTURE_NOT_FOUND",
+            "Did you mean 'acme-corp'?",
+            id="wrong-fixture",
+        ),
+        pytest.param(
+            ["env", "reset", "nope"], "ENV_NOT_FOUND", "No environment 'nope'", id="wrong-env"
+        ),
+        pytest.param(
+            ["spin", "slack", "--env", "Bad Name"],
+            "INVALID_ARGUMENT",
+            "not a valid environment name",
+            id="bad-env-name",
+        ),
     ],
 )
 def test_user_mistakes_get_one_line_and_exit_1(

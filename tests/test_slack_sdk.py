@@ -54,8 +54,10 @@ def test_conversations_list_pages_with_cursors(acme: Any) -> None:
 
 
 def test_private_channel_is_visible_to_members_only(acme: Any) -> None:
-    assert "leadership" not in [c["name"] for c in client(acme).conversations_list(
-        types="public_channel,private_channel")["channels"]]
+    assert "leadership" not in [
+        c["name"]
+        for c in client(acme).conversations_list(types="public_channel,private_channel")["channels"]
+    ]
     owner = client(acme, "user")
     leadership = channel_id(owner, "leadership")
     info = owner.conversations_info(channel=leadership)["channel"]
@@ -118,8 +120,9 @@ def test_bot_joins_then_posts_and_replies_in_a_thread(acme: Any) -> None:
         pytest.param({"name": "general"}, "name_taken", id="duplicate-name"),
     ],
 )
-def test_conversations_create_applies_slack_rules(acme: Any, kwargs: dict[str, str],
-                                                   error: str) -> None:
+def test_conversations_create_applies_slack_rules(
+    acme: Any, kwargs: dict[str, str], error: str
+) -> None:
     assert error_of(client(acme).conversations_create, **kwargs) == error
 
 
@@ -128,22 +131,30 @@ def test_create_invite_and_post_in_a_private_channel(acme: Any) -> None:
     created = owner.conversations_create(name="launch-war-room", is_private=True)["channel"]
     leo = next(m["id"] for m in owner.users_list()["members"] if m["name"] == "leo")
     owner.conversations_invite(channel=created["id"], users=leo)
-    assert error_of(owner.conversations_invite, channel=created["id"],
-                    users=leo) == "already_in_channel"
+    assert (
+        error_of(owner.conversations_invite, channel=created["id"], users=leo)
+        == "already_in_channel"
+    )
     assert set(owner.conversations_members(channel=created["id"])["members"]) >= {leo}
-    assert error_of(client(acme).conversations_join,
-                    channel=created["id"]) == "channel_not_found"
+    assert error_of(client(acme).conversations_join, channel=created["id"]) == "channel_not_found"
 
 
 @pytest.mark.parametrize(
     ("kwargs", "error"),
     [
         pytest.param({"channel": "CNOPE", "text": "x"}, "channel_not_found", id="unknown-channel"),
-        pytest.param({"channel": "general", "text": " "}, "no_text", id="blank-text",
-                     marks=pytest.mark.filterwarnings("ignore:The top-level `text`")),
+        pytest.param(
+            {"channel": "general", "text": " "},
+            "no_text",
+            id="blank-text",
+            marks=pytest.mark.filterwarnings("ignore:The top-level `text`"),
+        ),
         pytest.param({"channel": "general", "text": "x" * 40_001}, "msg_too_long", id="too-long"),
-        pytest.param({"channel": "general", "text": "x", "thread_ts": "1234567890.000001"},
-                     "thread_not_found", id="missing-parent"),
+        pytest.param(
+            {"channel": "general", "text": "x", "thread_ts": "1234567890.000001"},
+            "thread_not_found",
+            id="missing-parent",
+        ),
     ],
 )
 def test_post_message_errors(acme: Any, kwargs: dict[str, str], error: str) -> None:
@@ -163,8 +174,9 @@ async def test_async_client_reads_and_pages(acme: Any) -> None:
     async for page in await web.conversations_list(limit=4):
         names += [c["name"] for c in page["channels"]]
     assert len(names) == 6
-    general = next(c for c in (await web.conversations_list())["channels"]
-                   if c["name"] == "general")
+    general = next(
+        c for c in (await web.conversations_list())["channels"] if c["name"] == "general"
+    )
     await web.conversations_join(channel=general["id"])
     posted = await web.chat_postMessage(channel=general["id"], text="async hello")
     history = await web.conversations_history(channel=general["id"], limit=1)

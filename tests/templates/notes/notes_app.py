@@ -32,6 +32,11 @@ async def app(scope, receive, send):
             status, data = 200, {"notes": [r[0] for r in await cur.fetchall()]}
         else:
             status, data = 404, {"ok": False}
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json")]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json")],
+        }
+    )
     await send({"type": "http.response.body", "body": json.dumps(data).encode()})

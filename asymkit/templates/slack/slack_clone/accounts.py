@@ -210,7 +210,8 @@ async def provision(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
             (user_id, workspace_id, app_name, app_name, now_seconds()),
         )
         await conn.execute(
-            "INSERT INTO bots (id, workspace_id, user_id, app_id, name) VALUES (%s, %s, %s, %s, %s)",
+            """INSERT INTO bots (id, workspace_id, user_id, app_id, name)
+               VALUES (%s, %s, %s, %s, %s)""",
             (bot_id, workspace_id, user_id, app_id, app_name),
         )
     else:

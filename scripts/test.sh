@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Lint, type-check and run the whole test suite (installing first if needed).
+# Arguments go to pytest. Exits non-zero on any failure, including "no tests ran".
+set -euo pipefail
+cd "$(dirname "$0")/.."
+if [ ! -x .venv/bin/pytest ]; then
+    bash scripts/install.sh
+fi
+.venv/bin/ruff check asymkit tests
+.venv/bin/ruff format --check asymkit tests
+.venv/bin/mypy
+.venv/bin/pytest "$@"

