@@ -12,11 +12,15 @@ import os
 import sys
 import traceback
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import Any
 
-from . import __version__, fixtures, manifest, postgres
+from . import __version__, dataset, fixtures, manifest, postgres
+from . import cassette as cs
+from .cassette import RECORD_MODES
 from .clone import Clone, Environment, spin
-from .errors import AsymkitError, EnvironmentPartial
+from .errors import AsymkitError, CassetteInvalid, EnvironmentPartial
+from .seed import AISeed
 
 Handler = Callable[[argparse.Namespace], int]
 
@@ -49,9 +53,18 @@ def _spin(args: argparse.Namespace) -> int:
     return 0
 
 
+def _ai_seed(args: argparse.Namespace) -> AISeed | None:
+    wants_ai = args.ai or args.cassette or args.brief or args.volume
+    if not wants_ai:
+        return None
+    return AISeed(
+        brief=args.brief, volume=args.volume, cassette=args.cassette, record_mode=args.record_mode
+    )
+
+
 def _seed(args: argparse.Namespace) -> int:
     clone = Clone.get(args.id)
-    report = clone.seed(args.fixture)
+    report = clone.seed(args.fixture, ai=_ai_seed(args))
     if args.json:
         _print_json(report.to_json())
     else:
@@ -220,6 +233,64 @@ def _env(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cassette(args: argparse.Namespace) -> int:
+    if args.cassette_command == "pack":
+        try:
+            raw = json.loads(Path(args.dataset).read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise CassetteInvalid(f"Cannot read dataset {args.dataset} ({exc}).") from exc
+        data = dataset.from_json(raw)
+        counts = data.counts()
+        request = cs.Request(
+            template="slack",
+            brief=args.brief,
+            volume=args.volume,
+            users=counts["users"],
+            channels=counts["channels"],
+            messages=counts["messages"],
+            model="none",
+            prompt_version="none",
+        )
+        provenance = cs.Provenance(
+            source=args.source, asymkit_version=__version__, created=cs.now_iso(), note=args.note
+        )
+        out = Path(args.output)
+        cs.Cassette(request, provenance, data).save(out)
+        print(
+            f"✓ packed {out}  ({counts['users']} users · {counts['channels']} channels"
+            f" · {counts['messages']} messages)"
+        )
+        return 0
+    cassette = cs.load(Path(args.path))
+    exported = cassette.to_json()
+    if args.cassette_command == "export":
+        _print_json(exported)
+        return 0
+    req, prov, counts = cassette.request, cassette.provenance, cassette.dataset.counts()
+    print(f"cassette   {args.path}")
+    print(
+        f"request    template={req.template} volume={req.volume} model={req.model}"
+        f" prompt={req.prompt_version}"
+    )
+    print(f"brief      {req.brief or '-'}")
+    print(
+        f"source     {prov.source}"
+        + (f" ({prov.model})" if prov.model else "")
+        + f", asymkit {prov.asymkit_version}, {prov.created}"
+    )
+    if prov.note:
+        print(f"note       {prov.note}")
+    print(
+        f"dataset    {cassette.dataset.workspace.name}: {counts['users']} users ·"
+        f" {counts['channels']} channels · {counts['messages']} messages"
+    )
+    print(f"digest     {exported['dataset_digest']}")
+    print(f"replay     {cassette.replay_fingerprint or 'not yet recorded'}")
+    for msg in exported["dataset"]["messages"][:3]:
+        print(f"  #{msg.get('channel')} {msg.get('author')}: {str(msg.get('text'))[:70]}")
+    return 0
+
+
 def _server(args: argparse.Namespace) -> int:
     if args.server_command == "stop":
         stopped = postgres.stop_embedded()
@@ -266,6 +337,31 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("id")
     p.add_argument("--fixture", metavar="NAME", help="fixture to apply")
+    p.add_argument("--ai", action="store_true", help="layer an AI dataset (from a cassette)")
+    p.add_argument("--brief", help="what the dataset is about (checked against the cassette)")
+    p.add_argument("--volume", choices=("small", "medium", "large"), help="dataset size")
+    p.add_argument("--cassette", metavar="PATH", help="cassette to replay or record")
+    p.add_argument(
+        "--record-mode",
+        choices=RECORD_MODES,
+        help="once (default), none (replay only), all (regenerate)",
+    )
+
+    p = command("cassette", _cassette, "inspect or make cassettes")
+    c = p.add_subparsers(dest="cassette_command", required=True, metavar="ACTION")
+    c.add_parser("show", help="summary of a cassette").add_argument("path")
+    c.add_parser("export", help="a cassette as JSON").add_argument("path")
+    pack = c.add_parser("pack", help="turn a dataset JSON file into a cassette")
+    pack.add_argument("dataset", help="dataset JSON (hand-written or exported)")
+    pack.add_argument("-o", "--output", required=True, help="cassette path to write")
+    pack.add_argument("--brief", default="", help="the brief the dataset answers")
+    pack.add_argument("--volume", default="custom", help="volume name to record")
+    pack.add_argument(
+        "--source",
+        default="hand-written",
+        help="who made the dataset (provenance): hand-written, script, ...",
+    )
+    pack.add_argument("--note", default="", help="a provenance note")
 
     p = command("reset", _reset, "bring a clone back to exactly its last seed", json_flag=True)
     p.add_argument("id")

@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 import httpx
 
-from . import fixtures, manifest, postgres, process, registry, reset
+from . import aiseed, fixtures, manifest, postgres, process, registry, reset
 from .errors import (
     AsymkitError,
     CloneNotFound,
@@ -30,7 +30,7 @@ from .errors import (
 from .manifest import Template
 from .paths import home
 from .registry import CloneRecord, EnvironmentRecord
-from .seed import Fixture, FixtureReport, ResetReport, SeedReport, SeedSpec
+from .seed import AIReport, AISeed, Fixture, FixtureReport, ResetReport, SeedReport, SeedSpec
 
 DEFAULT_HOST = "127.0.0.1"
 HEALTH_TIMEOUT = 30.0
@@ -207,37 +207,65 @@ class Clone:
         if template.drain:
             self._admin_post(template.drain, {})
 
-    def seed(self, fixture: Fixture | str | None = None) -> SeedReport:
-        """Apply a fixture: the clone's state becomes exactly migrations + fixture.
+    def seed(self, fixture: Fixture | str | None = None, *, ai: AISeed | None = None) -> SeedReport:
+        """Apply a fixture and/or an AI dataset; ``reset`` restores the result.
 
-        On failure nothing changes: the build happens in a staging database.
+        A fixture replaces the clone's state with migrations + fixture (built in a
+        staging database: on failure nothing changes). An AI seed is layered on
+        top, through the clone's REST API.
         """
         name = _fixture_name(fixture)
-        if name is None:
+        if name is None and ai is None:
             raise InvalidArgument("Nothing to seed. Pass --fixture <name> and/or --ai.")
         template = self.template
-        path = fixtures.find(template, name)
+        path = fixtures.find(template, name) if name else None
         started = time.perf_counter()
+        fixture_report = None
         with registry.clone_lock(self.id):
-            rows = reset.build(self._server(), template, self.database, path)
-            self._save(seed=SeedSpec(fixture=name).to_json())
-            self._after_rebuild(template)
+            spec = self.seed_spec
+            if path is not None:
+                assert name is not None
+                rows = reset.build(self._server(), template, self.database, path)
+                spec = SeedSpec(fixture=name)
+                self._save(seed=spec.to_json())
+                self._after_rebuild(template)
+                fixture_report = FixtureReport(name, rows)
+            ai_report: AIReport | None = None
+            notes: tuple[str, ...] = ()
+            if ai is not None:
+                base_empty = spec == SeedSpec()
+                outcome = aiseed.apply(self, template, ai, verify=base_empty)
+                if isinstance(outcome, str):
+                    notes = (outcome,)
+                else:
+                    ai_report, layer = outcome
+                    spec = attrs.evolve(spec, ai=(*spec.ai, layer))
+                    self._save(seed=spec.to_json())
         report = SeedReport(
-            self.id, fixture=FixtureReport(name, rows), seconds=time.perf_counter() - started
+            self.id,
+            fixture=fixture_report,
+            ai=ai_report,
+            notes=notes,
+            seconds=time.perf_counter() - started,
         )
         self.last_report = report
         return report
 
     def reset(self) -> ResetReport:
-        """Bring the clone back to exactly its last seed (drop, migrate, re-seed)."""
+        """Bring the clone back to exactly its last seed: rebuild, then replay AI layers.
+
+        AI layers replay from their cassettes: reset never calls the model.
+        """
         template = self.template
         spec = self.seed_spec
         path = fixtures.find(template, spec.fixture) if spec.fixture else None
+        layers = [aiseed.load_layer(layer) for layer in spec.ai]
         started = time.perf_counter()
         with registry.clone_lock(self.id):
             rows = reset.build(self._server(), template, self.database, path)
             self._after_rebuild(template)
-        return ResetReport(self.id, spec, rows, time.perf_counter() - started)
+            written = sum(aiseed.replay(self, c).total_written for c in layers)
+        return ResetReport(self.id, spec, rows, time.perf_counter() - started, ai_written=written)
 
     def start(self, *, health_timeout: float = HEALTH_TIMEOUT) -> None:
         """Start the app again (same port if free) and re-install its tokens."""

@@ -36,6 +36,7 @@ class Template:
     drain: str | None = None
     description: str = ""
     ai_entities: tuple[str, ...] = ()
+    fingerprint: dict[str, Any] = attrs.field(factory=dict, eq=False, hash=False)
 
     def database_for(self, clone_id: str) -> str:
         return self.database.format(id=clone_id.replace("-", "_"))
@@ -89,6 +90,7 @@ def load(root: Path) -> Template:
         drain=data.get("drain"),
         description=data.get("description", ""),
         ai_entities=tuple(ai.get("entities", ())),
+        fingerprint=data.get("fingerprint") or {},
     )
 
 

@@ -62,6 +62,14 @@ class State:
     environments: dict[str, EnvironmentRecord] = attrs.field(factory=dict)
 
 
+_CLONE_FIELDS = {f.name for f in attrs.fields(CloneRecord)}
+
+
+def _clone_record(data: dict[str, Any]) -> CloneRecord:
+    """Keys an older or newer asymkit wrote and this one does not know are dropped."""
+    return CloneRecord(**{k: v for k, v in data.items() if k in _CLONE_FIELDS})
+
+
 def _path() -> Path:
     return home() / "registry.json"
 
@@ -72,7 +80,7 @@ def _parse(text: str, path: Path) -> State:
         if data.get("version") != VERSION:
             raise ValueError(f"unknown version {data.get('version')!r}")
         return State(
-            clones={k: CloneRecord(**v) for k, v in data["clones"].items()},
+            clones={k: _clone_record(v) for k, v in data["clones"].items()},
             environments={
                 k: EnvironmentRecord(name=v["name"], clones=tuple(v["clones"]), state=v["state"])
                 for k, v in data["environments"].items()

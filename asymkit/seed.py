@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import attrs
+
+MAX_WARNINGS = 5
 
 
 @attrs.frozen
@@ -14,21 +17,61 @@ class Fixture:
     name: str
 
 
+@attrs.frozen(kw_only=True)
+class AISeed:
+    """An AI-generated dataset, replayed from (or recorded to) a cassette.
+
+    Fields left ``None`` are not checked against the cassette's request.
+    """
+
+    brief: str | None = None
+    volume: str | None = None
+    cassette: str | Path | None = None
+    record_mode: str | None = None
+
+
+@attrs.frozen
+class AILayer:
+    """One replayed cassette in a clone's seed: its file and the dataset digest."""
+
+    cassette: str
+    digest: str
+
+
 @attrs.frozen
 class SeedSpec:
-    """A clone's seed as the registry records it: what ``reset`` restores."""
+    """A clone's seed as the registry records it: what ``reset`` restores.
+
+    The fixture first, then each AI layer in the order it was applied.
+    """
 
     fixture: str | None = None
+    ai: tuple[AILayer, ...] = ()
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> SeedSpec:
-        return cls(fixture=(data or {}).get("fixture"))
+        data = data or {}
+        return cls(
+            fixture=data.get("fixture"),
+            ai=tuple(AILayer(**layer) for layer in data.get("ai") or ()),
+        )
 
     def to_json(self) -> dict[str, Any]:
-        return {"fixture": self.fixture}
+        return {"fixture": self.fixture, "ai": [attrs.asdict(a) for a in self.ai]}
 
     def describe(self) -> str:
-        return f"fixture: {self.fixture}" if self.fixture else "empty"
+        parts = [f"fixture: {self.fixture}"] if self.fixture else []
+        parts += [f"ai: {Path(a.cassette).name}" for a in self.ai]
+        return ", ".join(parts) or "empty"
+
+
+@attrs.frozen
+class AIReport:
+    written: int
+    rejected: int
+    warnings: tuple[str, ...]
+    cassette: str
+    verified: bool | None = None  # replay fingerprint checked: True/False; None: not checked
 
 
 @attrs.frozen
@@ -43,19 +86,53 @@ class SeedReport:
 
     clone_id: str
     fixture: FixtureReport | None = None
+    ai: AIReport | None = None
     seconds: float = 0.0
+    notes: tuple[str, ...] = ()  # e.g. "AI seeding skipped: ..."
+
+    @property
+    def written(self) -> int:
+        return (self.fixture.rows if self.fixture else 0) + (self.ai.written if self.ai else 0)
+
+    @property
+    def rejected(self) -> int:
+        return self.ai.rejected if self.ai else 0
+
+    @property
+    def warnings(self) -> tuple[str, ...]:
+        return self.notes + (self.ai.warnings if self.ai else ())
 
     def summary(self) -> str:
+        """The seed line users know, then at most five warning lines."""
         parts = []
         if self.fixture is not None:
             parts.append(f"fixture: {self.fixture.rows} rows")
-        inner = " · ".join(parts) or "nothing"
-        return f"✓ seeded {self.clone_id}  ({inner})"
+        if self.ai is not None:
+            parts.append(f"ai: {self.ai.written} ({self.ai.rejected} rejected)")
+        lines = [f"✓ seeded {self.clone_id}  ({' · '.join(parts) or 'nothing'})"]
+        if self.ai is not None and self.ai.verified is not None:
+            lines.append(
+                "  replay verified"
+                if self.ai.verified
+                else "  ! replay differs from the recorded fingerprint"
+            )
+        lines += [f"  ! {w}" for w in self.warnings[:MAX_WARNINGS]]
+        return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.clone_id, "seconds": round(self.seconds, 4)}
         if self.fixture is not None:
             data["fixture"] = {"name": self.fixture.name, "rows": self.fixture.rows}
+        if self.ai is not None:
+            data["ai"] = {
+                "written": self.ai.written,
+                "rejected": self.ai.rejected,
+                "warnings": list(self.ai.warnings),
+                "cassette": self.ai.cassette,
+                "verified": self.ai.verified,
+            }
+        if self.notes:
+            data["notes"] = list(self.notes)
         return data
 
 
@@ -66,11 +143,14 @@ class ResetReport:
     rows: int
     seconds: float
     strategy: str = "rebuild"
+    ai_written: int = 0
 
     def summary(self) -> str:
         what = self.seed.describe()
         if self.seed.fixture:
             what += f", {self.rows} rows"
+        if self.seed.ai:
+            what += f", {self.ai_written} ai records"
         return f"✓ reset {self.clone_id} ({what}; {self.strategy} in {self.seconds * 1000:.0f} ms)"
 
     def to_json(self) -> dict[str, Any]:

@@ -517,3 +517,35 @@ async def chat_post_message(conn: Conn, caller: Caller, params: dict[str, str]) 
         "parent_user_id": root["user_id"] if thread_ts else None,
     }
     return {"channel": row["id"], "ts": ts, "message": message_object(msg, caller.team_id)}
+
+
+async def _set_channel_text(
+    conn: Conn, caller: Caller, params: dict[str, str], field: str
+) -> dict[str, Any]:
+    row = await _channel(conn, caller, _required(params, "channel", "channel_not_found"))
+    if not row["is_member"]:
+        raise SlackError("not_in_channel")
+    value = params.get(field, "")
+    if len(value) > 250:
+        raise SlackError("too_long")
+    await conn.execute(
+        f"UPDATE channels SET {field} = %s, {field}_creator = %s, {field}_last_set = %s"
+        " WHERE id = %s",
+        (value, caller.user_id, now_seconds(), row["id"]),
+    )
+    updated = {**row, field: value, f"{field}_creator": caller.user_id}
+    return {field: value, "channel": channel_object(updated, is_member=True)}
+
+
+@method("conversations.setPurpose")
+async def conversations_set_purpose(
+    conn: Conn, caller: Caller, params: dict[str, str]
+) -> dict[str, Any]:
+    return await _set_channel_text(conn, caller, params, "purpose")
+
+
+@method("conversations.setTopic")
+async def conversations_set_topic(
+    conn: Conn, caller: Caller, params: dict[str, str]
+) -> dict[str, Any]:
+    return await _set_channel_text(conn, caller, params, "topic")

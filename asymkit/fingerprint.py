@@ -1,0 +1,59 @@
+"""A digest of a clone's state: equal fingerprints mean equal rows.
+
+Columns that must vary between two replays of the same data (creation times,
+salted password hashes, tokens) are left out, as the template's manifest says
+(``fingerprint.ignore``). Timestamps that only order rows are replaced by
+their rank (``fingerprint.ordinal``): replays may differ in time, never in order.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from . import postgres
+from .manifest import Template
+
+
+def fingerprint(server: postgres.Server, database: str, template: Template) -> str:
+    ignore: dict[str, list[str]] = template.fingerprint.get("ignore", {})
+    ordinal: dict[str, dict[str, Any]] = template.fingerprint.get("ordinal", {})
+    digest = hashlib.sha256()
+    with postgres.connect(server.dsn(database)) as conn:
+        columns: dict[str, list[str]] = {}
+        for table, column in conn.execute(
+            "SELECT table_name, column_name FROM information_schema.columns"
+            " WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
+        ):
+            skip = ignore.get(str(table))
+            if skip is not None and (not skip or column in skip):
+                continue
+            columns.setdefault(str(table), []).append(str(column))
+        for table, cols in columns.items():
+            quoted = ", ".join(f'"{c}"' for c in cols)
+            rows = [
+                dict(zip(cols, r, strict=True))
+                for r in conn.execute(f'SELECT {quoted} FROM "{table}"')
+            ]
+            if table in ordinal:
+                rows = _rank(rows, **ordinal[table])
+            lines = sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
+            digest.update(f"{table}\n".encode())
+            for line in lines:
+                digest.update(line.encode() + b"\n")
+    return "sha256:" + digest.hexdigest()
+
+
+def _rank(
+    rows: list[dict[str, Any]], *, key: str, partition: str, columns: list[str]
+) -> list[dict[str, Any]]:
+    """Replace each of ``columns`` by the rank of its value among ``key`` in the partition."""
+    ranks: dict[tuple[Any, Any], int] = {}
+    for part in {r[partition] for r in rows}:
+        values = sorted(r[key] for r in rows if r[partition] == part)
+        ranks.update({(part, v): n for n, v in enumerate(values)})
+    return [
+        {**r, **{c: ranks.get((r[partition], r[c])) if r[c] is not None else None for c in columns}}
+        for r in rows
+    ]
