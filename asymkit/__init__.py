@@ -9,6 +9,7 @@ with asymkit.spin("slack", seed=asymkit.Fixture("acme-corp")) as clone:
 
 from __future__ import annotations
 
+from ._version import __version__
 from .clone import Clone, Environment, EnvironmentResetReport, Tokens, spin
 from .errors import (
     AsymkitError,
@@ -22,6 +23,7 @@ from .errors import (
     EnvironmentPartial,
     FixtureFailed,
     FixtureNotFound,
+    GenerationFailed,
     HealthTimeout,
     InvalidArgument,
     LLMUnavailable,
@@ -33,11 +35,11 @@ from .errors import (
     TemplateNotFound,
 )
 from .manifest import Template
-from .seed import Fixture, FixtureReport, ResetReport, SeedReport, SeedSpec
-
-__version__ = "0.1.0"
+from .seed import AIReport, AISeed, Fixture, FixtureReport, ResetReport, SeedReport, SeedSpec
 
 __all__ = [
+    "AIReport",
+    "AISeed",
     "AsymkitError",
     "CassetteInvalid",
     "CassetteMismatch",
@@ -54,6 +56,7 @@ __all__ = [
     "FixtureFailed",
     "FixtureNotFound",
     "FixtureReport",
+    "GenerationFailed",
     "HealthTimeout",
     "InvalidArgument",
     "LLMUnavailable",

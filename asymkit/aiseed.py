@@ -9,8 +9,8 @@ from typing import TYPE_CHECKING
 import attrs
 
 from . import cassette as cs
-from . import drive, fingerprint
-from .errors import CassetteInvalid, InvalidArgument, LLMUnavailable
+from . import drive, fingerprint, generate
+from .errors import CassetteInvalid, InvalidArgument
 from .manifest import Template
 from .seed import AILayer, AIReport, AISeed
 
@@ -35,25 +35,42 @@ def apply(
         )
     mode = record_mode(ai)
     path = Path(ai.cassette).expanduser().resolve() if ai.cassette else None
+    asked = {
+        "template": template.name,
+        "brief": ai.brief,
+        "volume": ai.volume,
+        "users": ai.users,
+        "channels": ai.channels,
+        "messages": ai.messages,
+    }
     if path is None or mode == "all" or not path.exists():
+        request = generate.request_for(
+            template.name,
+            brief=ai.brief,
+            volume=ai.volume,
+            users=ai.users,
+            channels=ai.channels,
+            messages=ai.messages,
+        )
+        path = path or default_path(request)
         if mode == "none":
             raise CassetteInvalid(
                 f"No cassette at {path}: record mode 'none' only replays. Pass an existing"
                 " --cassette, or record one with --record-mode once."
             )
-        if not os.environ.get("ANTHROPIC_API_KEY"):
+        if path.exists() and mode == "once":
+            cassette = cs.load(path)
+        elif ai.client is None and not os.environ.get("ANTHROPIC_API_KEY"):
             return (
                 "AI seeding skipped: ANTHROPIC_API_KEY is not set and there is no cassette"
-                " to replay (pass --cassette PATH)."
+                f" to replay at {path}."
             )
-        raise LLMUnavailable(
-            "Generating a dataset with Claude is not available in this asymkit version yet;"
-            " replay a cassette with --cassette PATH."
-        )
-    cassette = cs.load(path)
-    cs.check_matches(
-        cassette, {"template": template.name, "brief": ai.brief, "volume": ai.volume}, path
-    )
+        else:
+            cassette = generate.generate(request, client=ai.client)
+            cassette.save(path)  # frozen before the replay, so a failed replay loses nothing
+    else:
+        cassette = cs.load(path)
+    cs.check_matches(cassette, asked, path)
     report = replay(clone, cassette)
     verified = None
     if verify:
@@ -67,6 +84,13 @@ def apply(
         report.total_written, report.total_rejected, report.warnings, str(path), verified
     )
     return ai_report, AILayer(str(path), cassette.dataset.digest())
+
+
+def default_path(request: cs.Request) -> Path:
+    """``cassettes/<template>-<volume>-<request digest>.msgpack`` under the working directory:
+    the same request finds its cassette again."""
+    digest = request.fingerprint().split(":")[1][:10]
+    return Path("cassettes").resolve() / f"{request.template}-{request.volume}-{digest}.msgpack"
 
 
 def replay(clone: Clone, cassette: cs.Cassette) -> drive.DriveReport:

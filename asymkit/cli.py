@@ -15,8 +15,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from . import __version__, dataset, fixtures, manifest, postgres
 from . import cassette as cs
+from . import dataset, fixtures, manifest, postgres
+from ._version import __version__
 from .cassette import RECORD_MODES
 from .clone import Clone, Environment, spin
 from .errors import AsymkitError, CassetteInvalid, EnvironmentPartial
@@ -54,11 +55,16 @@ def _spin(args: argparse.Namespace) -> int:
 
 
 def _ai_seed(args: argparse.Namespace) -> AISeed | None:
-    wants_ai = args.ai or args.cassette or args.brief or args.volume
+    counts = {"users": args.users, "channels": args.channels, "messages": args.messages}
+    wants_ai = args.ai or args.cassette or args.brief or args.volume or any(counts.values())
     if not wants_ai:
         return None
     return AISeed(
-        brief=args.brief, volume=args.volume, cassette=args.cassette, record_mode=args.record_mode
+        brief=args.brief,
+        volume=args.volume,
+        cassette=args.cassette,
+        record_mode=args.record_mode,
+        **counts,
     )
 
 
@@ -340,6 +346,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--ai", action="store_true", help="layer an AI dataset (from a cassette)")
     p.add_argument("--brief", help="what the dataset is about (checked against the cassette)")
     p.add_argument("--volume", choices=("small", "medium", "large"), help="dataset size")
+    for kind in ("users", "channels", "messages"):
+        p.add_argument(f"--{kind}", type=int, metavar="N", help=f"explicit number of {kind}")
     p.add_argument("--cassette", metavar="PATH", help="cassette to replay or record")
     p.add_argument(
         "--record-mode",

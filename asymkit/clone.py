@@ -6,7 +6,7 @@ import contextlib
 import re
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from types import TracebackType
@@ -163,6 +163,16 @@ class Clone:
             )
         return server
 
+    @contextlib.contextmanager
+    def _locked(self) -> Iterator[None]:
+        """Hold the clone's lock, with ``record`` re-read: another process may have changed it."""
+        with registry.clone_lock(self.id):
+            current = registry.read().clones.get(self.id)
+            if current is None:
+                raise CloneNotFound(f"{self.id} was destroyed by another process.")
+            self.record = current
+            yield
+
     def _save(self, **changes: Any) -> None:
         with registry.transaction() as state:
             current = state.clones.get(self.id)
@@ -221,7 +231,7 @@ class Clone:
         path = fixtures.find(template, name) if name else None
         started = time.perf_counter()
         fixture_report = None
-        with registry.clone_lock(self.id):
+        with self._locked():
             spec = self.seed_spec
             if path is not None:
                 assert name is not None
@@ -257,11 +267,11 @@ class Clone:
         AI layers replay from their cassettes: reset never calls the model.
         """
         template = self.template
-        spec = self.seed_spec
-        path = fixtures.find(template, spec.fixture) if spec.fixture else None
-        layers = [aiseed.load_layer(layer) for layer in spec.ai]
         started = time.perf_counter()
-        with registry.clone_lock(self.id):
+        with self._locked():
+            spec = self.seed_spec
+            path = fixtures.find(template, spec.fixture) if spec.fixture else None
+            layers = [aiseed.load_layer(layer) for layer in spec.ai]
             rows = reset.build(self._server(), template, self.database, path)
             self._after_rebuild(template)
             written = sum(aiseed.replay(self, c).total_written for c in layers)
@@ -272,7 +282,7 @@ class Clone:
         if self.status() == "running":
             return
         template = self.template
-        with registry.clone_lock(self.id):
+        with self._locked():
             port = self.port
             if not process.port_is_free(self.record.host, port):
                 port = process.free_port(self.record.host)
@@ -301,13 +311,15 @@ class Clone:
                 raise
 
     def stop(self) -> None:
-        with registry.clone_lock(self.id):
+        with self._locked():
             process.stop(self.record.pid, self.record.port)
             self._save(pid=None)
 
     def destroy(self) -> None:
         """Stop the app, drop the database, forget the clone. Safe to repeat."""
-        with registry.clone_lock(self.id):
+        if self.id not in registry.read().clones:
+            return
+        with self._locked():
             process.stop(self.record.pid, self.record.port)
             reset.drop(self._server(), self.database)
             _forget(self.id)

@@ -20,6 +20,7 @@ The tree::
     ├── ProvisionFailed        PROVISION_FAILED
     ├── InvalidArgument        INVALID_ARGUMENT
     ├── LLMUnavailable         LLM_UNAVAILABLE
+    ├── GenerationFailed       GENERATION_FAILED
     ├── CassetteInvalid        CASSETTE_INVALID
     └── CassetteMismatch       CASSETTE_MISMATCH
 """
@@ -109,6 +110,10 @@ class InvalidArgument(AsymkitError):
 
 class LLMUnavailable(AsymkitError):
     code = "LLM_UNAVAILABLE"
+
+
+class GenerationFailed(AsymkitError):
+    code = "GENERATION_FAILED"
 
 
 class CassetteInvalid(AsymkitError):

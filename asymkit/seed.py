@@ -28,6 +28,10 @@ class AISeed:
     volume: str | None = None
     cassette: str | Path | None = None
     record_mode: str | None = None
+    users: int | None = None
+    channels: int | None = None
+    messages: int | None = None
+    client: Any = attrs.field(default=None, eq=False, repr=False)  # an anthropic.Anthropic
 
 
 @attrs.frozen

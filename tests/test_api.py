@@ -9,6 +9,9 @@ import asymkit
 def test_all_is_pinned_and_sorted() -> None:
     assert asymkit.__all__ == sorted(asymkit.__all__)
     assert set(asymkit.__all__) == {
+        "AIReport",
+        "AISeed",
+        "GenerationFailed",
         "AsymkitError",
         "CassetteInvalid",
         "CassetteMismatch",

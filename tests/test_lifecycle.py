@@ -43,7 +43,7 @@ def test_spin_json_outlives_the_cli_and_destroy_leaves_nothing() -> None:
     info = json.loads(spun.stdout)
     assert {"id", "template", "api_url", "database", "port", "tokens", "seed"} <= info.keys()
     assert info["api_url"].endswith("/api/")
-    assert info["seed"] == {"fixture": "acme-corp"}
+    assert info["seed"] == {"fixture": "acme-corp", "ai": []}
     # The CLI process is gone; the clone's app still answers.
     web = WebClient(token=info["tokens"]["bot"], base_url=info["api_url"])
     assert web.auth_test()["team"] == "Acme Corp"

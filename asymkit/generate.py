@@ -1,0 +1,344 @@
+"""Claude -> dataset: a prompt from the brief and volume, structured output, in chunks.
+
+Generation runs in two steps so big volumes never hit ``max_tokens``: a
+*roster* call (workspace, users, channels) and then one call per chunk of at
+most ``CHUNK`` messages, channel by channel, a few at once. A truncated answer
+(``stop_reason == "max_tokens"``) is never used: a message chunk is split in
+half and asked again; a truncated roster is an error. Retries on 429/529 come
+from the SDK (``max_retries``); what is left after them becomes
+``LLM_UNAVAILABLE``.
+
+``anthropic`` is imported here only, when generation actually runs.
+"""
+
+from __future__ import annotations
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+from typing import TYPE_CHECKING, Any
+
+import attrs
+
+from . import cassette as cs
+from . import dataset as ds
+from ._version import __version__
+from .errors import GenerationFailed, LLMUnavailable
+
+if TYPE_CHECKING:
+    import anthropic
+
+MODEL = "claude-haiku-4-5"
+PROMPT_VERSION = "1"
+DEFAULT_BRIEF = "a small, fast-moving software startup."
+VOLUMES = {"small": (4, 3, 12), "medium": (6, 4, 20), "large": (8, 5, 30)}
+DEFAULT_VOLUME = "medium"
+CHUNK = 40
+MIN_CHUNK = 1
+ROSTER_TOKENS = 8192
+MESSAGE_TOKENS = 8192
+
+SYSTEM = (
+    "You write realistic seed data for a Slack workspace clone used to evaluate AI agents."
+    " People have distinct voices and roles; conversations are specific to the company and"
+    " refer to concrete projects, numbers, customers and dates; threads answer their parent."
+    " Handles are lowercase letters, digits, '.', '-' or '_'. Channel names are lowercase,"
+    " without spaces, at most 80 characters. Always answer by calling the given tool."
+)
+
+_ROSTER_TOOL = {
+    "name": "write_roster",
+    "description": "The workspace, its people and its channels.",
+    "input_schema": {
+        "type": "object",
+        "properties": {
+            "workspace": {
+                "type": "object",
+                "properties": {"name": {"type": "string"}, "domain": {"type": "string"}},
+                "required": ["name", "domain"],
+            },
+            "users": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        k: {"type": "string"} for k in ("handle", "real_name", "email", "title")
+                    },
+                    "required": ["handle", "real_name", "email", "title"],
+                },
+            },
+            "channels": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "name": {"type": "string"},
+                        "purpose": {"type": "string"},
+                        "is_private": {"type": "boolean"},
+                        "members": {"type": "array", "items": {"type": "string"}},
+                    },
+                    "required": ["name", "purpose", "is_private", "members"],
+                },
+            },
+        },
+        "required": ["workspace", "users", "channels"],
+    },
+}
+
+_MESSAGES_TOOL = {
+    "name": "write_messages",
+    "description": "Messages in one channel, oldest first.",
+    "input_schema": {
+        "type": "object",
+        "properties": {
+            "messages": {
+                "type": "array",
+                "items": {
+                    "type": "object",
+                    "properties": {
+                        "author": {"type": "string"},
+                        "text": {"type": "string"},
+                        "reply_to": {
+                            "type": ["integer", "null"],
+                            "description": "index in this list of an earlier message this"
+                            " one replies to in a thread, or null",
+                        },
+                    },
+                    "required": ["author", "text", "reply_to"],
+                },
+            }
+        },
+        "required": ["messages"],
+    },
+}
+
+
+def request_for(
+    template: str,
+    *,
+    brief: str | None,
+    volume: str | None,
+    users: int | None = None,
+    channels: int | None = None,
+    messages: int | None = None,
+) -> cs.Request:
+    """The full request: defaults filled in, explicit counts making the volume ``custom``."""
+    name = volume or DEFAULT_VOLUME
+    if name not in VOLUMES and name != "custom":
+        raise GenerationFailed(
+            f"Unknown volume '{name}'. Use small (4/3/12), medium (6/4/20) or large (8/5/30),"
+            " or give explicit counts."
+        )
+    base = VOLUMES.get(name, VOLUMES[DEFAULT_VOLUME])
+    counts = (users or base[0], channels or base[1], messages or base[2])
+    if counts != base:
+        name = "custom"
+    return cs.Request(
+        template=template,
+        brief=brief or DEFAULT_BRIEF,
+        volume=name,
+        users=counts[0],
+        channels=counts[1],
+        messages=counts[2],
+        model=MODEL,
+        prompt_version=PROMPT_VERSION,
+    )
+
+
+@attrs.define
+class _Usage:
+    reply_ids: list[str] = attrs.field(factory=list)
+    stop_reasons: list[str] = attrs.field(factory=list)
+    input_tokens: int = 0
+    output_tokens: int = 0
+
+
+def generate(
+    request: cs.Request, *, client: anthropic.Anthropic | None = None, workers: int = 4
+) -> cs.Cassette:
+    """Ask Claude for the dataset ``request`` describes; return it as a cassette."""
+    llm = client or _default_client()
+    usage = _Usage()
+    roster = _call(llm, usage, _ROSTER_TOOL, ROSTER_TOKENS, _roster_prompt(request))
+    if roster is None:
+        raise GenerationFailed(
+            "Claude's roster answer was cut off at max_tokens; ask for fewer users or channels."
+        )
+    channels = [c for c in roster.get("channels", []) if isinstance(c, dict)]
+    plan = _message_plan(channels, request.messages)
+    with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
+        batches = list(
+            pool.map(lambda job: _channel_messages(llm, usage, request, roster, *job), plan)
+        )
+    messages: list[dict[str, Any]] = []
+    for channel, batch in zip((c for c, _ in plan), batches, strict=True):
+        offset = len(messages)
+        for m in batch:
+            reply = m.get("reply_to")
+            messages.append(
+                {
+                    "channel": channel["name"],
+                    "author": m.get("author"),
+                    "text": m.get("text"),
+                    "reply_to": reply + offset if isinstance(reply, int) and reply >= 0 else None,
+                }
+            )
+    data = ds.from_json({**roster, "messages": messages})
+    provenance = cs.Provenance(
+        source="anthropic",
+        asymkit_version=__version__,
+        created=cs.now_iso(),
+        model=MODEL,
+        reply_ids=tuple(usage.reply_ids),
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        stop_reasons=tuple(usage.stop_reasons),
+    )
+    return cs.Cassette(request, provenance, data)
+
+
+def _default_client() -> anthropic.Anthropic:
+    import anthropic
+
+    try:
+        return anthropic.Anthropic(max_retries=4)
+    except anthropic.AnthropicError as exc:
+        raise LLMUnavailable(
+            "No Anthropic API key: set ANTHROPIC_API_KEY, or replay a cassette with --cassette."
+        ) from exc
+
+
+def _roster_prompt(request: cs.Request) -> str:
+    return (
+        f"Company: {request.brief}\n"
+        f"Write its Slack workspace: a name and domain, exactly {request.users} users"
+        f" (the first is the founder/CEO), and exactly {request.channels} channels, the first"
+        " being 'general' with everybody in it and at most one private channel. Each channel"
+        " lists its members by handle, the first member being its creator."
+    )
+
+
+def _message_plan(channels: list[dict[str, Any]], total: int) -> list[tuple[dict[str, Any], int]]:
+    """How many messages each channel gets (the first gets the remainder)."""
+    if not channels:
+        return []
+    share, extra = divmod(total, len(channels))
+    return [(c, share + (extra if i == 0 else 0)) for i, c in enumerate(channels)]
+
+
+def _channel_messages(
+    llm: anthropic.Anthropic,
+    usage: _Usage,
+    request: cs.Request,
+    roster: dict[str, Any],
+    channel: dict[str, Any],
+    count: int,
+) -> list[dict[str, Any]]:
+    """``count`` messages for ``channel``, chunked; a truncated chunk is split and re-asked."""
+    out: list[dict[str, Any]] = []
+    pending = [min(CHUNK, count - start) for start in range(0, count, CHUNK)]
+    while pending:
+        size = pending.pop(0)
+        got = _call(
+            llm,
+            usage,
+            _MESSAGES_TOOL,
+            MESSAGE_TOKENS,
+            _messages_prompt(request, roster, channel, size, out),
+        )
+        if got is None:
+            if size <= MIN_CHUNK:
+                raise GenerationFailed(
+                    f"Claude's answer for #{channel.get('name')} was cut off at max_tokens"
+                    f" even for {size} messages."
+                )
+            pending[:0] = [size // 2, size - size // 2]
+            continue
+        batch = [m for m in got.get("messages", []) if isinstance(m, dict)][:size]
+        offset = len(out)
+        for m in batch:
+            reply = m.get("reply_to")
+            m["reply_to"] = reply + offset if isinstance(reply, int) and reply >= 0 else None
+        out += batch
+    return out
+
+
+def _messages_prompt(
+    request: cs.Request,
+    roster: dict[str, Any],
+    channel: dict[str, Any],
+    size: int,
+    before: list[dict[str, Any]],
+) -> str:
+    people = [
+        f"{u.get('handle')} ({u.get('title')})"
+        for u in roster.get("users", [])
+        if isinstance(u, dict)
+    ]
+    recent = "\n".join(f"- {m.get('author')}: {m.get('text')}" for m in before[-10:])
+    return (
+        f"Company: {request.brief}\nWorkspace: {json.dumps(roster.get('workspace'))}\n"
+        f"People: {', '.join(people)}\n"
+        f"Channel #{channel.get('name')} ({channel.get('purpose')}),"
+        f" members: {', '.join(map(str, channel.get('members', [])))}.\n"
+        + (f"The channel so far ends with:\n{recent}\n" if recent else "")
+        + f"Write the next {size} messages in this channel, oldest first, only by its members;"
+        " about a third of them thread replies (reply_to = index of an earlier message in"
+        " your list)."
+    )
+
+
+def _call(
+    llm: anthropic.Anthropic, usage: _Usage, tool: dict[str, Any], max_tokens: int, prompt: str
+) -> dict[str, Any] | None:
+    """One tool call; ``None`` if the answer was truncated. API errors -> asymkit errors."""
+    import anthropic
+
+    try:
+        request: dict[str, Any] = {
+            "model": MODEL,
+            "max_tokens": max_tokens,
+            "system": SYSTEM,
+            "tools": [tool],
+            "tool_choice": {"type": "tool", "name": tool["name"]},
+            "messages": [{"role": "user", "content": prompt}],
+        }
+        reply = llm.messages.create(**request)
+    except anthropic.AuthenticationError as exc:
+        raise LLMUnavailable(
+            "Anthropic refused the API key (401); check ANTHROPIC_API_KEY, or replay a cassette."
+        ) from exc
+    except anthropic.PermissionDeniedError as exc:
+        raise LLMUnavailable(
+            f"Anthropic denied access to {MODEL} (403); check the key's workspace permissions."
+        ) from exc
+    except anthropic.APIConnectionError as exc:
+        raise LLMUnavailable(
+            "Cannot reach the Anthropic API; check the network, or replay a cassette offline."
+        ) from exc
+    except anthropic.APIStatusError as exc:
+        raise LLMUnavailable(
+            f"The Anthropic API answered {exc.status_code} after retries"
+            f" ({_error_type(exc)}); try again later, or replay a cassette."
+        ) from exc
+    usage.reply_ids.append(reply.id)
+    usage.stop_reasons.append(str(reply.stop_reason))
+    usage.input_tokens += reply.usage.input_tokens
+    usage.output_tokens += reply.usage.output_tokens
+    if reply.stop_reason == "max_tokens":
+        return None
+    for block in reply.content:
+        if block.type == "tool_use" and block.name == tool["name"]:
+            if not isinstance(block.input, dict):
+                break
+            return dict(block.input)
+    raise GenerationFailed(
+        f"Claude answered without calling {tool['name']} (stop_reason {reply.stop_reason});"
+        " try again."
+    )
+
+
+def _error_type(exc: Any) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict) and isinstance(body.get("error"), dict):
+        return str(body["error"].get("type", "error"))
+    return type(exc).__name__
