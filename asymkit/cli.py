@@ -31,18 +31,25 @@ def _print_json(data: Any) -> None:
 
 
 def _spin(args: argparse.Namespace) -> int:
-    clone = spin(args.template, seed=args.seed, env=args.env, port=args.port, host=args.host)
+    clone = spin(
+        args.template,
+        seed=args.seed,
+        ai=_ai_seed(args),
+        env=args.env,
+        port=args.port,
+        host=args.host,
+    )
     if args.json:
-        _print_json(
-            {
-                **clone.to_json(),
-                "seconds": round(clone.last_report.seconds, 4) if clone.last_report else None,
-            }
-        )
+        report_json = clone.last_report.to_json() if clone.last_report else {}
+        _print_json({**report_json, **clone.to_json()})
         return 0
     print(f"✓ spun {clone.id}  {clone.api_url}")
-    if clone.last_report is not None and clone.last_report.fixture is not None:
-        print(clone.last_report.summary())
+    report = clone.last_report
+    if report is not None and (report.fixture or report.ai):
+        print(report.summary())
+    elif report is not None:
+        for note in report.notes:
+            print(f"  ! {note}")
     tokens = clone.tokens
     if tokens.bot:
         print(f"  bot token:   {tokens.bot}")
@@ -314,6 +321,30 @@ def _server(args: argparse.Namespace) -> int:
     return 0
 
 
+def _add_ai_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--ai", action="store_true", help="layer an AI-generated dataset on top")
+    p.add_argument(
+        "--brief", help="what the company is (default: a small, fast-moving software startup.)"
+    )
+    p.add_argument(
+        "--volume",
+        choices=("small", "medium", "large"),
+        help="small 4/3/12, medium 6/4/20 (default), large 8/5/30 users/channels/messages",
+    )
+    for kind in ("users", "channels", "messages"):
+        p.add_argument(f"--{kind}", type=int, metavar="N", help=f"explicit number of {kind}")
+    p.add_argument(
+        "--cassette",
+        metavar="PATH",
+        help="cassette to replay or record (default: under ./cassettes/)",
+    )
+    p.add_argument(
+        "--record-mode",
+        choices=RECORD_MODES,
+        help="once (default; $ASYMKIT_RECORD_MODE), none (replay only), all (regenerate)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="asymkit",
@@ -337,23 +368,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--env", metavar="NAME", help="add the clone to this environment")
     p.add_argument("--port", type=int, help="port for the app (default: a free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    _add_ai_options(p)
 
     p = command(
         "seed", _seed, "seed a clone: its state becomes migrations + the seed", json_flag=True
     )
     p.add_argument("id")
     p.add_argument("--fixture", metavar="NAME", help="fixture to apply")
-    p.add_argument("--ai", action="store_true", help="layer an AI dataset (from a cassette)")
-    p.add_argument("--brief", help="what the dataset is about (checked against the cassette)")
-    p.add_argument("--volume", choices=("small", "medium", "large"), help="dataset size")
-    for kind in ("users", "channels", "messages"):
-        p.add_argument(f"--{kind}", type=int, metavar="N", help=f"explicit number of {kind}")
-    p.add_argument("--cassette", metavar="PATH", help="cassette to replay or record")
-    p.add_argument(
-        "--record-mode",
-        choices=RECORD_MODES,
-        help="once (default), none (replay only), all (regenerate)",
-    )
+    _add_ai_options(p)
 
     p = command("cassette", _cassette, "inspect or make cassettes")
     c = p.add_subparsers(dest="cassette_command", required=True, metavar="ACTION")

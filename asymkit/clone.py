@@ -364,6 +364,7 @@ def spin(
     template: str = "slack",
     *,
     seed: Fixture | str | None = None,
+    ai: AISeed | None = None,
     env: str | None = None,
     port: int | None = None,
     host: str = DEFAULT_HOST,
@@ -371,7 +372,9 @@ def spin(
 ) -> Clone:
     """Create a database, migrate, seed, start the app, provision tokens; return the clone.
 
-    Use as a context manager to destroy the clone on exit.
+    ``seed`` is a fixture; ``ai`` layers an AI dataset on top once the app runs.
+    ``clone.last_report`` tells what was written. Use as a context manager to
+    destroy the clone on exit.
     """
     tmpl = manifest.find(template)
     fixture_name = _fixture_name(seed)
@@ -411,9 +414,21 @@ def spin(
             clone.destroy()
         _forget(clone_id)
         raise
+    fixture_report = FixtureReport(fixture_name, rows) if fixture_name else None
+    ai_report: AIReport | None = None
+    notes: tuple[str, ...] = ()
+    if ai is not None:
+        try:
+            layered = clone.seed(ai=ai)
+        except BaseException:
+            clone.destroy()
+            raise
+        ai_report, notes = layered.ai, layered.notes
     clone.last_report = SeedReport(
         clone_id,
-        fixture=FixtureReport(fixture_name, rows) if fixture_name else None,
+        fixture=fixture_report,
+        ai=ai_report,
+        notes=notes,
         seconds=time.perf_counter() - started,
     )
     return clone

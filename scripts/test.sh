@@ -6,7 +6,7 @@ cd "$(dirname "$0")/.."
 if [ ! -x .venv/bin/pytest ]; then
     bash scripts/install.sh
 fi
-.venv/bin/ruff check asymkit tests
-.venv/bin/ruff format --check asymkit tests
+.venv/bin/ruff check asymkit tests benchmarks
+.venv/bin/ruff format --check asymkit tests benchmarks
 .venv/bin/mypy
 .venv/bin/pytest "$@"

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import shutil
 import subprocess
 import sys
 from pathlib import Path
 from typing import Any
 
+import attrs
 import msgpack
 import pytest
 from fake_anthropic import API_KEY, FakeAnthropic
@@ -32,8 +32,10 @@ def empty() -> Any:
 
 @pytest.fixture
 def small(tmp_path: Path) -> Path:
-    """A private copy of the committed small cassette (recording may add a fingerprint)."""
-    return Path(shutil.copy(SMALL, tmp_path / "small.msgpack"))
+    """A private copy of the committed small cassette, without its replay fingerprint."""
+    path = tmp_path / "small.msgpack"
+    attrs.evolve(cs.load(SMALL), replay_fingerprint=None).save(path)
+    return path
 
 
 def state(clone: Any) -> str:
@@ -295,3 +297,54 @@ def test_a_damaged_cassette_is_cassette_invalid(
     err = capsys.readouterr().err
     assert "[CASSETTE_INVALID]" in err and "Traceback" not in err and err.count("\n") == 1
     assert state(empty) == before
+
+
+@pytest.mark.parametrize(
+    ("name", "written"),
+    [
+        pytest.param("startup-small", 19, id="small"),
+        pytest.param("support-medium", 30, id="medium"),
+        pytest.param("agency-large", 43, id="large"),
+        pytest.param("company-500", 520, id="500-messages"),
+    ],
+)
+def test_committed_cassettes_replay_offline_and_verify(name: str, written: int) -> None:
+    path = ROOT / "cassettes" / f"{name}.msgpack"
+    cassette = cs.load(path)
+    assert cassette.provenance.source in ("hand-written", "script")
+    assert cassette.provenance.model is None and cassette.replay_fingerprint
+    with asymkit.spin("slack") as clone:
+        report = clone.seed(ai=asymkit.AISeed(cassette=path, record_mode="none"))
+    assert report.ai is not None
+    assert (report.ai.written, report.ai.rejected, report.ai.verified) == (written, 0, True)
+
+
+def test_spin_with_fixture_and_cassette_reports_both_as_json(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert (
+        main(
+            [
+                "spin",
+                "slack",
+                "--seed",
+                "acme-corp",
+                "--ai",
+                "--cassette",
+                str(SMALL),
+                "--record-mode",
+                "none",
+                "--json",
+            ]
+        )
+        == 0
+    )
+    info = json.loads(capsys.readouterr().out)
+    try:
+        assert info["fixture"] == {"name": "acme-corp", "rows": 201}
+        assert info["ai"]["written"] == 19 and info["ai"]["rejected"] == 0
+        assert info["ai"]["cassette"] == str(SMALL)
+        assert info["seed"]["fixture"] == "acme-corp" and len(info["seed"]["ai"]) == 1
+        assert info["api_url"].endswith("/api/") and info["tokens"]["bot"].startswith("xoxb-")
+    finally:
+        asymkit.Clone.get(info["id"]).destroy()

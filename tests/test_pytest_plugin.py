@@ -1,0 +1,75 @@
+"""The pytest plugin, run for real with pytester in a subprocess."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+SMALL = Path(__file__).parent.parent / "cassettes" / "startup-small.msgpack"
+
+pytest_plugins = ["pytester"]
+
+AGENT_TESTS = """
+import pytest
+from slack_sdk import WebClient
+
+SEEN = []
+
+def general(web):
+    return next(c["id"] for c in web.conversations_list()["channels"] if c["name"] == "general")
+
+@pytest.mark.parametrize("run", [1, 2])
+def test_each_test_starts_from_the_seed(asymkit_clone, run):
+    web = WebClient(token=asymkit_clone.tokens.user, base_url=asymkit_clone.api_url)
+    texts = [m["text"] for m in web.conversations_history(channel=general(web))["messages"]]
+    assert "left by an earlier test" not in texts
+    web.chat_postMessage(channel=general(web), text="left by an earlier test")
+    SEEN.append(asymkit_clone.id)
+    assert len(set(SEEN)) == 1  # one clone for the whole session
+"""
+
+
+def test_clone_is_spun_once_and_reset_per_test(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile(AGENT_TESTS)
+    result = pytester.runpytest_subprocess(
+        "--asymkit-fixture", "acme-corp", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=2)
+
+
+def test_marker_replays_a_cassette_offline_in_ci(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CI", "true")
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-never-used")
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", "http://127.0.0.1:9")
+    pytester.makepyfile(f"""
+import pytest
+from slack_sdk import WebClient
+
+def test_mode(asymkit_record_mode):
+    assert asymkit_record_mode == "none"
+
+@pytest.mark.asymkit(cassette={str(SMALL)!r})
+def test_replayed(asymkit_clone):
+    web = WebClient(token=asymkit_clone.tokens.user, base_url=asymkit_clone.api_url)
+    assert web.auth_test()["team"] == "Lumen Labs"
+
+@pytest.mark.asymkit(cassette="missing.msgpack")
+def test_missing_cassette_fails_without_calling_anthropic(asymkit_clone):
+    pass
+""")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, errors=1)
+    result.stdout.fnmatch_lines(["*CASSETTE_INVALID*only replays*"])
+
+
+def test_default_record_mode_outside_ci_is_once(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("CI", raising=False)
+    pytester.makepyfile(
+        "def test_mode(asymkit_record_mode):\n    assert asymkit_record_mode == 'once'\n"
+    )
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
