@@ -12,6 +12,7 @@ from . import cassette as cs
 from . import drive, fingerprint, generate
 from .errors import CassetteInvalid, InvalidArgument
 from .manifest import Template
+from .progress import Bar
 from .seed import AILayer, AIReport, AISeed
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ def record_mode(ai: AISeed) -> str:
 
 
 def apply(
-    clone: Clone, template: Template, ai: AISeed, *, verify: bool
+    clone: Clone, template: Template, ai: AISeed, *, verify: bool, progress: bool = False
 ) -> tuple[AIReport, AILayer] | str:
     """Replay ``ai``'s cassette into ``clone``; a string is why it was skipped."""
     if not template.supports_ai:
@@ -71,7 +72,7 @@ def apply(
     else:
         cassette = cs.load(path)
     cs.check_matches(cassette, asked, path)
-    report = replay(clone, cassette)
+    report = replay(clone, cassette, progress=progress)
     verified = None
     if verify:
         state = fingerprint.fingerprint(clone._server(), clone.database, template)
@@ -93,8 +94,20 @@ def default_path(request: cs.Request) -> Path:
     return Path("cassettes").resolve() / f"{request.template}-{request.volume}-{digest}.msgpack"
 
 
-def replay(clone: Clone, cassette: cs.Cassette) -> drive.DriveReport:
-    return drive.drive(cassette.dataset, base_url=clone.url, api_url=clone.api_url)
+def replay(clone: Clone, cassette: cs.Cassette, *, progress: bool = False) -> drive.DriveReport:
+    """Drive the cassette's dataset into the clone (a bar on a terminal if ``progress``)."""
+    total = sum(cassette.dataset.counts().values())
+    bar = Bar(f"seeding {clone.id}", total) if progress else None
+    try:
+        return drive.drive(
+            cassette.dataset,
+            base_url=clone.url,
+            api_url=clone.api_url,
+            progress=bar.advance if bar else None,
+        )
+    finally:
+        if bar:
+            bar.close()
 
 
 def load_layer(layer: AILayer) -> cs.Cassette:

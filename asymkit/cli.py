@@ -38,6 +38,7 @@ def _spin(args: argparse.Namespace) -> int:
         env=args.env,
         port=args.port,
         host=args.host,
+        progress=True,
     )
     if args.json:
         report_json = clone.last_report.to_json() if clone.last_report else {}
@@ -77,7 +78,7 @@ def _ai_seed(args: argparse.Namespace) -> AISeed | None:
 
 def _seed(args: argparse.Namespace) -> int:
     clone = Clone.get(args.id)
-    report = clone.seed(args.fixture, ai=_ai_seed(args))
+    report = clone.seed(args.fixture, ai=_ai_seed(args), progress=True)
     if args.json:
         _print_json(report.to_json())
     else:
@@ -86,7 +87,7 @@ def _seed(args: argparse.Namespace) -> int:
 
 
 def _reset(args: argparse.Namespace) -> int:
-    report = Clone.get(args.id).reset()
+    report = Clone.get(args.id).reset(progress=True)
     if args.json:
         _print_json(report.to_json())
     else:

@@ -217,7 +217,13 @@ class Clone:
         if template.drain:
             self._admin_post(template.drain, {})
 
-    def seed(self, fixture: Fixture | str | None = None, *, ai: AISeed | None = None) -> SeedReport:
+    def seed(
+        self,
+        fixture: Fixture | str | None = None,
+        *,
+        ai: AISeed | None = None,
+        progress: bool = False,
+    ) -> SeedReport:
         """Apply a fixture and/or an AI dataset; ``reset`` restores the result.
 
         A fixture replaces the clone's state with migrations + fixture (built in a
@@ -244,7 +250,7 @@ class Clone:
             notes: tuple[str, ...] = ()
             if ai is not None:
                 base_empty = spec == SeedSpec()
-                outcome = aiseed.apply(self, template, ai, verify=base_empty)
+                outcome = aiseed.apply(self, template, ai, verify=base_empty, progress=progress)
                 if isinstance(outcome, str):
                     notes = (outcome,)
                 else:
@@ -261,7 +267,7 @@ class Clone:
         self.last_report = report
         return report
 
-    def reset(self) -> ResetReport:
+    def reset(self, *, progress: bool = False) -> ResetReport:
         """Bring the clone back to exactly its last seed: rebuild, then replay AI layers.
 
         AI layers replay from their cassettes: reset never calls the model.
@@ -274,7 +280,7 @@ class Clone:
             layers = [aiseed.load_layer(layer) for layer in spec.ai]
             rows = reset.build(self._server(), template, self.database, path)
             self._after_rebuild(template)
-            written = sum(aiseed.replay(self, c).total_written for c in layers)
+            written = sum(aiseed.replay(self, c, progress=progress).total_written for c in layers)
         return ResetReport(self.id, spec, rows, time.perf_counter() - started, ai_written=written)
 
     def start(self, *, health_timeout: float = HEALTH_TIMEOUT) -> None:
@@ -369,6 +375,7 @@ def spin(
     port: int | None = None,
     host: str = DEFAULT_HOST,
     health_timeout: float = HEALTH_TIMEOUT,
+    progress: bool = False,
 ) -> Clone:
     """Create a database, migrate, seed, start the app, provision tokens; return the clone.
 
@@ -419,7 +426,7 @@ def spin(
     notes: tuple[str, ...] = ()
     if ai is not None:
         try:
-            layered = clone.seed(ai=ai)
+            layered = clone.seed(ai=ai, progress=progress)
         except BaseException:
             clone.destroy()
             raise
