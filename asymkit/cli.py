@@ -87,7 +87,8 @@ def _seed(args: argparse.Namespace) -> int:
 
 
 def _reset(args: argparse.Namespace) -> int:
-    report = Clone.get(args.id).reset(progress=True)
+    strategy = "rebuild" if args.rebuild else "auto"
+    report = Clone.get(args.id).reset(progress=True, strategy=strategy)
     if args.json:
         _print_json(report.to_json())
     else:
@@ -396,6 +397,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("reset", _reset, "bring a clone back to exactly its last seed", json_flag=True)
     p.add_argument("id")
+    p.add_argument("--rebuild", action="store_true",
+                   help="skip the snapshot: drop, migrate and re-seed")
 
     for name in ("status", "ls"):
         p = command(name, _status, "list clones and whether they run", json_flag=True)

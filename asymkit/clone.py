@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 import httpx
 
-from . import aiseed, fixtures, manifest, postgres, process, registry, reset
+from . import aiseed, fixtures, manifest, postgres, process, registry, reset, snapshot
 from .errors import (
     AsymkitError,
     CloneNotFound,
@@ -257,6 +257,8 @@ class Clone:
                     ai_report, layer = outcome
                     spec = attrs.evolve(spec, ai=(*spec.ai, layer))
                     self._save(seed=spec.to_json())
+            if fixture_report is not None or ai_report is not None:
+                self._snapshot(template, spec)
         report = SeedReport(
             self.id,
             fixture=fixture_report,
@@ -267,21 +269,44 @@ class Clone:
         self.last_report = report
         return report
 
-    def reset(self, *, progress: bool = False) -> ResetReport:
-        """Bring the clone back to exactly its last seed: rebuild, then replay AI layers.
+    def reset(self, *, progress: bool = False, strategy: str = "auto") -> ResetReport:
+        """Bring the clone back to exactly its last seed.
 
-        AI layers replay from their cassettes: reset never calls the model.
+        ``auto`` restores the snapshot taken right after the seed when it is
+        still valid (milliseconds; connections stay open), else rebuilds:
+        drop, migrate, fixture, replay AI layers from their cassettes (never
+        calling the model) and takes a fresh snapshot. ``rebuild`` forces the
+        full path.
         """
+        if strategy not in ("auto", "rebuild"):
+            raise InvalidArgument(f"Unknown reset strategy '{strategy}': use auto or rebuild.")
         template = self.template
         started = time.perf_counter()
         with self._locked():
             spec = self.seed_spec
             path = fixtures.find(template, spec.fixture) if spec.fixture else None
+            server = self._server()
+            if strategy == "auto":
+                source = snapshot.source_digest(template, spec, path)
+                restored = snapshot.restore(server, self.database, source)
+                if restored is not None:
+                    return ResetReport(
+                        self.id, spec, restored, time.perf_counter() - started, strategy="snapshot"
+                    )
             layers = [aiseed.load_layer(layer) for layer in spec.ai]
-            rows = reset.build(self._server(), template, self.database, path)
+            rows = reset.build(server, template, self.database, path)
             self._after_rebuild(template)
             written = sum(aiseed.replay(self, c, progress=progress).total_written for c in layers)
+            self._snapshot(template, spec)
         return ResetReport(self.id, spec, rows, time.perf_counter() - started, ai_written=written)
+
+    def _snapshot(self, template: Template, spec: SeedSpec) -> None:
+        """Capture the seeded state for fast resets, once the app has installed its tokens."""
+        if not process.alive(self.record.pid, self.record.port):
+            return  # tokens are not in the database yet: the next reset rebuilds
+        path = fixtures.find(template, spec.fixture) if spec.fixture else None
+        source = snapshot.source_digest(template, spec, path)
+        snapshot.capture(self._server(), self.database, source)
 
     def start(self, *, health_timeout: float = HEALTH_TIMEOUT) -> None:
         """Start the app again (same port if free) and re-install its tokens."""
@@ -422,6 +447,7 @@ def spin(
         _forget(clone_id)
         raise
     fixture_report = FixtureReport(fixture_name, rows) if fixture_name else None
+    clone._snapshot(tmpl, clone.seed_spec)
     ai_report: AIReport | None = None
     notes: tuple[str, ...] = ()
     if ai is not None:

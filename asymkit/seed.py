@@ -144,18 +144,21 @@ class SeedReport:
 class ResetReport:
     clone_id: str
     seed: SeedSpec
-    rows: int
+    rows: int  # fixture rows (rebuild) or every row restored (snapshot)
     seconds: float
-    strategy: str = "rebuild"
+    strategy: str = "rebuild"  # or "snapshot"
     ai_written: int = 0
 
     def summary(self) -> str:
         what = self.seed.describe()
+        ms = f"{self.seconds * 1000:.0f} ms"
+        if self.strategy == "snapshot":
+            return f"✓ reset {self.clone_id} ({what}; {self.rows} rows from snapshot in {ms})"
         if self.seed.fixture:
             what += f", {self.rows} rows"
         if self.seed.ai:
             what += f", {self.ai_written} ai records"
-        return f"✓ reset {self.clone_id} ({what}; {self.strategy} in {self.seconds * 1000:.0f} ms)"
+        return f"✓ reset {self.clone_id} ({what}; rebuilt in {ms})"
 
     def to_json(self) -> dict[str, Any]:
         return {
