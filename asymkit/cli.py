@@ -397,8 +397,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = command("reset", _reset, "bring a clone back to exactly its last seed", json_flag=True)
     p.add_argument("id")
-    p.add_argument("--rebuild", action="store_true",
-                   help="skip the snapshot: drop, migrate and re-seed")
+    p.add_argument(
+        "--rebuild", action="store_true", help="skip the snapshot: drop, migrate and re-seed"
+    )
 
     for name in ("status", "ls"):
         p = command(name, _status, "list clones and whether they run", json_flag=True)

@@ -239,6 +239,11 @@ class Clone:
         fixture_report = None
         with self._locked():
             spec = self.seed_spec
+            if not reset.repair(self._server(), self.database) and path is None:
+                raise DatabaseUnavailable(
+                    f"{self.id}'s database was lost by an interrupted reset;"
+                    f" run `asymkit reset {self.id}` first."
+                )
             if path is not None:
                 assert name is not None
                 rows = reset.build(self._server(), template, self.database, path)
@@ -286,7 +291,8 @@ class Clone:
             spec = self.seed_spec
             path = fixtures.find(template, spec.fixture) if spec.fixture else None
             server = self._server()
-            if strategy == "auto":
+            intact = reset.repair(server, self.database)
+            if strategy == "auto" and intact:
                 source = snapshot.source_digest(template, spec, path)
                 restored = snapshot.restore(server, self.database, source)
                 if restored is not None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import psycopg
+import psycopg.sql
 
 from . import fixtures, postgres, sqlfile
 from .errors import MigrationFailed
@@ -53,3 +54,29 @@ def drop(server: postgres.Server, database: str) -> None:
     with server.admin() as admin:
         for name in (database, staging_name(database)):
             postgres.drop_database(admin, name)
+
+
+def repair(server: postgres.Server, database: str) -> bool:
+    """Undo what an interrupted build can leave; ``False`` if the database is gone.
+
+    A build killed between refusing connections and the swap leaves the live
+    database refusing them: allow them again (its content is then restored or
+    rebuilt by the caller). One killed inside ``DROP DATABASE`` leaves it marked
+    invalid (``datconnlimit = -2``): finish dropping it.
+    """
+    with server.admin() as admin:
+        row = admin.execute(
+            "SELECT datallowconn, datconnlimit FROM pg_database WHERE datname = %s", (database,)
+        ).fetchone()
+        if row is None:
+            return False
+        if row[1] == -2:
+            postgres.drop_database(admin, database)
+            return False
+        if not row[0]:
+            admin.execute(
+                psycopg.sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(
+                    psycopg.sql.Identifier(database)
+                )
+            )
+    return True

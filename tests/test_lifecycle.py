@@ -78,11 +78,13 @@ def test_reset_removes_posted_messages_and_tokens_keep_working(acme: Any) -> Non
 
 def test_reset_output_lines(acme: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["reset", acme.id]) == 0
-    assert capsys.readouterr().out.startswith(f"✓ reset {acme.id} (fixture: acme-corp; 204 rows"
-                                              " from snapshot in ")
+    assert capsys.readouterr().out.startswith(
+        f"✓ reset {acme.id} (fixture: acme-corp; 204 rows from snapshot in "
+    )
     assert main(["reset", acme.id, "--rebuild"]) == 0
     assert capsys.readouterr().out.startswith(
-        f"✓ reset {acme.id} (fixture: acme-corp, 201 rows; rebuilt in ")
+        f"✓ reset {acme.id} (fixture: acme-corp, 201 rows; rebuilt in "
+    )
 
 
 def test_requests_right_after_reset_never_fail(acme: Any) -> None:

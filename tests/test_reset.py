@@ -1,0 +1,132 @@
+"""Fast reset: same state as the full rebuild, invalidated when its sources change,
+serialized across processes, and repaired after a crash."""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from slack_sdk import WebClient
+
+import asymkit
+from asymkit import fingerprint as fp
+from asymkit import postgres, registry, snapshot
+
+ROOT = Path(__file__).parent.parent
+SMALL = ROOT / "cassettes" / "startup-small.msgpack"
+
+
+def state(clone: Any) -> str:
+    return fp.fingerprint(postgres.server(), clone.database, clone.template)
+
+
+def dirty(clone: Any) -> None:
+    """What an agent would do: join, post, create a channel."""
+    web = WebClient(token=clone.tokens.user, base_url=clone.api_url)
+    general = next(c["id"] for c in web.conversations_list()["channels"] if c["name"] == "general")
+    web.conversations_join(channel=general)
+    web.chat_postMessage(channel=general, text="agent output")
+    web.conversations_create(name="agent-scratch")
+
+
+@pytest.mark.parametrize(
+    ("fixture", "cassette"),
+    [
+        pytest.param("acme-corp", None, id="fixture"),
+        pytest.param(None, SMALL, id="ai"),
+        pytest.param("acme-corp", SMALL, id="fixture+ai"),
+    ],
+)
+def test_fast_reset_yields_the_rebuild_state(fixture: str | None, cassette: Path | None) -> None:
+    ai = asymkit.AISeed(cassette=cassette, record_mode="none") if cassette else None
+    with asymkit.spin("slack", seed=fixture, ai=ai) as clone:
+        seeded = state(clone)
+        dirty(clone)
+        assert state(clone) != seeded
+        fast = clone.reset()
+        assert fast.strategy == "snapshot"
+        assert state(clone) == seeded
+        dirty(clone)
+        full = clone.reset(strategy="rebuild")
+        assert full.strategy == "rebuild"
+        assert state(clone) == seeded
+        # The tokens printed at spin work after both.
+        assert WebClient(token=clone.tokens.bot, base_url=clone.api_url).auth_test()["ok"]
+
+
+def test_a_changed_fixture_file_invalidates_the_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "tests" / "templates" / "notes", templates / "notes")
+    monkeypatch.setenv("ASYMKIT_TEMPLATES_DIR", str(templates))
+    with asymkit.spin("notes", seed="demo") as clone:
+        assert clone.reset().strategy == "snapshot"
+        demo = templates / "notes" / "seeds" / "demo.sql"
+        demo.write_text(demo.read_text().replace("ideas", "plans"))
+        report = clone.reset()
+        assert report.strategy == "rebuild" and report.rows == 3
+        assert clone.reset().strategy == "snapshot"  # the rebuild took a fresh snapshot
+
+
+def test_a_new_migration_invalidates_the_snapshot(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    templates = tmp_path / "templates"
+    shutil.copytree(ROOT / "tests" / "templates" / "notes", templates / "notes")
+    monkeypatch.setenv("ASYMKIT_TEMPLATES_DIR", str(templates))
+    with asymkit.spin("notes", seed="demo") as clone:
+        (templates / "notes" / "migrations" / "0003_pinned.sql").write_text(
+            "ALTER TABLE notes ADD COLUMN pinned boolean NOT NULL DEFAULT false;"
+        )
+        assert clone.reset().strategy == "rebuild"
+        with postgres.connect(postgres.server().dsn(clone.database)) as conn:
+            assert conn.execute("SELECT count(*) FROM notes WHERE NOT pinned").fetchone() == (3,)
+
+
+def test_a_damaged_snapshot_falls_back_to_the_rebuild(acme: Any) -> None:
+    seeded = state(acme)
+    with postgres.connect(postgres.server().dsn(acme.database), autocommit=True) as conn:
+        conn.execute(f"DROP TABLE {snapshot.SCHEMA}.messages")
+    dirty(acme)
+    assert acme.reset().strategy == "rebuild"
+    assert state(acme) == seeded
+
+
+def test_two_resets_of_one_clone_are_serialized_across_processes(acme: Any) -> None:
+    with registry.clone_lock(acme.id):
+        waiting = subprocess.Popen(
+            [sys.executable, "-m", "asymkit.cli", "reset", acme.id],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        time.sleep(1.0)
+        assert waiting.poll() is None  # blocked on our lock, not interleaving
+    out, err = waiting.communicate(timeout=60)
+    assert waiting.returncode == 0, err
+    assert out.startswith(f"✓ reset {acme.id}")
+
+
+@pytest.mark.parametrize("delay", [0.02, 0.05, 0.1, 0.15, 0.2, 0.3, 0.45, 0.6])
+def test_a_reset_killed_half_way_is_repaired_by_the_next(acme: Any, delay: float) -> None:
+    seeded = state(acme)
+    dirty(acme)
+    victim = subprocess.Popen(
+        [sys.executable, "-m", "asymkit.cli", "reset", acme.id, "--rebuild"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    time.sleep(delay)
+    victim.send_signal(signal.SIGKILL)
+    victim.wait()
+    report = asymkit.Clone.get(acme.id).reset()
+    assert state(acme) == seeded, report
+    web = WebClient(token=acme.tokens.bot, base_url=acme.api_url)
+    assert web.auth_test()["team"] == "Acme Corp"
