@@ -20,7 +20,8 @@ from . import dataset, fixtures, manifest, postgres
 from ._version import __version__
 from .cassette import RECORD_MODES
 from .clone import Clone, Environment, spin
-from .errors import AsymkitError, CassetteInvalid, EnvironmentPartial
+from .errors import AsymkitError, CassetteInvalid, EnvironmentPartial, InvalidArgument
+from .progress import Bar
 from .seed import AISeed
 
 Handler = Callable[[argparse.Namespace], int]
@@ -30,7 +31,32 @@ def _print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, sort_keys=True))
 
 
+def _spin_many(args: argparse.Namespace) -> int:
+    if not args.env:
+        raise InvalidArgument("--count needs --env NAME: several clones live in an environment.")
+    env = Environment.create(args.env)
+    clones, errors = env.spin(
+        args.template, count=args.count, seed=args.seed, ai=_ai_seed(args), workers=args.workers
+    )
+    if args.json:
+        _print_json({"env": args.env, "clones": [c.to_json() for c in clones], "errors": errors})
+    else:
+        for clone in clones:
+            print(f"✓ spun {clone.id}  {clone.api_url}")
+        print(
+            f"  environment: {args.env} ({len(clones)} new clones; `asymkit tokens <id>`"
+            " shows their tokens)"
+        )
+    for error in errors:
+        print(f"  ! {error}", file=sys.stderr)
+    if errors:
+        raise EnvironmentPartial(f"{len(errors)} of {args.count} clones did not start; see above.")
+    return 0
+
+
 def _spin(args: argparse.Namespace) -> int:
+    if args.count != 1:
+        return _spin_many(args)
     clone = spin(
         args.template,
         seed=args.seed,
@@ -227,7 +253,11 @@ def _env(args: argparse.Namespace) -> int:
             )
         print(f"✓ destroyed environment {args.name} ({len(results)} clones)")
         return 0
-    report = env.reset(workers=args.workers)
+    bar = Bar(f"resetting {args.name}", len(env.to_json()["clones"]))
+    try:
+        report = env.reset(workers=args.workers, progress=bar.advance)
+    finally:
+        bar.close()
     failed = sum(not r.ok for r in report.results)
     if args.json:
         _print_json(report.to_json())
@@ -370,6 +400,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--env", metavar="NAME", help="add the clone to this environment")
     p.add_argument("--port", type=int, help="port for the app (default: a free one)")
     p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--count", type=int, default=1, help="spin N clones into --env, a few at once")
+    p.add_argument("--workers", type=int, default=4, help="clones spun at once with --count")
     _add_ai_options(p)
 
     p = command(

@@ -554,7 +554,12 @@ class Environment:
         record = self._record(self.name)
         return {"name": self.name, "state": record.state, "clones": list(record.clones)}
 
-    def _each(self, action: Callable[[Clone], object], workers: int) -> list[MemberResult]:
+    def _each(
+        self,
+        action: Callable[[Clone], object],
+        workers: int,
+        progress: Callable[[int], None] | None = None,
+    ) -> list[MemberResult]:
         """Run ``action`` on every member, a few at once; collect each outcome."""
         ids = self._record(self.name).clones
 
@@ -564,16 +569,50 @@ class Environment:
                 outcome = action(Clone.get(clone_id))
             except AsymkitError as exc:
                 return MemberResult(clone_id, False, time.perf_counter() - started, str(exc))
+            finally:
+                if progress is not None:
+                    progress(1)
             report = outcome if isinstance(outcome, ResetReport) else None
             return MemberResult(clone_id, True, time.perf_counter() - started, report=report)
 
         with ThreadPoolExecutor(max_workers=max(1, min(workers, len(ids) or 1))) as pool:
             return list(pool.map(run, ids))
 
-    def reset(self, *, workers: int = 4) -> EnvironmentResetReport:
-        """Reset every member; one failure does not stop the others."""
+    def spin(
+        self,
+        template: str = "slack",
+        *,
+        count: int = 1,
+        seed: Fixture | str | None = None,
+        ai: AISeed | None = None,
+        workers: int = 4,
+    ) -> tuple[list[Clone], list[str]]:
+        """Spin ``count`` clones into this environment, a few at once.
+
+        Returns the clones that came up and the errors of those that did not.
+        """
+        if count < 1:
+            raise InvalidArgument("--count must be at least 1.")
+
+        def one(_: int) -> Clone | str:
+            try:
+                return spin(template, seed=seed, ai=ai, env=self.name)
+            except AsymkitError as exc:
+                return str(exc)
+
+        with ThreadPoolExecutor(max_workers=max(1, min(workers, count))) as pool:
+            outcomes = list(pool.map(one, range(count)))
+        return (
+            [o for o in outcomes if isinstance(o, Clone)],
+            [o for o in outcomes if isinstance(o, str)],
+        )
+
+    def reset(
+        self, *, workers: int = 4, progress: Callable[[int], None] | None = None
+    ) -> EnvironmentResetReport:
+        """Reset every member, a few at once; one failure does not stop the others."""
         started = time.perf_counter()
-        results = tuple(self._each(Clone.reset, workers))
+        results = tuple(self._each(Clone.reset, workers, progress))
         report = EnvironmentResetReport(self.name, results, time.perf_counter() - started)
         with registry.transaction() as state:
             env = state.environments.get(self.name)

