@@ -15,7 +15,7 @@ from typing import Any
 import attrs
 import httpx
 
-from . import aiseed, fixtures, manifest, postgres, process, registry, reset, snapshot
+from . import aiseed, fixtures, http, manifest, postgres, process, registry, reset, snapshot
 from .errors import (
     AsymkitError,
     CloneNotFound,
@@ -183,11 +183,10 @@ class Clone:
 
     def _admin_post(self, path: str, body: dict[str, Any]) -> dict[str, Any]:
         try:
-            resp = httpx.post(
+            resp = http.client().post(
                 self.url + path,
                 json=body,
                 headers={"Authorization": f"Bearer {self.record.admin_secret}"},
-                timeout=30.0,
             )
         except httpx.TransportError as exc:
             raise CloneNotRunning(
@@ -291,14 +290,17 @@ class Clone:
             spec = self.seed_spec
             path = fixtures.find(template, spec.fixture) if spec.fixture else None
             server = self._server()
-            intact = reset.repair(server, self.database)
-            if strategy == "auto" and intact:
+            if strategy == "auto":
                 source = snapshot.source_digest(template, spec, path)
-                restored = snapshot.restore(server, self.database, source)
+                try:
+                    restored = snapshot.restore(server, self.database, source)
+                except DatabaseUnavailable:
+                    restored = None  # left closed or half-dropped by a killed reset: rebuild
                 if restored is not None:
                     return ResetReport(
                         self.id, spec, restored, time.perf_counter() - started, strategy="snapshot"
                     )
+            reset.repair(server, self.database)
             layers = [aiseed.load_layer(layer) for layer in spec.ai]
             rows = reset.build(server, template, self.database, path)
             self._after_rebuild(template)

@@ -24,6 +24,7 @@ import httpx
 
 from . import dataset as ds
 from .errors import CloneNotRunning
+from .http import client as _shared_client
 
 MAX_WARNINGS = 5
 KINDS = ("users", "channels", "messages")
@@ -115,13 +116,8 @@ def drive(
     progress: Callable[[int], None] | None = None,
 ) -> DriveReport:
     """Create ``data`` in the clone at ``base_url`` through its REST API."""
-    own = http is None
-    client = http or httpx.Client(timeout=30.0)
-    try:
-        return _Driver(_Api(client, base_url, api_url), data, progress).run(workers)
-    finally:
-        if own:
-            client.close()
+    client = http or _shared_client()
+    return _Driver(_Api(client, base_url, api_url), data, progress).run(workers)
 
 
 class _Driver:

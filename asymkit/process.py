@@ -15,6 +15,7 @@ import httpx
 import psutil
 
 from .errors import HealthTimeout, PortInUse
+from .http import client as shared_client
 from .manifest import Template
 
 # Environment variables a clone must never inherit.
@@ -124,19 +125,18 @@ def wait_healthy(
 ) -> None:
     """Poll the health endpoint until it answers 200."""
     deadline = time.monotonic() + timeout
-    with httpx.Client(timeout=2.0) as client:
-        while time.monotonic() < deadline:
-            if not alive(pid, port):
-                raise HealthTimeout(
-                    f"{clone_id}'s app exited while starting; see `asymkit logs {clone_id}`"
-                    f" ({log})."
-                )
-            try:
-                if client.get(url).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            time.sleep(0.03)
+    client = shared_client()
+    while time.monotonic() < deadline:
+        if not alive(pid, port):
+            raise HealthTimeout(
+                f"{clone_id}'s app exited while starting; see `asymkit logs {clone_id}` ({log})."
+            )
+        try:
+            if client.get(url, timeout=2.0).status_code == 200:
+                return
+        except httpx.TransportError:
+            pass
+        time.sleep(0.03)
     raise HealthTimeout(
         f"{clone_id} did not become healthy within {timeout:.0f} s; see `asymkit logs {clone_id}`."
     )
