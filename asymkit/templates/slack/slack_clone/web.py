@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Awaitable, Callable
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 from psycopg import AsyncConnection
@@ -25,6 +25,7 @@ from .objects import (
 from .store import next_id, resolve_token
 
 Conn = AsyncConnection[dict[str, Any]]
+T = TypeVar("T")
 
 
 @attrs.frozen
@@ -89,6 +90,11 @@ def _required(params: dict[str, str], name: str, error: str) -> str:
     if not value:
         raise SlackError(error)
     return value
+
+
+def _split_page(rows: list[T], limit: int) -> tuple[list[T], bool]:
+    """Queries fetch ``limit + 1`` rows: the extra one only says there is more."""
+    return rows[:limit], len(rows) > limit
 
 
 def _page(next_key: str | None, kind: str) -> dict[str, Any]:
@@ -175,9 +181,7 @@ async def users_list(conn: Conn, caller: Caller, params: dict[str, str]) -> dict
            WHERE u.workspace_id = %s AND u.id > %s ORDER BY u.id LIMIT %s""",
         (caller.team_id, after, limit + 1),
     )
-    rows = await cur.fetchall()
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, more = _split_page(await cur.fetchall(), limit)
     return {
         "members": [user_object(r, caller.team_id) for r in rows],
         "cache_ts": now_seconds(),
@@ -236,9 +240,7 @@ async def conversations_list(conn: Conn, caller: Caller, params: dict[str, str])
             "limit": limit + 1,
         },
     )
-    rows = await cur.fetchall()
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, more = _split_page(await cur.fetchall(), limit)
     return {
         "channels": [channel_object(r, is_member=r["is_member"]) for r in rows],
         "response_metadata": _page(rows[-1]["id"] if more else None, "channel"),
@@ -346,9 +348,7 @@ async def conversations_members(
            ORDER BY user_id LIMIT %s""",
         (row["id"], after, limit + 1),
     )
-    ids = [r["user_id"] for r in await cur.fetchall()]
-    more = len(ids) > limit
-    ids = ids[:limit]
+    ids, more = _split_page([r["user_id"] for r in await cur.fetchall()], limit)
     return {"members": ids, "response_metadata": _page(ids[-1] if more else None, "member")}
 
 
@@ -398,9 +398,7 @@ async def conversations_history(
             "limit": limit + 1,
         },
     )
-    rows = await cur.fetchall()
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, more = _split_page(await cur.fetchall(), limit)
     return {
         "messages": [message_object(r, caller.team_id) for r in rows],
         "has_more": more,
@@ -454,9 +452,7 @@ async def conversations_replies(
             "first_page": not params.get("cursor"),
         },
     )
-    rows = await cur.fetchall()
-    more = len(rows) > limit
-    rows = rows[:limit]
+    rows, more = _split_page(await cur.fetchall(), limit)
     messages = []
     for r in rows:
         if r["ts"] != root["ts"]:
