@@ -181,3 +181,24 @@ async def test_async_client_reads_and_pages(acme: Any) -> None:
     posted = await web.chat_postMessage(channel=general["id"], text="async hello")
     history = await web.conversations_history(channel=general["id"], limit=1)
     assert history["messages"][0]["ts"] == posted["ts"]
+
+
+def test_rate_limited_calls_get_429_with_an_integer_retry_after(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    import httpx
+
+    import asymkit
+
+    monkeypatch.setenv("SLACK_CLONE_RATE_LIMIT", "3")  # calls per minute, per token and method
+    with asymkit.spin("slack", seed="acme-corp") as clone:
+        headers = {"Authorization": f"Bearer {clone.tokens.bot}"}
+        answers = [httpx.post(clone.api_url + "auth.test", headers=headers) for _ in range(4)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
+        limited = answers[-1]
+        assert limited.json() == {"ok": False, "error": "ratelimited"}
+        assert 1 <= int(limited.headers["Retry-After"]) <= 60
+        # Other methods have their own budget; slack_sdk surfaces the 429 as ratelimited.
+        web = WebClient(token=clone.tokens.bot, base_url=clone.api_url)
+        assert web.users_list()["ok"]
+        assert error_of(web.auth_test) == "ratelimited"

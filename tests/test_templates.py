@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import httpx
 import pytest
 
 import asymkit
-from asymkit import manifest
+from asymkit import manifest, postgres, registry
 from asymkit.cli import main
 
 
@@ -35,3 +36,25 @@ def test_a_manifest_without_its_fields_is_refused(tmp_path: Path) -> None:
     (tmp_path / "clone.manifest.json").write_text('{"name": "half"}')
     with pytest.raises(asymkit.TemplateInvalid, match="needs a non-empty string 'migrations'"):
         manifest.load(tmp_path)
+
+
+def test_a_broken_migration_names_file_and_line_and_leaves_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    root = tmp_path / "templates"
+    shutil.copytree(Path(__file__).parent / "templates" / "notes", root / "notes")
+    (root / "notes" / "migrations" / "0003_broken.sql").write_text(
+        "-- adds a column\nALTER TABLE notes\n  ADD COLUMN oops nonexistent_type;\n"
+    )
+    monkeypatch.setenv("ASYMKIT_TEMPLATES_DIR", str(root))
+    before = registry.read()
+    assert main(["spin", "notes", "--seed", "demo"]) == 1
+    err = capsys.readouterr().err
+    assert "Migration 0003_broken.sql failed at line 3" in err
+    assert 'type "nonexistent_type" does not exist' in err and "[MIGRATION_FAILED]" in err
+    assert registry.read() == before
+    with postgres.server().admin() as conn:
+        leftovers = conn.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE 'clone_notes_%'"
+        ).fetchall()
+    assert leftovers == []
