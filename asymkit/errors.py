@@ -5,7 +5,6 @@ The tree::
     AsymkitError
     ├── CloneNotFound          CLONE_NOT_FOUND
     ├── CloneNotRunning        CLONE_NOT_RUNNING
-    ├── CloneBusy              CLONE_BUSY
     ├── TemplateNotFound       TEMPLATE_NOT_FOUND
     ├── TemplateInvalid        TEMPLATE_INVALID
     ├── FixtureNotFound        FIXTURE_NOT_FOUND
@@ -50,10 +49,6 @@ class CloneNotFound(AsymkitError):
 
 class CloneNotRunning(AsymkitError):
     code = "CLONE_NOT_RUNNING"
-
-
-class CloneBusy(AsymkitError):
-    code = "CLONE_BUSY"
 
 
 class TemplateNotFound(AsymkitError):

@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from .errors import CloneBusy, RegistryCorrupt
+from .errors import RegistryCorrupt
 from .paths import home
 
 VERSION = 1
@@ -152,12 +152,3 @@ def clone_lock(clone_id: str) -> Iterator[None]:
     """Serialize seeds, resets and lifecycle changes of one clone, across processes."""
     with _locked(f"clone-{clone_id}.lock"):
         yield
-
-
-def check_not_busy(clone_id: str) -> None:
-    """Raise ``CLONE_BUSY`` if another process holds the clone's lock right now."""
-    try:
-        with _locked(f"clone-{clone_id}.lock", wait=False):
-            pass
-    except BlockingIOError:
-        raise CloneBusy(f"{clone_id} is being changed by another process; retry shortly.") from None

@@ -16,7 +16,6 @@ def test_all_is_pinned_and_sorted() -> None:
         "CassetteInvalid",
         "CassetteMismatch",
         "Clone",
-        "CloneBusy",
         "CloneNotFound",
         "CloneNotRunning",
         "DatabaseUnavailable",
