@@ -25,10 +25,20 @@ def record_mode(ai: AISeed) -> str:
     return cs.check_mode(ai.record_mode or os.environ.get("ASYMKIT_RECORD_MODE") or DEFAULT_MODE)
 
 
-def apply(
-    clone: Clone, template: Template, ai: AISeed, *, verify: bool, progress: bool = False
-) -> tuple[AIReport, AILayer] | str:
-    """Replay ``ai``'s cassette into ``clone``; a string is why it was skipped."""
+@attrs.frozen
+class Prepared:
+    """A cassette ready to replay: loaded and checked, or freshly generated and saved."""
+
+    cassette: cs.Cassette
+    path: Path
+    mode: str
+
+
+def prepare(template: Template, ai: AISeed) -> Prepared | str:
+    """Find, check or generate ``ai``'s cassette, before anything touches the clone.
+
+    A string is why AI seeding is skipped (no key and nothing to replay).
+    """
     if not template.supports_ai:
         raise InvalidArgument(
             f"Template '{template.name}' has no AI seeding (no seed.ai in its manifest);"
@@ -44,7 +54,9 @@ def apply(
         "channels": ai.channels,
         "messages": ai.messages,
     }
-    if path is None or mode == "all" or not path.exists():
+    if path is not None and path.exists() and mode != "all":
+        cassette = cs.load(path)
+    else:
         request = generate.request_for(
             template.name,
             brief=ai.brief,
@@ -68,17 +80,23 @@ def apply(
             )
         else:
             cassette = generate.generate(request, client=ai.client)
-            cassette.save(path)  # frozen before the replay, so a failed replay loses nothing
-    else:
-        cassette = cs.load(path)
+            cassette.save(path)  # frozen before any replay, so a failed replay loses nothing
     cs.check_matches(cassette, asked, path)
+    return Prepared(cassette, path, mode)
+
+
+def apply(
+    clone: Clone, template: Template, prepared: Prepared, *, verify: bool, progress: bool = False
+) -> tuple[AIReport, AILayer]:
+    """Replay a prepared cassette into ``clone``; verify (or record) its fingerprint."""
+    cassette, path = prepared.cassette, prepared.path
     report = replay(clone, cassette, progress=progress)
     verified = None
     if verify:
         state = fingerprint.fingerprint(clone._server(), clone.database, template)
         if cassette.replay_fingerprint is not None:
             verified = state == cassette.replay_fingerprint
-        elif mode != "none":
+        elif prepared.mode != "none":
             cassette = attrs.evolve(cassette, replay_fingerprint=state)
             cassette.save(path)
     ai_report = AIReport(

@@ -234,8 +234,23 @@ class Clone:
             raise InvalidArgument("Nothing to seed. Pass --fixture <name> and/or --ai.")
         template = self.template
         path = fixtures.find(template, name) if name else None
+        # The cassette is checked (or generated) before the clone is touched.
+        prepared = aiseed.prepare(template, ai) if ai is not None else None
+        return self._seed(template, name, path, prepared, progress=progress)
+
+    def _seed(
+        self,
+        template: Template,
+        name: str | None,
+        path: Path | None,
+        prepared: aiseed.Prepared | str | None,
+        *,
+        progress: bool,
+    ) -> SeedReport:
         started = time.perf_counter()
         fixture_report = None
+        ai_report: AIReport | None = None
+        notes: tuple[str, ...] = (prepared,) if isinstance(prepared, str) else ()
         with self._locked():
             spec = self.seed_spec
             if not reset.repair(self._server(), self.database) and path is None:
@@ -243,24 +258,19 @@ class Clone:
                     f"{self.id}'s database was lost by an interrupted reset;"
                     f" run `asymkit reset {self.id}` first."
                 )
-            if path is not None:
-                assert name is not None
+            if path is not None and name is not None:
                 rows = reset.build(self._server(), template, self.database, path)
                 spec = SeedSpec(fixture=name)
                 self._save(seed=spec.to_json())
                 self._after_rebuild(template)
                 fixture_report = FixtureReport(name, rows)
-            ai_report: AIReport | None = None
-            notes: tuple[str, ...] = ()
-            if ai is not None:
+            if isinstance(prepared, aiseed.Prepared):
                 base_empty = spec == SeedSpec()
-                outcome = aiseed.apply(self, template, ai, verify=base_empty, progress=progress)
-                if isinstance(outcome, str):
-                    notes = (outcome,)
-                else:
-                    ai_report, layer = outcome
-                    spec = attrs.evolve(spec, ai=(*spec.ai, layer))
-                    self._save(seed=spec.to_json())
+                ai_report, layer = aiseed.apply(
+                    self, template, prepared, verify=base_empty, progress=progress
+                )
+                spec = attrs.evolve(spec, ai=(*spec.ai, layer))
+                self._save(seed=spec.to_json())
             if fixture_report is not None or ai_report is not None:
                 self._snapshot(template, spec)
         report = SeedReport(
@@ -424,6 +434,8 @@ def spin(
     if port is not None and not process.port_is_free(host, port):
         raise PortInUse(f"Port {port} on {host} is taken; pass another --port or leave it out.")
     started = time.perf_counter()
+    # A bad cassette fails here, before anything exists; generation happens here too.
+    prepared = aiseed.prepare(tmpl, ai) if ai is not None else None
     server = postgres.server()
     with server.admin():
         pass  # fail fast, before anything is recorded, if the server is unreachable
@@ -457,14 +469,13 @@ def spin(
     fixture_report = FixtureReport(fixture_name, rows) if fixture_name else None
     clone._snapshot(tmpl, clone.seed_spec)
     ai_report: AIReport | None = None
-    notes: tuple[str, ...] = ()
-    if ai is not None:
+    notes: tuple[str, ...] = (prepared,) if isinstance(prepared, str) else ()
+    if isinstance(prepared, aiseed.Prepared):
         try:
-            layered = clone.seed(ai=ai, progress=progress)
+            ai_report = clone._seed(tmpl, None, None, prepared, progress=progress).ai
         except BaseException:
             clone.destroy()
             raise
-        ai_report, notes = layered.ai, layered.notes
     clone.last_report = SeedReport(
         clone_id,
         fixture=fixture_report,

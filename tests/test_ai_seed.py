@@ -348,3 +348,54 @@ def test_spin_with_fixture_and_cassette_reports_both_as_json(
         assert info["api_url"].endswith("/api/") and info["tokens"]["bot"].startswith("xoxb-")
     finally:
         asymkit.Clone.get(info["id"]).destroy()
+
+
+def test_a_bad_cassette_is_refused_before_the_fixture_touches_the_clone(
+    acme: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = state(acme)
+    assert (
+        main(
+            [
+                "seed",
+                acme.id,
+                "--fixture",
+                "acme-corp",
+                "--cassette",
+                str(SMALL),
+                "--volume",
+                "large",
+                "--record-mode",
+                "none",
+            ]
+        )
+        == 1
+    )
+    assert "[CASSETTE_MISMATCH]" in capsys.readouterr().err
+    assert state(acme) == before
+    assert asymkit.Clone.get(acme.id).seed_spec == asymkit.SeedSpec(fixture="acme-corp")
+
+
+def test_spin_with_a_missing_cassette_in_mode_none_creates_nothing(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from asymkit import registry
+
+    before = registry.read()
+    assert (
+        main(
+            [
+                "spin",
+                "slack",
+                "--seed",
+                "acme-corp",
+                "--cassette",
+                str(tmp_path / "nope.msgpack"),
+                "--record-mode",
+                "none",
+            ]
+        )
+        == 1
+    )
+    assert "[CASSETTE_INVALID]" in capsys.readouterr().err
+    assert registry.read() == before
