@@ -9,4 +9,6 @@ fi
 .venv/bin/ruff check asymkit tests benchmarks
 .venv/bin/ruff format --check asymkit tests benchmarks
 .venv/bin/mypy
+# The bundled Slack clone is a template, type-checked on its own (it never imports asymkit).
+(cd asymkit/templates/slack && ../../../.venv/bin/mypy --strict --python-version 3.10 -p slack_clone)
 .venv/bin/pytest "$@"

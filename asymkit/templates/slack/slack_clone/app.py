@@ -87,8 +87,8 @@ async def _params(request: Request) -> dict[str, str]:
                 elif value is not None:
                     params[key] = json.dumps(value)
         elif ctype.startswith("application/x-www-form-urlencoded"):
-            body = (await request.body()).decode("utf-8")
-            params.update(urllib.parse.parse_qsl(body, keep_blank_values=True))
+            form = (await request.body()).decode("utf-8")
+            params.update(urllib.parse.parse_qsl(form, keep_blank_values=True))
         elif ctype.startswith("multipart/form-data"):
             raise SlackError("invalid_form_data")  # file uploads are not cloned
     return params
