@@ -155,3 +155,24 @@ def test_the_key_never_lands_in_the_cassette(tmp_path: Path) -> None:
     raw = path.read_bytes()
     assert API_KEY.encode() not in raw and b"sk-ant" not in raw  # ...and never stored
     assert cs.load(path).dataset == got.dataset
+
+
+def test_403_is_llm_unavailable_naming_the_model() -> None:
+    fake = FakeAnthropic(lambda body, n: status(403, "permission_error"))
+    with pytest.raises(asymkit.LLMUnavailable, match="denied access to claude-haiku-4-5"):
+        generate.generate(request(volume="small"), client=fake.client())
+
+
+def test_an_unreachable_api_is_llm_unavailable() -> None:
+    def refuse(request: httpx2.Request) -> httpx2.Response:
+        raise httpx2.ConnectError("connection refused", request=request)
+
+    import anthropic
+
+    client = anthropic.Anthropic(
+        api_key=API_KEY,
+        max_retries=0,
+        http_client=httpx2.Client(transport=httpx2.MockTransport(refuse)),
+    )
+    with pytest.raises(asymkit.LLMUnavailable, match="Cannot reach the Anthropic API"):
+        generate.generate(request(volume="small"), client=client)
