@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -48,6 +49,15 @@ def asymkit_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+@pytest.fixture
+def editable_templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private copy of the test templates, on ASYMKIT_TEMPLATES_DIR, for tests that edit them."""
+    root = tmp_path / "templates"
+    shutil.copytree(TEMPLATES, root)
+    monkeypatch.setenv("ASYMKIT_TEMPLATES_DIR", str(root))
+    return root
 
 
 @pytest.fixture(scope="session")

@@ -3,7 +3,6 @@ serialized across processes, and repaired after a crash."""
 
 from __future__ import annotations
 
-import shutil
 import signal
 import subprocess
 import sys
@@ -60,12 +59,8 @@ def test_fast_reset_yields_the_rebuild_state(fixture: str | None, cassette: Path
         assert WebClient(token=clone.tokens.bot, base_url=clone.api_url).auth_test()["ok"]
 
 
-def test_a_changed_fixture_file_invalidates_the_snapshot(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    templates = tmp_path / "templates"
-    shutil.copytree(ROOT / "tests" / "templates" / "notes", templates / "notes")
-    monkeypatch.setenv("ASYMKIT_TEMPLATES_DIR", str(templates))
+def test_a_changed_fixture_file_invalidates_the_snapshot(editable_templates: Path) -> None:
+    templates = editable_templates
     with asymkit.spin("notes", seed="demo") as clone:
         assert clone.reset().strategy == "snapshot"
         demo = templates / "notes" / "seeds" / "demo.sql"
@@ -75,12 +70,8 @@ def test_a_changed_fixture_file_invalidates_the_snapshot(
         assert clone.reset().strategy == "snapshot"  # the rebuild took a fresh snapshot
 
 
-def test_a_new_migration_invalidates_the_snapshot(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    templates = tmp_path / "templates"
-    shutil.copytree(ROOT / "tests" / "templates" / "notes", templates / "notes")
-    monkeypatch.setenv("ASYMKIT_TEMPLATES_DIR", str(templates))
+def test_a_new_migration_invalidates_the_snapshot(editable_templates: Path) -> None:
+    templates = editable_templates
     with asymkit.spin("notes", seed="demo") as clone:
         (templates / "notes" / "migrations" / "0003_pinned.sql").write_text(
             "ALTER TABLE notes ADD COLUMN pinned boolean NOT NULL DEFAULT false;"

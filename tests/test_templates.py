@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 from pathlib import Path
 
 import httpx
@@ -39,14 +38,12 @@ def test_a_manifest_without_its_fields_is_refused(tmp_path: Path) -> None:
 
 
 def test_a_broken_migration_names_file_and_line_and_leaves_nothing(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    editable_templates: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    root = tmp_path / "templates"
-    shutil.copytree(Path(__file__).parent / "templates" / "notes", root / "notes")
+    root = editable_templates
     (root / "notes" / "migrations" / "0003_broken.sql").write_text(
         "-- adds a column\nALTER TABLE notes\n  ADD COLUMN oops nonexistent_type;\n"
     )
-    monkeypatch.setenv("ASYMKIT_TEMPLATES_DIR", str(root))
     before = registry.read()
     assert main(["spin", "notes", "--seed", "demo"]) == 1
     err = capsys.readouterr().err
