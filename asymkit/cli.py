@@ -405,27 +405,14 @@ def build_parser() -> argparse.ArgumentParser:
     _add_ai_options(p)
 
     p = command(
-        "seed", _seed, "seed a clone: its state becomes migrations + the seed", json_flag=True
+        "seed",
+        _seed,
+        "apply a fixture (replacing the state) and/or layer an AI dataset",
+        json_flag=True,
     )
     p.add_argument("id")
     p.add_argument("--fixture", metavar="NAME", help="fixture to apply")
     _add_ai_options(p)
-
-    p = command("cassette", _cassette, "inspect or make cassettes")
-    c = p.add_subparsers(dest="cassette_command", required=True, metavar="ACTION")
-    c.add_parser("show", help="summary of a cassette").add_argument("path")
-    c.add_parser("export", help="a cassette as JSON").add_argument("path")
-    pack = c.add_parser("pack", help="turn a dataset JSON file into a cassette")
-    pack.add_argument("dataset", help="dataset JSON (hand-written or exported)")
-    pack.add_argument("-o", "--output", required=True, help="cassette path to write")
-    pack.add_argument("--brief", default="", help="the brief the dataset answers")
-    pack.add_argument("--volume", default="custom", help="volume name to record")
-    pack.add_argument(
-        "--source",
-        default="hand-written",
-        help="who made the dataset (provenance): hand-written, script, ...",
-    )
-    pack.add_argument("--note", default="", help="a provenance note")
 
     p = command("reset", _reset, "bring a clone back to exactly its last seed", json_flag=True)
     p.add_argument("id")
@@ -464,6 +451,22 @@ def build_parser() -> argparse.ArgumentParser:
         if action == "reset":
             e.add_argument("--json", action="store_true")
             e.add_argument("--workers", type=int, default=4, help="clones reset at once")
+
+    p = command("cassette", _cassette, "inspect or make cassettes")
+    c = p.add_subparsers(dest="cassette_command", required=True, metavar="ACTION")
+    c.add_parser("show", help="summary of a cassette").add_argument("path")
+    c.add_parser("export", help="a cassette as JSON").add_argument("path")
+    pack = c.add_parser("pack", help="turn a dataset JSON file into a cassette")
+    pack.add_argument("dataset", help="dataset JSON (hand-written or exported)")
+    pack.add_argument("-o", "--output", required=True, help="cassette path to write")
+    pack.add_argument("--brief", default="", help="the brief the dataset answers")
+    pack.add_argument("--volume", default="custom", help="volume name to record")
+    pack.add_argument(
+        "--source",
+        default="hand-written",
+        help="who made the dataset (provenance): hand-written, script, ...",
+    )
+    pack.add_argument("--note", default="", help="a provenance note")
 
     p = command("server", _server, "the Postgres server clones live on")
     s = p.add_subparsers(dest="server_command", required=True, metavar="ACTION")

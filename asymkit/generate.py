@@ -163,7 +163,10 @@ def generate(
         raise GenerationFailed(
             "Claude's roster answer was cut off at max_tokens; ask for fewer users or channels."
         )
-    channels = [c for c in roster.get("channels", []) if isinstance(c, dict)]
+    # Claude is asked for exact counts; extra records are dropped, never used.
+    roster["users"] = list(roster.get("users") or [])[: request.users]
+    roster["channels"] = list(roster.get("channels") or [])[: request.channels]
+    channels = [c for c in roster["channels"] if isinstance(c, dict)]
     plan = _message_plan(channels, request.messages)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         batches = list(
