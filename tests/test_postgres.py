@@ -86,3 +86,25 @@ def test_embedded_data_lives_under_asymkit_home() -> None:
     server = postgres.server()
     assert server.embedded
     assert Path(home() / postgres.EMBEDDED_DIR / "PG_VERSION").read_text().strip() == "18"
+
+
+def test_after_a_reboot_start_brings_back_the_server_and_the_clone(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Server and app both gone (as after a reboot): `asymkit start` restores both."""
+    import httpx
+
+    from asymkit.cli import main
+
+    monkeypatch.setenv("ASYMKIT_HOME", str(tmp_path / "home"))
+    clone = asymkit.spin("notes", seed="demo")
+    try:
+        os.killpg(clone.record.pid, signal.SIGKILL)
+        assert postgres.stop_embedded()
+        assert asymkit.Clone.get(clone.id).status() == "dead"
+        assert main(["start", clone.id]) == 0
+        again = asymkit.Clone.get(clone.id)
+        assert httpx.get(again.url + "/notes").json()["notes"] == ["groceries", "standup", "ideas"]
+    finally:
+        asymkit.Clone.get(clone.id).destroy()
+        postgres.stop_embedded()
