@@ -202,3 +202,21 @@ def test_rate_limited_calls_get_429_with_an_integer_retry_after(
         web = WebClient(token=clone.tokens.bot, base_url=clone.api_url)
         assert web.users_list()["ok"]
         assert error_of(web.auth_test) == "ratelimited"
+
+
+def test_a_garbled_cursor_is_invalid_cursor(acme: Any) -> None:
+    assert error_of(client(acme).conversations_list, cursor="not-a-cursor") == "invalid_cursor"
+
+
+def test_history_window_with_oldest_latest_and_inclusive(acme: Any) -> None:
+    web = client(acme)
+    general = channel_id(web, "general")
+    stamps = [m["ts"] for m in web.conversations_history(channel=general)["messages"]]
+    newest, middle, oldest = stamps[0], stamps[len(stamps) // 2], stamps[-1]
+    window = web.conversations_history(channel=general, oldest=oldest, latest=middle)["messages"]
+    assert [m["ts"] for m in window] == [t for t in stamps if oldest < t < middle]
+    inclusive = web.conversations_history(
+        channel=general, oldest=oldest, latest=middle, inclusive=True
+    )["messages"]
+    assert [m["ts"] for m in inclusive] == [t for t in stamps if oldest <= t <= middle]
+    assert newest not in [m["ts"] for m in inclusive]
