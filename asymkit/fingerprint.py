@@ -10,7 +10,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping, Sequence
 from typing import Any
+
+import psycopg
 
 from . import postgres
 from .manifest import Template
@@ -21,16 +24,7 @@ def fingerprint(server: postgres.Server, database: str, template: Template) -> s
     ordinal: dict[str, dict[str, Any]] = template.fingerprint.get("ordinal", {})
     digest = hashlib.sha256()
     with postgres.connect(server.dsn(database)) as conn:
-        columns: dict[str, list[str]] = {}
-        for table, column in conn.execute(
-            "SELECT table_name, column_name FROM information_schema.columns"
-            " WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
-        ):
-            skip = ignore.get(str(table))
-            if skip is not None and (not skip or column in skip):
-                continue
-            columns.setdefault(str(table), []).append(str(column))
-        for table, cols in columns.items():
+        for table, cols in public_columns(conn, ignore).items():
             quoted = ", ".join(f'"{c}"' for c in cols)
             rows = [
                 dict(zip(cols, r, strict=True))
@@ -43,6 +37,25 @@ def fingerprint(server: postgres.Server, database: str, template: Template) -> s
             for line in lines:
                 digest.update(line.encode() + b"\n")
     return "sha256:" + digest.hexdigest()
+
+
+def public_columns(
+    conn: psycopg.Connection[Any], ignore: Mapping[str, Sequence[str]]
+) -> dict[str, list[str]]:
+    """Each public table's columns in order, less those ``ignore`` lists.
+
+    An empty list in ``ignore`` leaves the whole table out.
+    """
+    columns: dict[str, list[str]] = {}
+    for table, column in conn.execute(
+        "SELECT table_name, column_name FROM information_schema.columns"
+        " WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
+    ):
+        skip = ignore.get(str(table))
+        if skip is not None and (not skip or column in skip):
+            continue
+        columns.setdefault(str(table), []).append(str(column))
+    return columns
 
 
 def _rank(

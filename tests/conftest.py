@@ -92,27 +92,20 @@ def table_dump(
 
     ``ignore`` maps a table to columns left out (``()`` leaves the table out).
     """
-    ignore = ignore or {}
+    from asymkit.fingerprint import public_columns
+
     with psycopg.connect(dsn) as conn:
-        columns: dict[str, list[str]] = {}
-        for table, column in conn.execute(
-            "SELECT table_name, column_name FROM information_schema.columns"
-            " WHERE table_schema = 'public' ORDER BY table_name, ordinal_position"
-        ):
-            if table in ignore and (not ignore[table] or column in ignore[table]):
-                continue
-            columns.setdefault(str(table), []).append(str(column))
         return {
-            t: sorted(
+            table: sorted(
                 map(
                     tuple,
                     conn.execute(
-                        f'SELECT {", ".join(chr(34) + c + chr(34) for c in cols)} FROM "{t}"'
+                        f'SELECT {", ".join(chr(34) + c + chr(34) for c in cols)} FROM "{table}"'
                     ),
                 ),
                 key=repr,
             )
-            for t, cols in columns.items()
+            for table, cols in public_columns(conn, ignore or {}).items()
         }
 
 
