@@ -10,7 +10,8 @@ with asymkit.spin("slack", seed=asymkit.Fixture("acme-corp")) as clone:
 from __future__ import annotations
 
 from ._version import __version__
-from .clone import Clone, Environment, EnvironmentResetReport, Tokens, spin
+from .clone import Clone, Tokens, spin
+from .environment import Environment, EnvironmentResetReport
 from .errors import (
     AsymkitError,
     CassetteInvalid,

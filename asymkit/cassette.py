@@ -12,19 +12,24 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 import msgpack
 
-from . import dataset as ds
 from .errors import CassetteInvalid, CassetteMismatch, InvalidArgument
 
 FORMAT = "asymkit-cassette"
 VERSION = 1
 MAX_BYTES = 64 * 1024 * 1024  # a 10k-message dataset is ~2 MB; refuse anything absurd
 RECORD_MODES = ("once", "none", "all")
+
+if TYPE_CHECKING:
+    from .seeders import Dataset
+
+    Parse = Callable[[Any], Dataset]
 
 
 @attrs.frozen
@@ -72,7 +77,7 @@ class Provenance:
 class Cassette:
     request: Request
     provenance: Provenance
-    dataset: ds.Dataset
+    dataset: Dataset  # parsed by the template's seeder
     replay_fingerprint: str | None = None
 
     def to_json(self) -> dict[str, Any]:
@@ -117,8 +122,12 @@ def now_iso() -> str:
     return datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds")
 
 
-def load(path: Path) -> Cassette:
-    """Read and check a cassette; anything wrong is ``CASSETTE_INVALID``, in bounded memory."""
+def load(path: Path, parse: Parse | None = None) -> Cassette:
+    """Read and check a cassette; anything wrong is ``CASSETTE_INVALID``, in bounded memory.
+
+    ``parse`` reads the dataset (a seeder's ``parse``); by default the seeder of
+    the template the cassette was recorded for.
+    """
     try:
         size = path.stat().st_size
     except FileNotFoundError:
@@ -132,10 +141,10 @@ def load(path: Path) -> Cassette:
         raise CassetteInvalid(
             f"{path} is not a readable cassette ({type(exc).__name__}); re-record it."
         ) from exc
-    return from_json(data, str(path))
+    return from_json(data, str(path), parse)
 
 
-def from_json(data: Any, where: str) -> Cassette:
+def from_json(data: Any, where: str, parse: Parse | None = None) -> Cassette:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise CassetteInvalid(f"{where} is not an asymkit cassette.")
     version = data.get("version")
@@ -152,13 +161,20 @@ def from_json(data: Any, where: str) -> Cassette:
         provenance = Provenance(**prov)
     except (KeyError, TypeError) as exc:
         raise CassetteInvalid(f"{where} has a malformed request or provenance ({exc}).") from exc
-    dataset = ds.from_json(data.get("dataset"))
+    dataset = (parse or _parser_for(request.template))(data.get("dataset"))
     if data.get("dataset_digest") != dataset.digest():
         raise CassetteInvalid(f"{where} is damaged: its dataset does not match its digest.")
     fingerprint = data.get("replay_fingerprint")
     return Cassette(
         request, provenance, dataset, fingerprint if isinstance(fingerprint, str) else None
     )
+
+
+def _parser_for(template: str) -> Parse:
+    # Imported here: seeders build cassettes, so they import this module.
+    from . import manifest, seeders
+
+    return seeders.for_template(manifest.find(template)).parse
 
 
 def check_mode(mode: str) -> str:

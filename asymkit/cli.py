@@ -16,10 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from . import cassette as cs
-from . import dataset, fixtures, manifest, postgres
+from . import fixtures, manifest, postgres, seeders
 from ._version import __version__
 from .cassette import RECORD_MODES
-from .clone import Clone, Environment, spin
+from .clone import Clone, spin
+from .environment import Environment
 from .errors import AsymkitError, CassetteInvalid, EnvironmentPartial, InvalidArgument
 from .progress import Bar
 from .seed import AISeed
@@ -284,7 +285,7 @@ def _cassette(args: argparse.Namespace) -> int:
             raw = json.loads(Path(args.dataset).read_text(encoding="utf-8"))
         except (OSError, ValueError) as exc:
             raise CassetteInvalid(f"Cannot read dataset {args.dataset} ({exc}).") from exc
-        data = dataset.from_json(raw)
+        data = seeders.for_template(manifest.find("slack")).parse(raw)
         counts = data.counts()
         request = cs.Request(
             template="slack",
@@ -326,7 +327,7 @@ def _cassette(args: argparse.Namespace) -> int:
     if prov.note:
         print(f"note       {prov.note}")
     print(
-        f"dataset    {cassette.dataset.workspace.name}: {counts['users']} users ·"
+        f"dataset    {exported['dataset']['workspace']['name']}: {counts['users']} users ·"
         f" {counts['channels']} channels · {counts['messages']} messages"
     )
     print(f"digest     {exported['dataset_digest']}")

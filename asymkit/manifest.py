@@ -36,6 +36,7 @@ class Template:
     drain: str | None = None
     description: str = ""
     ai_entities: tuple[str, ...] = ()
+    seeder: str | None = None  # seed.ai.seeder: a bundled seeder's name or "module:attr"
     fingerprint: dict[str, Any] = attrs.field(factory=dict, eq=False, hash=False)
 
     def database_for(self, clone_id: str) -> str:
@@ -46,7 +47,7 @@ class Template:
 
     @property
     def supports_ai(self) -> bool:
-        return bool(self.ai_entities)
+        return self.seeder is not None
 
 
 def _require(data: dict[str, Any], key: str, path: Path) -> str:
@@ -54,6 +55,16 @@ def _require(data: dict[str, Any], key: str, path: Path) -> str:
     if not isinstance(value, str) or not value:
         raise TemplateInvalid(f"{path} needs a non-empty string '{key}'; fix the manifest.")
     return value
+
+
+def _seeder(ai: dict[str, Any], path: Path) -> str | None:
+    """The AI seeder's name; a manifest from before seeders were named means Slack's."""
+    if not ai:
+        return None
+    seeder = ai.get("seeder", "slack" if ai.get("entities") else None)
+    if seeder is not None and (not isinstance(seeder, str) or not seeder):
+        raise TemplateInvalid(f"{path}: 'seed.ai.seeder' must be a non-empty string.")
+    return seeder
 
 
 def load(root: Path) -> Template:
@@ -90,6 +101,7 @@ def load(root: Path) -> Template:
         drain=data.get("drain"),
         description=data.get("description", ""),
         ai_entities=tuple(ai.get("entities", ())),
+        seeder=_seeder(ai, path),
         fingerprint=data.get("fingerprint") or {},
     )
 

@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import json
 import os
+import re
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,10 +19,11 @@ from typing import Any
 
 import attrs
 
-from .errors import RegistryCorrupt
+from .errors import CloneNotFound, InvalidArgument, RegistryCorrupt
 from .paths import home
 
 VERSION = 1
+_ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
 
 
 @attrs.frozen
@@ -152,3 +154,32 @@ def clone_lock(clone_id: str) -> Iterator[None]:
     """Serialize seeds, resets and lifecycle changes of one clone, across processes."""
     with _locked(f"clone-{clone_id}.lock"):
         yield
+
+
+def save_clone(clone_id: str, **changes: Any) -> CloneRecord:
+    """Change fields of one clone's record; return the new record."""
+    with transaction() as state:
+        current = state.clones.get(clone_id)
+        if current is None:
+            raise CloneNotFound(f"{clone_id} was destroyed by another process.")
+        state.clones[clone_id] = attrs.evolve(current, **changes)
+        return state.clones[clone_id]
+
+
+def forget_clone(clone_id: str) -> None:
+    """Remove a clone from the registry and from its environment."""
+    with transaction() as state:
+        state.clones.pop(clone_id, None)
+        for name, env in list(state.environments.items()):
+            if clone_id in env.clones:
+                state.environments[name] = attrs.evolve(
+                    env, clones=tuple(c for c in env.clones if c != clone_id)
+                )
+
+
+def check_env_name(name: str) -> str:
+    if not _ENV_NAME.match(name):
+        raise InvalidArgument(
+            f"'{name}' is not a valid environment name: use lowercase letters, digits, '-', '_'."
+        )
+    return name

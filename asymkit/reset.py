@@ -1,82 +1,58 @@
-"""Building a clone's database: migrations, then the fixture, then a swap.
+"""Reset: bring a target back to exactly its last seed.
 
-Every build happens in a staging database (``<db>__next``) and is swapped in
-by rename only once it fully succeeded, so a broken migration or fixture, or
-a crash half-way, never touches the live database; the next build simply
-drops the leftover staging database and starts again.
+``auto`` restores the snapshot taken right after the seed when it is still
+valid (milliseconds; the app keeps its connections), and falls back to the
+full rebuild for anything else; ``rebuild`` forces the full path: drop,
+migrate, fixture, replay AI layers from their cassettes (never calling the
+model), then take a fresh snapshot. Both yield the same state.
 """
 
 from __future__ import annotations
 
-from pathlib import Path
+import time
 
-import psycopg
-import psycopg.sql
+from . import build, fixtures, seeding, snapshot
+from .errors import DatabaseUnavailable, InvalidArgument
+from .seed import ResetReport, SeedSpec
+from .target import Target
 
-from . import fixtures, postgres, sqlfile
-from .errors import MigrationFailed
-from .manifest import Template
-
-
-def staging_name(database: str) -> str:
-    return f"{database}__next"
+STRATEGIES = ("auto", "rebuild")
 
 
-def migrate(conn: psycopg.Connection[tuple[object, ...]], template: Template) -> None:
-    for path in template.migration_files():
-        sqlfile.run(conn, path, MigrationFailed, "migration")
+def check_strategy(strategy: str) -> str:
+    if strategy not in STRATEGIES:
+        raise InvalidArgument(f"Unknown reset strategy '{strategy}': use auto or rebuild.")
+    return strategy
 
 
-def build(server: postgres.Server, template: Template, database: str, fixture: Path | None) -> int:
-    """Make ``database`` hold the migrated schema plus ``fixture``; return fixture rows."""
-    staging = staging_name(database)
-    with server.admin() as admin:
-        postgres.drop_database(admin, staging)
-        postgres.create_database(admin, staging)
-    try:
-        with postgres.connect(server.dsn(staging)) as conn:
-            migrate(conn, template)
-            rows = fixtures.apply(conn, fixture) if fixture else 0
-            conn.commit()
-    except BaseException:
-        with server.admin() as admin:
-            postgres.drop_database(admin, staging)
-        raise
-    with server.admin() as admin:
-        if postgres.database_exists(admin, database):
-            postgres.close_connections(admin, database)
-            postgres.drop_database(admin, database)
-        postgres.rename_database(admin, staging, database)
-    return rows
-
-
-def drop(server: postgres.Server, database: str) -> None:
-    with server.admin() as admin:
-        for name in (database, staging_name(database)):
-            postgres.drop_database(admin, name)
-
-
-def repair(server: postgres.Server, database: str) -> bool:
-    """Undo what an interrupted build can leave; ``False`` if the database is gone.
-
-    A build killed between refusing connections and the swap leaves the live
-    database refusing them: allow them again (its content is then restored or
-    rebuilt by the caller). One killed inside ``DROP DATABASE`` leaves it marked
-    invalid (``datconnlimit = -2``): finish dropping it.
-    """
-    with server.admin() as admin:
-        row = admin.execute(
-            "SELECT datallowconn, datconnlimit FROM pg_database WHERE datname = %s", (database,)
-        ).fetchone()
-        if row is None:
-            return False
-        if row[1] == -2:
-            postgres.drop_database(admin, database)
-            return False
-        if not row[0]:
-            admin.execute(
-                psycopg.sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(
-                    psycopg.sql.Identifier(database)
-                )
+def reset(
+    target: Target,
+    spec: SeedSpec,
+    *,
+    strategy: str = "auto",
+    progress: seeding.Progress | None = None,
+) -> ResetReport:
+    """Restore ``target`` to ``spec``: the snapshot when valid, else a full rebuild."""
+    check_strategy(strategy)
+    template = target.template
+    started = time.perf_counter()
+    path = fixtures.find(template, spec.fixture) if spec.fixture else None
+    if strategy == "auto":
+        source = snapshot.source_digest(template, spec, path)
+        try:
+            restored = snapshot.restore(target.server, target.database, source)
+        except DatabaseUnavailable:
+            restored = None  # left closed or half-dropped by a killed reset: rebuild
+        if restored is not None:
+            return ResetReport(
+                target.id, spec, restored, time.perf_counter() - started, strategy="snapshot"
             )
-    return True
+    build.repair(target.server, target.database)
+    layers = [seeding.load_layer(template, layer) for layer in spec.ai]
+    rows = build.build_database(target.server, template, target.database, path)
+    build.after_rebuild(target)
+    written = sum(
+        seeding.replay(target, cassette, progress=progress).total_written for cassette in layers
+    )
+    snapshot.take(target, spec)
+    return ResetReport(target.id, spec, rows, time.perf_counter() - started, ai_written=written)

@@ -17,14 +17,22 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from pathlib import Path
 
 import psycopg
 from psycopg import sql
 
-from . import postgres
+from . import fixtures, postgres
 from .manifest import Template
 from .seed import SeedSpec
+from .target import Target
+
+log = logging.getLogger(__name__)
+
+# A reset waits this long for requests holding table locks, then tries again.
+LOCK_TIMEOUT = "5s"
+LOCK_ATTEMPTS = 3
 
 SCHEMA = "asymkit_snapshot"
 _META = "_asymkit_meta"
@@ -42,6 +50,14 @@ def source_digest(template: Template, spec: SeedSpec, fixture: Path | None) -> s
     if fixture is not None:
         h.update(fixture.read_bytes())
     return "sha256:" + h.hexdigest()
+
+
+def take(target: Target, spec: SeedSpec) -> None:
+    """Capture the seeded state for fast resets, once the app has installed its tokens."""
+    if not target.running:
+        return  # tokens are not in the database yet: the next reset rebuilds
+    path = fixtures.find(target.template, spec.fixture) if spec.fixture else None
+    capture(target.server, target.database, source_digest(target.template, spec, path))
 
 
 def _tables(conn: Conn) -> list[str]:
@@ -115,41 +131,76 @@ def capture(server: postgres.Server, database: str, source: str) -> None:
         conn.commit()
 
 
+def _insertable(conn: Conn, table: str) -> list[str]:
+    """The table's columns that take a value: every one but GENERATED ones."""
+    return [
+        str(r[0])
+        for r in conn.execute(
+            """SELECT attname FROM pg_attribute
+               WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped
+                 AND attgenerated = '' ORDER BY attnum""",
+            (f'public."{table}"',),
+        )
+    ]
+
+
 def restore(server: postgres.Server, database: str, source: str) -> int | None:
     """Put the snapshot back in place; return the rows restored.
 
-    ``None`` (and nothing changed) if the snapshot is missing or stale.
+    ``None`` (and nothing changed) if the snapshot is missing, stale or cannot
+    be restored for any reason: the caller then rebuilds. Requests that run
+    meanwhile wait for the restore (it locks every table first) and then see
+    the restored state: never a mix, never a foreign-key race with a writer.
     """
+    for attempt in range(LOCK_ATTEMPTS):
+        try:
+            with postgres.connect(server.dsn(database)) as conn:
+                return _restore(conn, source)
+        except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected):
+            log.info("reset of %s waited on app locks (attempt %d)", database, attempt + 1)
+        except psycopg.Error as exc:
+            log.warning("snapshot of %s cannot be restored (%s); rebuilding", database, exc)
+            return None
+    return None
+
+
+def _restore(conn: Conn, source: str) -> int | None:
     try:
-        with postgres.connect(server.dsn(database)) as conn:
-            row = conn.execute(
-                sql.SQL("SELECT source, tables FROM {}.{}").format(
-                    sql.Identifier(SCHEMA), sql.Identifier(_META)
-                )
-            ).fetchone()
-            if row is None or row[0] != source:
-                return None
-            tables = json.loads(str(row[1]))
-            if tables != _tables(conn):
-                return None
-            rows = 0
-            for table in reversed(tables):
-                conn.execute(sql.SQL("DELETE FROM public.{}").format(sql.Identifier(table)))
-            for table in tables:
-                rows += conn.execute(
-                    sql.SQL("INSERT INTO public.{} SELECT * FROM {}.{}").format(
-                        sql.Identifier(table), sql.Identifier(SCHEMA), sql.Identifier(table)
-                    )
-                ).rowcount
-            for name, last_value, is_called in conn.execute(
-                sql.SQL("SELECT name, last_value, is_called FROM {}.{}").format(
-                    sql.Identifier(SCHEMA), sql.Identifier(_SEQUENCES)
-                )
-            ).fetchall():
-                conn.execute(
-                    "SELECT setval(%s, %s, %s)", (f'public."{name}"', last_value, is_called)
-                )
-            conn.commit()
-            return rows
+        row = conn.execute(
+            sql.SQL("SELECT source, tables FROM {}.{}").format(
+                sql.Identifier(SCHEMA), sql.Identifier(_META)
+            )
+        ).fetchone()
     except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
         return None
+    if row is None or row[0] != source:
+        return None
+    tables = json.loads(str(row[1]))
+    if tables != _tables(conn):
+        return None
+    conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    conn.execute(
+        sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE").format(
+            sql.SQL(", ").join(sql.SQL("public.{}").format(sql.Identifier(t)) for t in tables)
+        )
+    )
+    rows = 0
+    for table in reversed(tables):
+        conn.execute(sql.SQL("DELETE FROM public.{}").format(sql.Identifier(table)))
+    for table in tables:
+        cols = sql.SQL(", ").join(map(sql.Identifier, _insertable(conn, table)))
+        rows += conn.execute(
+            sql.SQL(
+                "INSERT INTO public.{} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {}.{}"
+            ).format(
+                sql.Identifier(table), cols, cols, sql.Identifier(SCHEMA), sql.Identifier(table)
+            )
+        ).rowcount
+    for name, last_value, is_called in conn.execute(
+        sql.SQL("SELECT name, last_value, is_called FROM {}.{}").format(
+            sql.Identifier(SCHEMA), sql.Identifier(_SEQUENCES)
+        )
+    ).fetchall():
+        conn.execute("SELECT setval(%s, %s, %s)", (f'public."{name}"', last_value, is_called))
+    conn.commit()
+    return rows

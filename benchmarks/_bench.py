@@ -105,8 +105,8 @@ def synth_cassette(messages: int, path: Path) -> Path:
     import synth
 
     from asymkit import cassette as cs
-    from asymkit import dataset
     from asymkit._version import __version__
+    from asymkit.seeders.slack import dataset
 
     data = dataset.from_json(synth.build(messages))
     counts = data.counts()

@@ -52,7 +52,8 @@ def main() -> None:
     args = parser.parse_args()
     import asymkit
     from asymkit import cassette as cs
-    from asymkit import drive, postgres
+    from asymkit import postgres
+    from asymkit.seeders.slack import drive
 
     repeat = 3 if args.quick else 7
     with isolated_home() as home:
@@ -85,9 +86,7 @@ def main() -> None:
                 for _ in range(1 if "5,000" in label else 3):
                     empty.reset()  # back to the empty workspace, through its snapshot
                     started = time.perf_counter()
-                    report = drive.drive(
-                        data, base_url=empty.url, api_url=empty.api_url, workers=workers
-                    )
+                    report = drive.drive(data, empty.target(), workers=workers)
                     samples.append(time.perf_counter() - started)
                     assert report.total_rejected == 0, report.warnings[:3]
                 best = min(samples)

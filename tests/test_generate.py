@@ -11,8 +11,8 @@ from fake_anthropic import API_KEY, FakeAnthropic, reply, roster, status
 
 import asymkit
 from asymkit import cassette as cs
-from asymkit import generate
-from asymkit.dataset import Invalid
+from asymkit.seeders.slack import generate
+from asymkit.seeders.slack.dataset import Invalid
 
 
 def request(**kw: Any) -> cs.Request:

@@ -1,4 +1,6 @@
-"""Claude -> dataset: a prompt from the brief and volume, structured output, in chunks.
+"""Slack's prompt: Claude -> dataset, from the brief and volume, in chunks.
+
+Claude -> dataset: a prompt from the brief and volume, structured output, in chunks.
 
 Generation runs in two steps so big volumes never hit ``max_tokens``: a
 *roster* call (workspace, users, channels) and then one call per chunk of at
@@ -17,17 +19,14 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 
-import attrs
-
-from . import cassette as cs
+from ... import cassette as cs
+from ... import llm
+from ...errors import GenerationFailed
 from . import dataset as ds
-from ._version import __version__
-from .errors import GenerationFailed, LLMUnavailable
 
 if TYPE_CHECKING:
     import anthropic
 
-MODEL = "claude-haiku-4-5"
 PROMPT_VERSION = "1"
 DEFAULT_BRIEF = "a small, fast-moving software startup."
 VOLUMES = {"small": (4, 3, 12), "medium": (6, 4, 20), "large": (8, 5, 30)}
@@ -139,26 +138,18 @@ def request_for(
         users=counts[0],
         channels=counts[1],
         messages=counts[2],
-        model=MODEL,
+        model=llm.MODEL,
         prompt_version=PROMPT_VERSION,
     )
-
-
-@attrs.define
-class _Usage:
-    reply_ids: list[str] = attrs.field(factory=list)
-    stop_reasons: list[str] = attrs.field(factory=list)
-    input_tokens: int = 0
-    output_tokens: int = 0
 
 
 def generate(
     request: cs.Request, *, client: anthropic.Anthropic | None = None, workers: int = 4
 ) -> cs.Cassette:
     """Ask Claude for the dataset ``request`` describes; return it as a cassette."""
-    llm = client or _default_client()
-    usage = _Usage()
-    roster = _call(llm, usage, _ROSTER_TOOL, ROSTER_TOKENS, _roster_prompt(request))
+    claude = client or llm.default_client()
+    usage = llm.Usage()
+    roster = _ask(claude, usage, _ROSTER_TOOL, ROSTER_TOKENS, _roster_prompt(request))
     if roster is None:
         raise GenerationFailed(
             "Claude's roster answer was cut off at max_tokens; ask for fewer users or channels."
@@ -170,7 +161,7 @@ def generate(
     plan = _message_plan(channels, request.messages)
     with ThreadPoolExecutor(max_workers=max(1, workers)) as pool:
         batches = list(
-            pool.map(lambda job: _channel_messages(llm, usage, request, roster, *job), plan)
+            pool.map(lambda job: _channel_messages(claude, usage, request, roster, *job), plan)
         )
     messages: list[dict[str, Any]] = []
     for channel, batch in zip((c for c, _ in plan), batches, strict=True):
@@ -186,28 +177,7 @@ def generate(
                 }
             )
     data = ds.from_json({**roster, "messages": messages})
-    provenance = cs.Provenance(
-        source="anthropic",
-        asymkit_version=__version__,
-        created=cs.now_iso(),
-        model=MODEL,
-        reply_ids=tuple(usage.reply_ids),
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        stop_reasons=tuple(usage.stop_reasons),
-    )
-    return cs.Cassette(request, provenance, data)
-
-
-def _default_client() -> anthropic.Anthropic:
-    import anthropic
-
-    try:
-        return anthropic.Anthropic(max_retries=4)
-    except anthropic.AnthropicError as exc:
-        raise LLMUnavailable(
-            "No Anthropic API key: set ANTHROPIC_API_KEY, or replay a cassette with --cassette."
-        ) from exc
+    return cs.Cassette(request, usage.provenance(), data)
 
 
 def _roster_prompt(request: cs.Request) -> str:
@@ -229,8 +199,8 @@ def _message_plan(channels: list[dict[str, Any]], total: int) -> list[tuple[dict
 
 
 def _channel_messages(
-    llm: anthropic.Anthropic,
-    usage: _Usage,
+    claude: anthropic.Anthropic,
+    usage: llm.Usage,
     request: cs.Request,
     roster: dict[str, Any],
     channel: dict[str, Any],
@@ -241,8 +211,8 @@ def _channel_messages(
     pending = [min(CHUNK, count - start) for start in range(0, count, CHUNK)]
     while pending:
         size = pending.pop(0)
-        got = _call(
-            llm,
+        got = _ask(
+            claude,
             usage,
             _MESSAGES_TOOL,
             MESSAGE_TOKENS,
@@ -290,58 +260,13 @@ def _messages_prompt(
     )
 
 
-def _call(
-    llm: anthropic.Anthropic, usage: _Usage, tool: dict[str, Any], max_tokens: int, prompt: str
+def _ask(
+    claude: anthropic.Anthropic,
+    usage: llm.Usage,
+    tool: dict[str, Any],
+    max_tokens: int,
+    prompt: str,
 ) -> dict[str, Any] | None:
-    """One tool call; ``None`` if the answer was truncated. API errors -> asymkit errors."""
-    import anthropic
-
-    try:
-        request: dict[str, Any] = {
-            "model": MODEL,
-            "max_tokens": max_tokens,
-            "system": SYSTEM,
-            "tools": [tool],
-            "tool_choice": {"type": "tool", "name": tool["name"]},
-            "messages": [{"role": "user", "content": prompt}],
-        }
-        reply = llm.messages.create(**request)
-    except anthropic.AuthenticationError as exc:
-        raise LLMUnavailable(
-            "Anthropic refused the API key (401); check ANTHROPIC_API_KEY, or replay a cassette."
-        ) from exc
-    except anthropic.PermissionDeniedError as exc:
-        raise LLMUnavailable(
-            f"Anthropic denied access to {MODEL} (403); check the key's workspace permissions."
-        ) from exc
-    except anthropic.APIConnectionError as exc:
-        raise LLMUnavailable(
-            "Cannot reach the Anthropic API; check the network, or replay a cassette offline."
-        ) from exc
-    except anthropic.APIStatusError as exc:
-        raise LLMUnavailable(
-            f"The Anthropic API answered {exc.status_code} after retries"
-            f" ({_error_type(exc)}); try again later, or replay a cassette."
-        ) from exc
-    usage.reply_ids.append(reply.id)
-    usage.stop_reasons.append(str(reply.stop_reason))
-    usage.input_tokens += reply.usage.input_tokens
-    usage.output_tokens += reply.usage.output_tokens
-    if reply.stop_reason == "max_tokens":
-        return None
-    for block in reply.content:
-        if block.type == "tool_use" and block.name == tool["name"]:
-            if not isinstance(block.input, dict):
-                break
-            return dict(block.input)
-    raise GenerationFailed(
-        f"Claude answered without calling {tool['name']} (stop_reason {reply.stop_reason});"
-        " try again."
+    return llm.call_tool(
+        claude, usage, system=SYSTEM, tool=tool, max_tokens=max_tokens, prompt=prompt
     )
-
-
-def _error_type(exc: Any) -> str:
-    body = getattr(exc, "body", None)
-    if isinstance(body, dict) and isinstance(body.get("error"), dict):
-        return str(body["error"].get("type", "error"))
-    return type(exc).__name__

@@ -13,7 +13,7 @@ from typing import Any
 
 import attrs
 
-from .errors import CassetteInvalid
+from ...errors import CassetteInvalid
 
 
 @attrs.frozen

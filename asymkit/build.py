@@ -1,0 +1,246 @@
+"""Building a clone: its database, its app, its tokens — what spin and rebuild share.
+
+A database is built from migrations plus an optional fixture. Every build
+happens in a staging database (``<db>__next``) and is swapped in by rename
+only once it fully succeeded, so a broken migration or fixture, or a crash
+half-way, never touches the live database; the next build simply drops the
+leftover staging database and starts again.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+import attrs
+import httpx
+import psycopg
+import psycopg.sql
+
+from . import fixtures, http, postgres, process, registry, sqlfile
+from .errors import CloneNotRunning, MigrationFailed, ProvisionFailed
+from .manifest import Template
+from .paths import home
+from .registry import CloneRecord, EnvironmentRecord
+from .seed import SeedSpec
+from .target import Target
+
+DEFAULT_HOST = "127.0.0.1"
+HEALTH_TIMEOUT = 30.0
+
+
+def staging_name(database: str) -> str:
+    return f"{database}__next"
+
+
+def migrate(conn: psycopg.Connection[tuple[object, ...]], template: Template) -> None:
+    for path in template.migration_files():
+        sqlfile.run(conn, path, MigrationFailed, "migration")
+
+
+def build_database(
+    server: postgres.Server, template: Template, database: str, fixture: Path | None
+) -> int:
+    """Make ``database`` hold the migrated schema plus ``fixture``; return fixture rows."""
+    staging = staging_name(database)
+    with server.admin() as admin:
+        postgres.drop_database(admin, staging)
+        postgres.create_database(admin, staging)
+    try:
+        with postgres.connect(server.dsn(staging)) as conn:
+            migrate(conn, template)
+            rows = fixtures.apply(conn, fixture) if fixture else 0
+            conn.commit()
+    except BaseException:
+        with server.admin() as admin:
+            postgres.drop_database(admin, staging)
+        raise
+    with server.admin() as admin:
+        if postgres.database_exists(admin, database):
+            postgres.close_connections(admin, database)
+            postgres.drop_database(admin, database)
+        postgres.rename_database(admin, staging, database)
+    return rows
+
+
+def drop(server: postgres.Server, database: str) -> None:
+    with server.admin() as admin:
+        for name in (database, staging_name(database)):
+            postgres.drop_database(admin, name)
+
+
+def repair(server: postgres.Server, database: str) -> bool:
+    """Undo what an interrupted build can leave; ``False`` if the database is gone.
+
+    A build killed between refusing connections and the swap leaves the live
+    database refusing them: allow them again (its content is then restored or
+    rebuilt by the caller). One killed inside ``DROP DATABASE`` leaves it marked
+    invalid (``datconnlimit = -2``): finish dropping it.
+    """
+    with server.admin() as admin:
+        row = admin.execute(
+            "SELECT datallowconn, datconnlimit FROM pg_database WHERE datname = %s", (database,)
+        ).fetchone()
+        if row is None:
+            return False
+        if row[1] == -2:
+            postgres.drop_database(admin, database)
+            return False
+        if not row[0]:
+            admin.execute(
+                psycopg.sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(
+                    psycopg.sql.Identifier(database)
+                )
+            )
+    return True
+
+
+# -- the app ------------------------------------------------------------------
+
+
+def log_path(clone_id: str) -> Path:
+    return home() / "logs" / f"{clone_id}.log"
+
+
+def app_env(server: postgres.Server, database: str, admin_secret: str) -> dict[str, str]:
+    """All the app process gets from asymkit: where its database is and its admin secret."""
+    return {"CLONE_DATABASE_URL": server.dsn(database), "CLONE_ADMIN_SECRET": admin_secret}
+
+
+def admin_post(target: Target, path: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Call one of the clone's admin endpoints (guarded by its admin secret)."""
+    try:
+        resp = http.client().post(
+            target.url + path,
+            json=body,
+            headers={"Authorization": f"Bearer {target.admin_secret}"},
+        )
+    except httpx.TransportError as exc:
+        raise CloneNotRunning(
+            f"{target.id} does not answer at {target.url} ({type(exc).__name__});"
+            f" run `asymkit start {target.id}`."
+        ) from exc
+    if resp.status_code >= 300:
+        raise ProvisionFailed(
+            f"{target.id} refused {path} with HTTP {resp.status_code}: {resp.text[:200]}"
+        )
+    data: dict[str, Any] = resp.json()
+    return data
+
+
+def provision(target: Target) -> dict[str, str]:
+    """Install the clone's tokens in its database (fresh ones when it has none); return them."""
+    if not target.template.provision:
+        return dict(target.tokens)
+    data = admin_post(target, target.template.provision, {"tokens": target.tokens or None})
+    return dict(data["tokens"])
+
+
+def after_rebuild(target: Target) -> None:
+    """Put tokens back and make the app drop connections to the old database."""
+    if not target.running:
+        return  # `start` provisions when the app comes back
+    provision(target)
+    if target.template.drain:
+        admin_post(target, target.template.drain, {})
+
+
+def start_app(
+    record: CloneRecord, template: Template, server: postgres.Server, *, health_timeout: float
+) -> CloneRecord:
+    """Start the app (same port if free), wait until healthy, install tokens; save and return."""
+    port = record.port
+    if not process.port_is_free(record.host, port):
+        port = process.free_port(record.host)
+    pid = process.start(
+        template,
+        host=record.host,
+        port=port,
+        env=app_env(server, record.database, record.admin_secret),
+        log=log_path(record.id),
+    )
+    record = registry.save_clone(record.id, pid=pid, port=port)
+    url = f"http://{record.host}:{port}"
+    try:
+        process.wait_healthy(
+            url + template.health,
+            pid=pid,
+            port=port,
+            timeout=health_timeout,
+            clone_id=record.id,
+            log=log_path(record.id),
+        )
+        target = Target(
+            record.id, template, url, server, record.database, record.admin_secret, record.tokens
+        )
+        tokens = provision(target)
+    except BaseException:
+        process.stop(pid, port)
+        registry.save_clone(record.id, pid=None)
+        raise
+    if tokens != record.tokens:
+        record = registry.save_clone(record.id, tokens=tokens)
+    return record
+
+
+def _new_id(template: str, taken: dict[str, Any]) -> str:
+    while True:
+        clone_id = f"{template}-{secrets.token_hex(2)}"
+        if clone_id not in taken:
+            return clone_id
+
+
+def create(
+    template: Template,
+    server: postgres.Server,
+    *,
+    fixture: tuple[str, Path] | None,
+    env: str | None,
+    port: int | None,
+    host: str,
+    health_timeout: float,
+) -> tuple[CloneRecord, int]:
+    """Reserve an id, build the database, start the app; return the record and fixture rows.
+
+    On any failure (or interrupt) nothing is left behind: no database, no app,
+    no registry entry.
+    """
+    with registry.transaction() as state:
+        # Reserve the id (and the env membership) before doing any work.
+        clone_id = _new_id(template.name, state.clones)
+        record = CloneRecord(
+            id=clone_id,
+            template=template.name,
+            database=template.database_for(clone_id),
+            host=host,
+            port=port or process.free_port(host),
+            admin_secret=secrets.token_urlsafe(24),
+            created=time.time(),
+            seed=SeedSpec(fixture=fixture[0] if fixture else None).to_json(),
+            server=server.identity,
+        )
+        state.clones[clone_id] = record
+        if env is not None:
+            current = state.environments.get(env, EnvironmentRecord(name=env))
+            state.environments[env] = attrs.evolve(current, clones=(*current.clones, clone_id))
+    try:
+        rows = build_database(server, template, record.database, fixture[1] if fixture else None)
+        record = start_app(record, template, server, health_timeout=health_timeout)
+    except BaseException:
+        with contextlib.suppress(Exception):
+            remove(record, server)
+        registry.forget_clone(clone_id)
+        raise
+    return record, rows
+
+
+def remove(record: CloneRecord, server: postgres.Server) -> None:
+    """Stop the app, drop the database, forget the clone and its log."""
+    process.stop(record.pid, record.port)
+    drop(server, record.database)
+    registry.forget_clone(record.id)
+    with contextlib.suppress(FileNotFoundError):
+        log_path(record.id).unlink()
