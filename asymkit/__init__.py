@@ -5,13 +5,18 @@ import asymkit
 with asymkit.spin("slack", seed=asymkit.Fixture("acme-corp")) as clone:
     clone.api_url, clone.tokens.bot
     clone.reset()
+
+The names below are the public API. Errors load with the package; the rest
+(``Clone``, ``spin``, ...) load on first use, so ``import asymkit`` stays cheap
+and never imports Postgres, HTTP or Claude clients.
 """
 
 from __future__ import annotations
 
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
-from .clone import Clone, Tokens, spin
-from .environment import Environment, EnvironmentResetReport
 from .errors import (
     AsymkitError,
     CassetteInvalid,
@@ -34,8 +39,43 @@ from .errors import (
     TemplateInvalid,
     TemplateNotFound,
 )
-from .manifest import Template
-from .seed import AIReport, AISeed, Fixture, FixtureReport, ResetReport, SeedReport, SeedSpec
+
+if TYPE_CHECKING:
+    from .clone import Clone, Tokens, spin
+    from .environment import Environment, EnvironmentResetReport
+    from .manifest import Template
+    from .seed import AIReport, AISeed, Fixture, FixtureReport, ResetReport, SeedReport, SeedSpec
+
+# Public name -> the module that defines it, imported on first use.
+_LAZY = {
+    "AIReport": "seed",
+    "AISeed": "seed",
+    "Clone": "clone",
+    "Environment": "environment",
+    "EnvironmentResetReport": "environment",
+    "Fixture": "seed",
+    "FixtureReport": "seed",
+    "ResetReport": "seed",
+    "SeedReport": "seed",
+    "SeedSpec": "seed",
+    "Template": "manifest",
+    "Tokens": "clone",
+    "spin": "clone",
+}
+
+
+def __getattr__(name: str) -> Any:
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'asymkit' has no attribute '{name}'")
+    value = getattr(importlib.import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+
 
 __all__ = [
     "AIReport",

@@ -6,22 +6,22 @@
 
 Options: ``--asymkit-template`` (default ``slack``), ``--asymkit-fixture``,
 ``--asymkit-cassette`` and ``--asymkit-record-mode`` (default ``none`` when the
-``CI`` environment variable is set, ``once`` otherwise). In ``none`` a missing
-cassette is an error and nothing can reach the Anthropic API.
+``CI`` environment variable is set, ``once`` otherwise). Cassette paths are
+relative to the project's root. This module imports nothing of asymkit until
+a test uses its fixtures, so projects that never do pay nothing.
 """
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import pytest
 
-from .cassette import RECORD_MODES
-from .clone import Clone, spin
-from .seed import AISeed
-
-_Key = tuple[str, str | None, str | None]
+if TYPE_CHECKING:
+    from .clone import Clone
+    from .testing import ClonePool
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -32,7 +32,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--asymkit-record-mode",
         default=None,
-        choices=RECORD_MODES,
+        choices=("once", "none", "all"),
         help="once, none or all (default: none if $CI is set, else once)",
     )
 
@@ -50,32 +50,26 @@ def asymkit_record_mode(pytestconfig: pytest.Config) -> str:
 
 
 @pytest.fixture(scope="session")
-def _asymkit_clones() -> Iterator[dict[_Key, Clone]]:
-    clones: dict[_Key, Clone] = {}
-    yield clones
-    for clone in clones.values():
-        clone.destroy()
+def asymkit_pool(pytestconfig: pytest.Config, asymkit_record_mode: str) -> Iterator[ClonePool]:
+    """The session's clones, one per configuration (see ``asymkit.testing.ClonePool``)."""
+    from .testing import ClonePool
+
+    pool = ClonePool(root=pytestconfig.rootpath, record_mode=asymkit_record_mode)
+    yield pool
+    pool.close()
 
 
 @pytest.fixture
-def asymkit_clone(
-    request: pytest.FixtureRequest, _asymkit_clones: dict[_Key, Clone], asymkit_record_mode: str
-) -> Clone:
+def asymkit_clone(request: pytest.FixtureRequest, asymkit_pool: ClonePool) -> Clone:
     """The clone for this test's configuration: spun once per session, reset before each test."""
+    from .testing import CloneConfig
+
     opt = request.config.getoption
     marker = request.node.get_closest_marker("asymkit")
     kw = marker.kwargs if marker else {}
-    key: _Key = (
-        kw.get("template", opt("asymkit_template")),
-        kw.get("fixture", opt("asymkit_fixture")),
-        kw.get("cassette", opt("asymkit_cassette")),
+    config = CloneConfig(
+        template=kw.get("template", opt("asymkit_template")),
+        fixture=kw.get("fixture", opt("asymkit_fixture")),
+        cassette=kw.get("cassette", opt("asymkit_cassette")),
     )
-    if key in _asymkit_clones:
-        _asymkit_clones[key].reset()
-        return _asymkit_clones[key]
-    template, fixture, cassette = key
-    clone = spin(template, seed=fixture)
-    _asymkit_clones[key] = clone
-    if cassette:
-        clone.seed(ai=AISeed(cassette=cassette, record_mode=asymkit_record_mode))
-    return clone
+    return asymkit_pool.get(config)

@@ -73,3 +73,58 @@ def test_default_record_mode_outside_ci_is_once(
         "def test_mode(asymkit_record_mode):\n    assert asymkit_record_mode == 'once'\n"
     )
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_a_failed_seed_errors_every_test_that_asks_for_it(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Outside CI with no key, a missing cassette is an error, never unseeded data."""
+    monkeypatch.delenv("CI", raising=False)
+    monkeypatch.delenv("ANTHROPIC_API_KEY", raising=False)
+    pytester.makepyfile("""
+import pytest
+
+@pytest.mark.asymkit(cassette="missing.msgpack")
+@pytest.mark.parametrize("run", [1, 2, 3])
+def test_needs_the_cassette(asymkit_clone, run):
+    pass
+
+def test_other_clones_still_work(asymkit_clone):
+    assert asymkit_clone.status() == "running"
+""")
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, errors=3)
+    result.stdout.fnmatch_lines(["*missing.msgpack cannot be replayed or recorded*"])
+
+
+def test_cassette_paths_resolve_against_the_project_root(pytester: pytest.Pytester) -> None:
+    (pytester.path / "cassettes").mkdir()
+    (pytester.path / "cassettes" / "small.msgpack").write_bytes(SMALL.read_bytes())
+    pytester.makeini("[pytest]\n")
+    sub = pytester.mkdir("agents")
+    sub.joinpath("test_agent.py").write_text("""
+import pytest
+from slack_sdk import WebClient
+
+@pytest.mark.asymkit(cassette="cassettes/small.msgpack")
+def test_replayed(asymkit_clone):
+    web = WebClient(token=asymkit_clone.tokens.user, base_url=asymkit_clone.api_url)
+    assert web.auth_test()["team"] == "Lumen Labs"
+""")
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(sub)  # run from a subdirectory: the cwd is not the project's root
+        result = pytester.runpytest_subprocess(
+            "-p", "no:cacheprovider", "--rootdir", str(pytester.path), str(sub)
+        )
+    result.assert_outcomes(passed=1)
+
+
+def test_a_project_not_using_asymkit_loads_none_of_its_stack(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+import sys
+
+def test_nothing_heavy_loaded():
+    heavy = ("asymkit.clone", "anthropic", "psycopg", "starlette", "uvicorn")
+    assert [m for m in heavy if m in sys.modules] == []
+""")
+    pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
