@@ -20,7 +20,7 @@ import httpx
 import psycopg
 import psycopg.sql
 
-from . import fixtures, http, postgres, process, registry, sqlfile
+from . import faults, fixtures, http, postgres, process, registry, sqlfile
 from .errors import CloneNotRunning, MigrationFailed, ProvisionFailed
 from .manifest import Template
 from .paths import home
@@ -49,9 +49,11 @@ def build_database(
     with server.admin() as admin:
         postgres.drop_database(admin, staging)
         postgres.create_database(admin, staging)
+    faults.point("build:staging-created")
     try:
         with postgres.connect(server.dsn(staging)) as conn:
             migrate(conn, template)
+            faults.point("build:migrated")
             rows = fixtures.apply(conn, fixture) if fixture else 0
             conn.commit()
     except BaseException:
@@ -61,8 +63,11 @@ def build_database(
     with server.admin() as admin:
         if postgres.database_exists(admin, database):
             postgres.close_connections(admin, database)
+            faults.point("build:live-closed")
             postgres.drop_database(admin, database)
+            faults.point("build:live-dropped")
         postgres.rename_database(admin, staging, database)
+    faults.point("build:swapped")
     return rows
 
 
@@ -163,6 +168,7 @@ def start_app(
         log=log_path(record.id),
     )
     record = registry.save_clone(record.id, pid=pid, port=port)
+    faults.point("spin:app-started")
     url = f"http://{record.host}:{port}"
     try:
         process.wait_healthy(
@@ -226,6 +232,7 @@ def create(
         if env is not None:
             current = state.environments.get(env, EnvironmentRecord(name=env))
             state.environments[env] = attrs.evolve(current, clones=(*current.clones, clone_id))
+    faults.point("spin:reserved")
     try:
         rows = build_database(server, template, record.database, fixture[1] if fixture else None)
         record = start_app(record, template, server, health_timeout=health_timeout)

@@ -42,7 +42,11 @@ def reset(
         try:
             restored = snapshot.restore(target.server, target.database, source)
         except DatabaseUnavailable:
-            restored = None  # left closed or half-dropped by a killed reset: rebuild
+            # Left refusing connections by a killed rebuild: let them in again and
+            # restore; half-dropped or gone, the rebuild below makes it anew.
+            restored = None
+            if build.repair(target.server, target.database):
+                restored = snapshot.restore(target.server, target.database, source)
         if restored is not None:
             return ResetReport(
                 target.id, spec, restored, time.perf_counter() - started, strategy="snapshot"

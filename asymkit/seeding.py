@@ -16,7 +16,7 @@ from pathlib import Path
 
 import attrs
 
-from . import build, fingerprint, fixtures, seeders, snapshot
+from . import build, faults, fingerprint, fixtures, seeders, snapshot
 from . import cassette as cs
 from .drive import DriveReport
 from .errors import CassetteInvalid, DatabaseUnavailable, InvalidArgument
@@ -116,6 +116,7 @@ def apply(
         )
     if path is not None and fixture is not None:
         rows = build.build_database(target.server, template, target.database, path)
+        faults.point("seed:fixture-applied")
         spec = SeedSpec(fixture=fixture)
         record(spec)
         build.after_rebuild(target)

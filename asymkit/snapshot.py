@@ -23,7 +23,7 @@ from pathlib import Path
 import psycopg
 from psycopg import sql
 
-from . import fixtures, postgres
+from . import faults, fixtures, postgres
 from .manifest import Template
 from .seed import SeedSpec
 from .target import Target
@@ -184,6 +184,7 @@ def _restore(conn: Conn, source: str) -> int | None:
             sql.SQL(", ").join(sql.SQL("public.{}").format(sql.Identifier(t)) for t in tables)
         )
     )
+    faults.point("reset:restore-locked")
     rows = 0
     for table in reversed(tables):
         conn.execute(sql.SQL("DELETE FROM public.{}").format(sql.Identifier(table)))
