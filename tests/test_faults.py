@@ -18,9 +18,8 @@ import pytest
 from slack_sdk import WebClient
 
 import asymkit
-from asymkit import faults
+from asymkit import faults, postgres
 from asymkit import fingerprint as fp
-from asymkit import postgres
 
 SMALL = Path(__file__).parent.parent / "cassettes" / "startup-small.msgpack"
 
@@ -81,9 +80,7 @@ def test_a_database_left_refusing_connections_is_reopened_and_restored_fast(acme
 
 def test_an_ai_seed_after_a_killed_rebuild_repairs_the_database_first(acme: Any) -> None:
     killed_at("build:live-closed", "reset", acme.id, "--rebuild")
-    report = asymkit.Clone.get(acme.id).seed(
-        ai=asymkit.AISeed(cassette=SMALL, record_mode="none")
-    )
+    report = asymkit.Clone.get(acme.id).seed(ai=asymkit.AISeed(cassette=SMALL, record_mode="none"))
     assert report.ai is not None and report.ai.written > 0
     assert answers(acme)
 

@@ -33,7 +33,8 @@ async def app(scope, receive, send):
                 status, data = 200, {"ok": True}
             elif path == "/lists" and method == "POST":
                 cur = await conn.execute(
-                    "INSERT INTO lists (title) VALUES (%s) RETURNING id", (json.loads(body)["title"],)
+                    "INSERT INTO lists (title) VALUES (%s) RETURNING id",
+                    (json.loads(body)["title"],),
                 )
                 status, data = 201, {"id": (await cur.fetchone())[0]}
             elif path == "/lists":
@@ -58,8 +59,12 @@ async def app(scope, receive, send):
                 status, data = 404, {"error": "not_found"}
         except psycopg.errors.UniqueViolation:
             status, data = 409, {"error": "name_taken"}
-        except (psycopg.errors.CheckViolation, psycopg.errors.ForeignKeyViolation, KeyError,
-                ValueError):
+        except (
+            psycopg.errors.CheckViolation,
+            psycopg.errors.ForeignKeyViolation,
+            KeyError,
+            ValueError,
+        ):
             status, data = 400, {"error": "invalid"}
     await send(
         {
