@@ -11,4 +11,5 @@ fi
 .venv/bin/mypy
 # The bundled Slack clone is a template, type-checked on its own (it never imports asymkit).
 (cd asymkit/templates/slack && ../../../.venv/bin/mypy --strict --python-version 3.10 -p slack_clone)
-.venv/bin/pytest "$@"
+# Coverage of the SDK in this process (the clone apps and CLI subprocesses run apart).
+.venv/bin/pytest --cov --cov-report=term:skip-covered "$@"
