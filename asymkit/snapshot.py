@@ -131,17 +131,19 @@ def capture(server: postgres.Server, database: str, source: str) -> None:
         conn.commit()
 
 
-def _insertable(conn: Conn, table: str) -> list[str]:
-    """The table's columns that take a value: every one but GENERATED ones."""
-    return [
-        str(r[0])
-        for r in conn.execute(
-            """SELECT attname FROM pg_attribute
-               WHERE attrelid = %s::regclass AND attnum > 0 AND NOT attisdropped
-                 AND attgenerated = '' ORDER BY attnum""",
-            (f'public."{table}"',),
-        )
-    ]
+def _insertable(conn: Conn) -> dict[str, list[str]]:
+    """Each public table's columns that take a value: every one but GENERATED ones."""
+    columns: dict[str, list[str]] = {}
+    for table, column in conn.execute(
+        """SELECT c.relname, a.attname FROM pg_attribute a
+           JOIN pg_class c ON c.oid = a.attrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0
+             AND NOT a.attisdropped AND a.attgenerated = ''
+           ORDER BY c.relname, a.attnum"""
+    ):
+        columns.setdefault(str(table), []).append(str(column))
+    return columns
 
 
 def restore(server: postgres.Server, database: str, source: str) -> int | None:
@@ -186,10 +188,11 @@ def _restore(conn: Conn, source: str) -> int | None:
     )
     faults.point("reset:restore-locked")
     rows = 0
+    insertable = _insertable(conn)
     for table in reversed(tables):
         conn.execute(sql.SQL("DELETE FROM public.{}").format(sql.Identifier(table)))
     for table in tables:
-        cols = sql.SQL(", ").join(map(sql.Identifier, _insertable(conn, table)))
+        cols = sql.SQL(", ").join(map(sql.Identifier, insertable[table]))
         rows += conn.execute(
             sql.SQL(
                 "INSERT INTO public.{} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {}.{}"
