@@ -17,7 +17,19 @@ from typing import Any
 
 import attrs
 
-from . import build, fixtures, manifest, postgres, process, registry, reset, seeding, snapshot
+from . import (
+    build,
+    diff,
+    fixtures,
+    manifest,
+    postgres,
+    process,
+    registry,
+    reset,
+    seeding,
+    snapshot,
+)
+from .diff import Diff
 from .errors import (
     AsymkitError,
     CloneNotFound,
@@ -29,6 +41,7 @@ from .errors import (
 from .manifest import Template
 from .registry import CloneRecord
 from .seed import AISeed, Fixture, FixtureReport, ResetReport, SeedReport, SeedSpec
+from .snapshot import Info as SnapshotInfo
 from .target import Target
 
 DEFAULT_HOST = build.DEFAULT_HOST
@@ -251,18 +264,49 @@ class Clone:
         return report
 
     def reset(
-        self, *, progress: bool | seeding.Progress = False, strategy: str = "auto"
+        self,
+        *,
+        to: str | None = None,
+        progress: bool | seeding.Progress = False,
+        strategy: str = "auto",
     ) -> ResetReport:
-        """Bring the clone back to exactly its last seed (see ``asymkit.reset``)."""
+        """Bring the clone back to exactly its last seed, or to snapshot ``to``.
+
+        ``auto`` restores the seed's snapshot when valid, else rebuilds;
+        ``rebuild`` always takes the full path (see ``asymkit.reset``).
+        """
         reset.check_strategy(strategy)
         template = self.template
         with self._locked():
+            if to is not None and to != snapshot.SEED:
+                return reset.reset_to(self.target(template), snapshot.check_name(to))
             return reset.reset(
                 self.target(template),
                 self.seed_spec,
                 strategy=strategy,
                 progress=_progress(progress),
             )
+
+    def snapshot(self, name: str) -> None:
+        """Save the clone's current state as ``name``; ``reset(to=name)`` restores it."""
+        snapshot.check_name(name)
+        if name == snapshot.SEED:
+            raise InvalidArgument("'seed' names the last seed's state; pick another name.")
+        with self._locked():
+            snapshot.capture(self._server(), self.database, name)
+
+    def snapshots(self) -> list[SnapshotInfo]:
+        """The clone's named snapshots, oldest first."""
+        return snapshot.names(self._server(), self.database)
+
+    def drop_snapshot(self, name: str) -> None:
+        with self._locked():
+            snapshot.drop(self._server(), self.database, snapshot.check_name(name))
+
+    def diff(self, since: str | None = None) -> Diff:
+        """What changed since the last seed (default) or since snapshot ``since``."""
+        name = snapshot.check_name(since) if since else snapshot.SEED
+        return diff.compute(self.target(), name)
 
     def start(self, *, health_timeout: float = HEALTH_TIMEOUT) -> None:
         """Start the app again (same port if free) and re-install its tokens."""

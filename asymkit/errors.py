@@ -21,7 +21,10 @@ The tree::
     ├── LLMUnavailable         LLM_UNAVAILABLE
     ├── GenerationFailed       GENERATION_FAILED
     ├── CassetteInvalid        CASSETTE_INVALID
-    └── CassetteMismatch       CASSETTE_MISMATCH
+    ├── CassetteMismatch       CASSETTE_MISMATCH
+    ├── SnapshotNotFound       SNAPSHOT_NOT_FOUND
+    ├── SnapshotInvalid        SNAPSHOT_INVALID
+    └── DiffMismatch           DIFF_MISMATCH   (also an AssertionError, for pytest)
 """
 
 from __future__ import annotations
@@ -117,6 +120,20 @@ class CassetteInvalid(AsymkitError):
 
 class CassetteMismatch(AsymkitError):
     code = "CASSETTE_MISMATCH"
+
+
+class SnapshotNotFound(AsymkitError):
+    code = "SNAPSHOT_NOT_FOUND"
+
+
+class SnapshotInvalid(AsymkitError):
+    code = "SNAPSHOT_INVALID"
+
+
+class DiffMismatch(AsymkitError, AssertionError):
+    """A clone's changes are not what the grader expected."""
+
+    code = "DIFF_MISMATCH"
 
 
 def choices(given: str, valid: Iterable[str], noun: str) -> str:

@@ -38,6 +38,7 @@ class Template:
     ai_entities: tuple[str, ...] = ()
     seeder: str | None = None  # seed.ai.seeder: a bundled seeder's name or "module:attr"
     fingerprint: dict[str, Any] = attrs.field(factory=dict, eq=False, hash=False)
+    diff: dict[str, Any] = attrs.field(factory=dict, eq=False, hash=False)  # kinds and names
 
     def database_for(self, clone_id: str) -> str:
         return self.database.format(id=clone_id.replace("-", "_"))
@@ -103,6 +104,7 @@ def load(root: Path) -> Template:
         ai_entities=tuple(ai.get("entities", ())),
         seeder=_seeder(ai, path),
         fingerprint=data.get("fingerprint") or {},
+        diff=data.get("diff") or {},
     )
 
 

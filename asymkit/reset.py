@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 
 from . import build, fixtures, seeding, snapshot
-from .errors import DatabaseUnavailable, InvalidArgument
+from .errors import DatabaseUnavailable, InvalidArgument, SnapshotInvalid
 from .seed import ResetReport, SeedSpec
 from .target import Target
 
@@ -40,13 +40,13 @@ def reset(
     if strategy == "auto":
         source = snapshot.source_digest(template, spec, path)
         try:
-            restored = snapshot.restore(target.server, target.database, source)
+            restored = snapshot.restore(target.server, target.database, snapshot.SEED, source)
         except DatabaseUnavailable:
             # Left refusing connections by a killed rebuild: let them in again and
             # restore; half-dropped or gone, the rebuild below makes it anew.
             restored = None
             if build.repair(target.server, target.database):
-                restored = snapshot.restore(target.server, target.database, source)
+                restored = snapshot.restore(target.server, target.database, snapshot.SEED, source)
         if restored is not None:
             return ResetReport(
                 target.id, spec, restored, time.perf_counter() - started, strategy="snapshot"
@@ -60,3 +60,18 @@ def reset(
     )
     snapshot.take(target, spec)
     return ResetReport(target.id, spec, rows, time.perf_counter() - started, ai_written=written)
+
+
+def reset_to(target: Target, name: str) -> ResetReport:
+    """Restore the named snapshot ``name`` (taken with ``clone.snapshot(name)``)."""
+    started = time.perf_counter()
+    snapshot.require(target.server, target.database, name)
+    rows = snapshot.restore(target.server, target.database, name)
+    if rows is None:
+        raise SnapshotInvalid(
+            f"Snapshot '{name}' of {target.id} no longer fits the clone's tables (a new seed or"
+            f" a rebuild changed them); take it again, or reset to the seed."
+        )
+    return ResetReport(
+        target.id, SeedSpec(), rows, time.perf_counter() - started, strategy=f"snapshot:{name}"
+    )

@@ -78,11 +78,14 @@ def test_a_database_left_refusing_connections_is_reopened_and_restored_fast(acme
     assert answers(acme)
 
 
-def test_an_ai_seed_after_a_killed_rebuild_repairs_the_database_first(acme: Any) -> None:
-    killed_at("build:live-closed", "reset", acme.id, "--rebuild")
-    report = asymkit.Clone.get(acme.id).seed(ai=asymkit.AISeed(cassette=SMALL, record_mode="none"))
-    assert report.ai is not None and report.ai.written > 0
-    assert answers(acme)
+def test_an_ai_seed_after_a_killed_rebuild_repairs_the_database_first() -> None:
+    with asymkit.spin("slack", seed="acme-corp") as clone:  # its own: the seed changes
+        killed_at("build:live-closed", "reset", clone.id, "--rebuild")
+        report = asymkit.Clone.get(clone.id).seed(
+            ai=asymkit.AISeed(cassette=SMALL, record_mode="none")
+        )
+        assert report.ai is not None and report.ai.written > 0
+        assert answers(clone)
 
 
 def test_a_reset_killed_holding_its_table_locks_leaves_the_app_serving(acme: Any) -> None:

@@ -84,7 +84,7 @@ def test_a_new_migration_invalidates_the_snapshot(editable_templates: Path) -> N
 def test_a_damaged_snapshot_falls_back_to_the_rebuild(acme: Any) -> None:
     seeded = state(acme)
     with postgres.connect(postgres.server().dsn(acme.database), autocommit=True) as conn:
-        conn.execute(f"DROP TABLE {snapshot.SCHEMA}.messages")
+        conn.execute(f"DROP TABLE {snapshot.schema_of(snapshot.SEED)}.messages")
     dirty(acme)
     assert acme.reset().strategy == "rebuild"
     assert state(acme) == seeded

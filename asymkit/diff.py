@@ -1,0 +1,242 @@
+"""Diff: what changed in a clone since its last seed or a named snapshot, per kind.
+
+A template declares its kinds in its manifest (``diff.kinds``): for each, the
+table it lives in, the fields that identify a record (``key``) and a SQL
+``select`` that renders records as the product's API shows them (Slack: ``ts``,
+``channel``, ``user``, ``text``…), written against the template's own tables.
+``diff.names`` maps a prefix to a query of ``(id, name)`` so graders can say
+``#general`` or ``@maya`` instead of ids.
+
+Only rows the change log (see ``snapshot``) names are read: the select runs
+twice over just those rows of its table — once against the snapshot's copy,
+once against the live tables — by shadowing that table with a temporary one
+holding the changed rows. A second template gets diffs from its manifest,
+without new Python.
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import attrs
+from psycopg import sql
+from psycopg.rows import dict_row
+
+from . import postgres, snapshot
+from .errors import TemplateInvalid
+from .manifest import Template
+from .target import Target
+
+Record = dict[str, Any]
+
+
+@attrs.frozen
+class Change:
+    """A record present before and after, with only the differing fields in each side."""
+
+    key: Record
+    before: Record
+    after: Record
+    record: Record = attrs.field(eq=False, repr=False)  # the whole record after: for matching
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "before": self.before, "after": self.after}
+
+
+@attrs.frozen
+class KindDiff:
+    added: tuple[Record, ...] = ()
+    removed: tuple[Record, ...] = ()
+    changed: tuple[Change, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.added or self.removed or self.changed)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "added": list(self.added),
+            "removed": list(self.removed),
+            "changed": [c.to_json() for c in self.changed],
+        }
+
+
+@attrs.frozen
+class Diff:
+    """Every change to a clone's product state since ``since`` (``"seed"`` or a snapshot).
+
+    ``diff["messages"].added`` lists new messages; ``bool(diff)`` is False when
+    nothing changed; ``names`` resolves ``#channel``/``@user``-style references.
+    """
+
+    since: str
+    kinds: Mapping[str, KindDiff]
+    names: Mapping[str, Mapping[str, str]] = attrs.field(factory=dict, repr=False)
+
+    def __bool__(self) -> bool:
+        return any(self.kinds.values())
+
+    def __getitem__(self, kind: str) -> KindDiff:
+        return self.kinds[kind]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(sorted(self.kinds))
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        """Counts per kind: ``{"messages": {"added": 2, "removed": 0, "changed": 1}, ...}``."""
+        return {
+            kind: {
+                "added": len(d.added),
+                "removed": len(d.removed),
+                "changed": len(d.changed),
+            }
+            for kind, d in sorted(self.kinds.items())
+        }
+
+    def to_json(self) -> dict[str, Any]:
+        """``{"since": ..., "changes": {KIND: {"added": [...], ...}}}``, every kind present."""
+        return {
+            "since": self.since,
+            "changes": {kind: d.to_json() for kind, d in sorted(self.kinds.items())},
+        }
+
+    def dumps(self) -> str:
+        """The JSON text, keys sorted: stable and diffable."""
+        return json.dumps(self.to_json(), sort_keys=True, indent=2, ensure_ascii=False)
+
+
+@attrs.frozen
+class Kind:
+    """One kind of record, as the template's manifest declares it."""
+
+    name: str
+    table: str
+    key: tuple[str, ...]
+    select: str
+
+
+def kinds(template: Template) -> list[Kind]:
+    declared = template.diff.get("kinds") or {}
+    out = []
+    for name, spec in sorted(declared.items()):
+        try:
+            out.append(Kind(name, spec["table"], tuple(spec["key"]), spec["select"]))
+        except (KeyError, TypeError) as exc:
+            raise TemplateInvalid(
+                f"Template '{template.name}': diff kind '{name}' needs table, key and select."
+            ) from exc
+    return out
+
+
+def compute(target: Target, since: str = snapshot.SEED) -> Diff:
+    """The clone's changes since snapshot ``since``, rendered per declared kind."""
+    declared = kinds(target.template)
+    if not declared:
+        raise TemplateInvalid(
+            f"Template '{target.template.name}' declares no diff kinds (diff.kinds in its"
+            " manifest), so its changes cannot be shown."
+        )
+    snapshot.require(target.server, target.database, since)
+    with postgres.connect(target.dsn) as conn:
+        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
+        changed, tables = snapshot.changed_since(conn, since)
+        by_name = {t.name: t for t in tables}
+        position = _position(conn, since)
+        out = {}
+        for kind in declared:
+            if kind.table not in changed:
+                out[kind.name] = KindDiff()
+                continue
+            whole = changed[kind.table]
+            table = by_name[kind.table]
+            before = _render(conn, kind, table, snapshot.schema_of(since), position, whole)
+            after = _render(conn, kind, table, "public", position, whole)
+            out[kind.name] = _compare(kind, before, after)
+        names = {
+            prefix: {str(i): str(n) for i, n in conn.execute(query)}
+            for prefix, query in (target.template.diff.get("names") or {}).items()
+        }
+        conn.rollback()
+    return Diff(since, out, names)
+
+
+def _position(conn: snapshot.Conn, name: str) -> int:
+    row = conn.execute("SELECT position FROM asymkit.snapshots WHERE name = %s", (name,)).fetchone()
+    return int(row[0]) if row else 0  # type: ignore[call-overload]
+
+
+def _render(
+    conn: snapshot.Conn,
+    kind: Kind,
+    table: snapshot.Table,
+    schema: str,
+    position: int,
+    whole: bool,
+) -> dict[tuple[Any, ...], Record]:
+    """The kind's records over the changed rows of its table, as of ``schema``."""
+    ident = sql.Identifier(kind.table)
+    conn.execute(sql.SQL("SET LOCAL search_path = {}, public").format(sql.Identifier(schema)))
+    if not whole:
+        # Shadow the table with its changed rows only: the select then reads just those.
+        conn.execute(
+            sql.SQL(
+                "CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT x.* FROM ({}) AS c"
+                " JOIN {}.{} AS x ON {}"
+            ).format(
+                ident,
+                snapshot.CHANGED_KEYS,
+                sql.Identifier(schema),
+                ident,
+                snapshot.key_match(table, "x", "c"),
+            ),
+            (kind.table, position),
+        )
+    try:
+        with conn.cursor(row_factory=dict_row) as cur:
+            rows = cur.execute(kind.select).fetchall()
+    finally:
+        if not whole:
+            conn.execute(sql.SQL("DROP TABLE pg_temp.{}").format(ident))
+    return {tuple(_plain(r.get(k)) for k in kind.key): _record(r) for r in rows}
+
+
+def _plain(value: Any) -> Any:
+    """A JSON-ready value: what the product's API would print."""
+    if isinstance(value, (datetime.datetime, datetime.date)):
+        return value.isoformat()
+    if isinstance(value, decimal.Decimal):
+        return float(value)
+    if isinstance(value, (bytes, memoryview)):
+        return None
+    return value
+
+
+def _record(row: Mapping[str, Any]) -> Record:
+    return {k: _plain(v) for k, v in row.items()}
+
+
+def _compare(
+    kind: Kind, before: dict[tuple[Any, ...], Record], after: dict[tuple[Any, ...], Record]
+) -> KindDiff:
+    def order(key: tuple[Any, ...]) -> str:
+        return json.dumps(key, default=str)
+
+    added = tuple(after[k] for k in sorted(after.keys() - before.keys(), key=order))
+    removed = tuple(before[k] for k in sorted(before.keys() - after.keys(), key=order))
+    changed = []
+    for k in sorted(after.keys() & before.keys(), key=order):
+        old, new = before[k], after[k]
+        fields = sorted(f for f in old.keys() | new.keys() if old.get(f) != new.get(f))
+        if fields:
+            changed.append(
+                Change(
+                    key=dict(zip(kind.key, k, strict=True)),
+                    before={f: old.get(f) for f in fields},
+                    after={f: new.get(f) for f in fields},
+                    record=new,
+                )
+            )
+    return KindDiff(added, removed, tuple(changed))
