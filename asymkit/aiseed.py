@@ -12,8 +12,7 @@ from . import cassette as cs
 from . import drive, fingerprint, generate
 from .errors import CassetteInvalid, InvalidArgument
 from .manifest import Template
-from .progress import Bar
-from .seed import AILayer, AIReport, AISeed
+from .seed import AILayer, AIReport, AISeed, ProgressFactory
 
 if TYPE_CHECKING:
     from .clone import Clone
@@ -86,7 +85,12 @@ def prepare(template: Template, ai: AISeed) -> Prepared | str:
 
 
 def apply(
-    clone: Clone, template: Template, prepared: Prepared, *, verify: bool, progress: bool = False
+    clone: Clone,
+    template: Template,
+    prepared: Prepared,
+    *,
+    verify: bool,
+    progress: ProgressFactory | None = None,
 ) -> tuple[AIReport, AILayer]:
     """Replay a prepared cassette into ``clone``; verify (or record) its fingerprint."""
     cassette, path = prepared.cassette, prepared.path
@@ -112,20 +116,17 @@ def default_path(request: cs.Request) -> Path:
     return Path("cassettes").resolve() / f"{request.template}-{request.volume}-{digest}.msgpack"
 
 
-def replay(clone: Clone, cassette: cs.Cassette, *, progress: bool = False) -> drive.DriveReport:
-    """Drive the cassette's dataset into the clone (a bar on a terminal if ``progress``)."""
+def replay(
+    clone: Clone, cassette: cs.Cassette, *, progress: ProgressFactory | None = None
+) -> drive.DriveReport:
+    """Drive the cassette's dataset into the clone, reporting each record to ``progress``."""
     total = sum(cassette.dataset.counts().values())
-    bar = Bar(f"seeding {clone.id}", total) if progress else None
-    try:
-        return drive.drive(
-            cassette.dataset,
-            base_url=clone.url,
-            api_url=clone.api_url,
-            progress=bar.advance if bar else None,
-        )
-    finally:
-        if bar:
-            bar.close()
+    return drive.drive(
+        cassette.dataset,
+        base_url=clone.url,
+        api_url=clone.api_url,
+        progress=progress(f"seeding {clone.id}", total) if progress else None,
+    )
 
 
 def load_layer(layer: AILayer) -> cs.Cassette:

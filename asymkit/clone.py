@@ -30,7 +30,16 @@ from .errors import (
 from .manifest import Template
 from .paths import home
 from .registry import CloneRecord, EnvironmentRecord
-from .seed import AIReport, AISeed, Fixture, FixtureReport, ResetReport, SeedReport, SeedSpec
+from .seed import (
+    AIReport,
+    AISeed,
+    Fixture,
+    FixtureReport,
+    ProgressFactory,
+    ResetReport,
+    SeedReport,
+    SeedSpec,
+)
 
 DEFAULT_HOST = "127.0.0.1"
 HEALTH_TIMEOUT = 30.0
@@ -221,7 +230,7 @@ class Clone:
         fixture: Fixture | str | None = None,
         *,
         ai: AISeed | None = None,
-        progress: bool = False,
+        progress: ProgressFactory | None = None,
     ) -> SeedReport:
         """Apply a fixture and/or an AI dataset; ``reset`` restores the result.
 
@@ -245,7 +254,7 @@ class Clone:
         path: Path | None,
         prepared: aiseed.Prepared | str | None,
         *,
-        progress: bool,
+        progress: ProgressFactory | None,
     ) -> SeedReport:
         started = time.perf_counter()
         fixture_report = None
@@ -283,7 +292,9 @@ class Clone:
         self.last_report = report
         return report
 
-    def reset(self, *, progress: bool = False, strategy: str = "auto") -> ResetReport:
+    def reset(
+        self, *, progress: ProgressFactory | None = None, strategy: str = "auto"
+    ) -> ResetReport:
         """Bring the clone back to exactly its last seed.
 
         ``auto`` restores the snapshot taken right after the seed when it is
@@ -418,7 +429,7 @@ def spin(
     port: int | None = None,
     host: str = DEFAULT_HOST,
     health_timeout: float = HEALTH_TIMEOUT,
-    progress: bool = False,
+    progress: ProgressFactory | None = None,
 ) -> Clone:
     """Create a database, migrate, seed, start the app, provision tokens; return the clone.
 

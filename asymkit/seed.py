@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 MAX_WARNINGS = 5
+
+# How long work reports progress: called once per task with a label and a total,
+# it returns the function to call with each step done (the CLI draws a rich bar).
+ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
 
 @attrs.frozen
