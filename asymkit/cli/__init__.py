@@ -29,6 +29,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from click.exceptions import NoArgsIsHelpError
 
 from .._version import __version__
 from ..errors import AsymkitError
@@ -69,6 +70,9 @@ def run(group: click.Group, args: list[str], prog_name: str) -> int:
     except AsymkitError as exc:
         _err(f"error: {exc.message} [{exc.code}]")
         return EXIT_ERROR
+    except NoArgsIsHelpError as exc:  # a bare group (`asymkit env`): its help, as a hint
+        print(exc.format_message(), file=sys.stderr)
+        return EXIT_USAGE
     except click.UsageError as exc:
         path = exc.ctx.command_path if exc.ctx else prog_name
         _err(f"error: {exc.format_message()} (see `{path} --help`)")
