@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -222,3 +224,22 @@ def test_cassette_pack_refuses_bad_input_in_one_line(
     assert done.stderr.count("\n") == 1 and "[CASSETTE_INVALID]" in done.stderr
     assert message in done.stderr
     assert not (tmp_path / "out.msgpack").exists()
+
+
+def test_ctrl_c_during_spin_is_exit_130_and_one_line() -> None:
+    before = set(registry.read().clones)
+    with subprocess.Popen(
+        [sys.executable, "-m", "asymkit.cli", "spin", "slack", "--seed", "acme-corp"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    ) as proc:
+        deadline = time.monotonic() + 60
+        while set(registry.read().clones) == before and proc.poll() is None:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        proc.send_signal(signal.SIGINT)  # the clone is reserved: spin is under way
+        out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err == "interrupted\n" and out == ""
