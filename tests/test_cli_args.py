@@ -51,25 +51,43 @@ def test_bad_numbers_and_choices_are_usage_errors_before_anything_is_made(
 
 
 @pytest.mark.parametrize(
-    ("argv", "message"),
+    ("argv", "code", "message"),
     [
         pytest.param(
             ["spin", "slack", "--env", "fleet", "--count", "3", "--port", "5000"],
+            "INVALID_ARGUMENT",
             "--port names one port but --count makes several clones",
             id="count-with-port",
         ),
         pytest.param(
-            ["spin", "slack", "--count", "3"], "--count needs --env NAME", id="count-without-env"
+            ["spin", "slack", "--count", "3"],
+            "INVALID_ARGUMENT",
+            "--count needs --env NAME",
+            id="count-without-env",
+        ),
+        pytest.param(
+            ["spin", "slak", "--count", "2", "--env", "fleet"],
+            "TEMPLATE_NOT_FOUND",
+            "Did you mean 'slack'?",
+            id="count-wrong-template",
+        ),
+        pytest.param(
+            ["spin", "slack", "--seed", "acme", "--count", "2", "--env", "fleet"],
+            "FIXTURE_NOT_FOUND",
+            "Did you mean 'acme-corp'?",
+            id="count-wrong-fixture",
         ),
     ],
 )
-def test_contradicting_options_are_refused_with_one_line(argv: list[str], message: str) -> None:
+def test_wrong_spins_are_refused_with_one_line_before_anything_is_made(
+    argv: list[str], code: str, message: str
+) -> None:
     before = registry.read()
     result = invoke(*argv)
     assert result.exit_code == 1
     assert result.stderr.count("\n") == 1
-    assert "[INVALID_ARGUMENT]" in result.stderr and message in result.stderr
-    assert registry.read() == before
+    assert f"[{code}]" in result.stderr and message in result.stderr
+    assert registry.read() == before  # in particular, no empty environment 'fleet'
 
 
 @pytest.mark.parametrize(

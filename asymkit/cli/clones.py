@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+from collections import Counter
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -180,8 +181,15 @@ def _spin_many(
     workers: int,
     as_json: bool,
 ) -> None:
+    # A wrong template or fixture is one error, before the environment exists.
+    found = manifest.find(template)
+    if fixture:
+        fixtures.find(found, fixture)
+    existed = env_name in {e.name for e in Environment.all()}
     env = Environment.create(env_name)
     clones, errors = env.spin(template, count=count, seed=fixture, ai=seed, workers=workers)
+    if not clones and not existed:
+        env.destroy()  # nothing came up: leave no empty environment behind
     if as_json:
         output.print_json(
             {"env": env_name, "clones": [c.to_json() for c in clones], "errors": errors}
@@ -189,12 +197,13 @@ def _spin_many(
     else:
         for clone in clones:
             output.line(f"✓ spun {clone.id}  {clone.api_url}")
-        output.line(
-            f"  environment: {env_name} ({len(clones)} new clones; `asymkit tokens <id>`"
-            " shows their tokens)"
-        )
-    for error in errors:
-        output.warn(f"  ! {error}")
+        if clones:
+            output.line(
+                f"  environment: {env_name} ({len(clones)} new clones; `asymkit tokens <id>`"
+                " shows their tokens)"
+            )
+    for error, times in Counter(errors).items():
+        output.warn(f"  ! {error}" + (f" (x{times})" if times > 1 else ""))
     if errors:
         raise EnvironmentPartial(f"{len(errors)} of {count} clones did not start; see above.")
 
