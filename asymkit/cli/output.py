@@ -12,13 +12,14 @@ import threading
 import time
 from collections.abc import Callable, Sequence
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn
-from rich.table import Table
-from rich.text import Text
+
+if TYPE_CHECKING:  # rich loads only when a table or a bar is drawn (~25 ms)
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.text import Text
 
 # Progress bars appear only for work still running after this many seconds.
 PROGRESS_DELAY = 1.0
@@ -43,6 +44,8 @@ def print_json(data: Any) -> None:
 
 
 def _stdout_console() -> Console:
+    from rich.console import Console
+
     # Made per call, on the current sys.stdout (which tests and wrappers may swap).
     if sys.stdout.isatty():
         return Console(file=sys.stdout, highlight=False)
@@ -51,6 +54,9 @@ def _stdout_console() -> Console:
 
 def table(headers: Sequence[str], rows: Sequence[Sequence[str | Text]]) -> None:
     """Aligned columns with a header row: bold on a terminal, plain text in a pipe."""
+    from rich.table import Table
+    from rich.text import Text
+
     grid = Table(box=None, pad_edge=False, show_edge=False, header_style="bold")
     for header in headers:
         grid.add_column(header, no_wrap=True)
@@ -64,6 +70,8 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str | Text]]) -> None:
 
 
 def status_text(status: str) -> Text:
+    from rich.text import Text
+
     return Text(status, style=STATUS_STYLES.get(status, ""))
 
 
@@ -116,6 +124,9 @@ class ProgressBars:
         if not self.enabled or time.monotonic() - self._started < self.delay:
             return
         if self._progress is None:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
             console = self._console or Console(stderr=True)
             self._progress = Progress(
                 TextColumn("{task.description}"),
@@ -130,7 +141,7 @@ class ProgressBars:
             if task_id is None:
                 entry[3] = self._progress.add_task(label, total=total, completed=done)
             else:
-                self._progress.update(TaskID(task_id), completed=done)
+                self._progress.update(task_id, completed=done)
 
     def close(self) -> None:
         with self._lock:
