@@ -243,3 +243,50 @@ def test_ctrl_c_during_spin_is_exit_130_and_one_line() -> None:
         out, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert err == "interrupted\n" and out == ""
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        pytest.param("not a url s3cret-pw", "is not a Postgres URL", id="not-a-url"),
+        pytest.param(
+            "postgresql://agent:s3cret-pw@127.0.0.1:notaport/evals", "port", id="bad-port"
+        ),
+    ],
+)
+def test_server_status_says_what_is_wrong_with_the_database_url(url: str, problem: str) -> None:
+    done = run_cli("server", "status", "--json", env={"ASYMKIT_DATABASE_URL": url})
+    info = json_of(done)
+    assert info["running"] is False and problem in info["problem"]
+    assert "s3cret-pw" not in done.stdout
+
+
+def test_stop_and_start_report_json(acme: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["stop", acme.id, "--json"]) == 0
+    stopped = json.loads(capsys.readouterr().out)
+    assert stopped["id"] == acme.id and stopped["status"] == "stopped"
+    assert main(["start", acme.id, "--json"]) == 0
+    started = json.loads(capsys.readouterr().out)
+    assert started["status"] == "running" and started["api_url"].endswith("/api/")
+    web = WebClient(token=started["tokens"]["bot"], base_url=started["api_url"])
+    assert web.auth_test()["team"] == "Acme Corp"
+    acme.record = asymkit.Clone.get(acme.id).record
+
+
+def test_env_create_and_destroy_report_json(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["env", "create", "json-env", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"name": "json-env", "state": "ok", "clones": []}
+    assert main(["env", "destroy", "json-env", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {
+        "env": "json-env",
+        "destroyed": [],
+        "errors": [],
+    }
+    assert "json-env" not in registry.read().environments
+
+
+def test_cassette_show_json_is_the_export_without_the_dataset() -> None:
+    shown = json_of(run_cli("cassette", "show", str(SMALL), "--json"))
+    assert "dataset" not in shown
+    assert shown["counts"] == {"users": 4, "channels": 3, "messages": 12}
+    assert shown["dataset_digest"] == cs.load(SMALL).dataset.digest()

@@ -47,18 +47,19 @@ def _embedded_status() -> dict[str, Any]:
 
 
 def _external_status(url: str) -> dict[str, Any]:
-    """Whether ``ASYMKIT_DATABASE_URL`` answers, and where it points (no password)."""
+    """Whether ``ASYMKIT_DATABASE_URL`` answers, where it points and what is wrong (no password)."""
     try:
         safe = {k: v for k, v in conninfo_to_dict(url).items() if k != "password"}
         shown = make_conninfo("", **safe)
     except Exception:  # psycopg raises ProgrammingError for a malformed URL
-        return {"embedded": False, "running": False, "url": None, "problem": "malformed URL"}
-    info: dict[str, Any] = {"embedded": False, "url": shown}
+        problem = "ASYMKIT_DATABASE_URL is not a Postgres URL (postgresql://user@host:port/db)"
+        return {"embedded": False, "running": False, "url": None, "problem": problem}
+    info: dict[str, Any] = {"embedded": False, "url": shown, "running": False}
     try:
         with postgres.connect(url):
             info["running"] = True
-    except DatabaseUnavailable:
-        info["running"] = False
+    except DatabaseUnavailable as exc:
+        info["problem"] = exc.message
     return info
 
 
@@ -72,8 +73,12 @@ def status(as_json: bool) -> None:
     """Describe the server, without starting it."""
     url = os.environ.get("ASYMKIT_DATABASE_URL", "").strip()
     info = _external_status(url) if url else _embedded_status()
-    identity = "embedded" if not url else postgres.Server(url=url, embedded=False).identity
-    info["clones"] = [c.id for c in _clones_on(identity)]
+    if not url:
+        info["clones"] = [c.id for c in _clones_on("embedded")]
+    elif info["url"] is not None:
+        info["clones"] = [c.id for c in _clones_on(postgres.Server(url, embedded=False).identity)]
+    else:
+        info["clones"] = []
     if as_json:
         output.print_json(info)
         return
@@ -84,6 +89,8 @@ def status(as_json: bool) -> None:
             f"{'✓' if info['running'] else '!'} external postgres {state}"
             f" at {info['url'] or 'a malformed ASYMKIT_DATABASE_URL'}{clones}"
         )
+        if "problem" in info:
+            output.line(f"  ! {info['problem']}")
     elif info["running"]:
         output.line(
             f"✓ embedded postgres running (pid {info['pid']}, port {info['port']},"
