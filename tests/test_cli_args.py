@@ -60,6 +60,12 @@ def test_bad_numbers_and_choices_are_usage_errors_before_anything_is_made(
             id="count-with-port",
         ),
         pytest.param(
+            ["spin", "slack", "--env", "fleet", "--count", "2", "--host", "0.0.0.0"],
+            "INVALID_ARGUMENT",
+            "--host applies to one clone but --count makes several",
+            id="count-with-host",
+        ),
+        pytest.param(
             ["spin", "slack", "--count", "3"],
             "INVALID_ARGUMENT",
             "--count needs --env NAME",

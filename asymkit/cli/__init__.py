@@ -88,10 +88,8 @@ def run(group: click.Group, args: list[str], prog_name: str) -> int:
         return EXIT_BROKEN_PIPE
     except Exception as exc:
         log = _write_crash_log(exc)
-        _err(
-            f"asymkit: unexpected error (this is a bug): {type(exc).__name__}: {exc};"
-            f" details in {log}"
-        )
+        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        _err(f"asymkit: unexpected error (this is a bug): {what}; details in {log}")
         return EXIT_USAGE
 
 

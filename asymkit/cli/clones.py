@@ -130,6 +130,11 @@ def spin_command(
             "--port names one port but --count makes several clones; drop --port (each clone"
             " gets a free one) or spin one clone."
         )
+    if count > 1 and host != DEFAULT_HOST:
+        raise InvalidArgument(
+            f"--host applies to one clone but --count makes several (each binds {DEFAULT_HOST});"
+            " drop --host or spin one clone."
+        )
     if count > 1 and not env_name:
         raise InvalidArgument("--count needs --env NAME: several clones live in an environment.")
     if not _is_loopback(host):
