@@ -31,7 +31,7 @@ from typing import Any
 import click
 from click.exceptions import NoArgsIsHelpError
 
-from .._version import __version__
+from .. import __version__
 from ..errors import AsymkitError
 from ..paths import home
 from . import cassette, clones, env, server

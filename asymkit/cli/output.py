@@ -14,11 +14,12 @@ from collections.abc import Callable, Sequence
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
+import attrs
 import click
 
 if TYPE_CHECKING:  # rich loads only when a table or a bar is drawn (~25 ms)
     from rich.console import Console
-    from rich.progress import Progress
+    from rich.progress import Progress, TaskID
     from rich.text import Text
 
 # Progress bars appear only for work still running after this many seconds.
@@ -75,6 +76,14 @@ def status_text(status: str) -> Text:
     return Text(status, style=STATUS_STYLES.get(status, ""))
 
 
+@attrs.define
+class _Task:
+    label: str
+    total: int
+    done: int = 0
+    rich_id: TaskID | None = None  # once drawn
+
+
 class ProgressBars:
     """Rich progress bars on stderr, for work that takes more than a second.
 
@@ -97,7 +106,7 @@ class ProgressBars:
         self._started = time.monotonic()
         self._lock = threading.Lock()
         self._progress: Progress | None = None
-        self._tasks: list[list[Any]] = []  # [label, total, done, rich task id or None]
+        self._tasks: list[_Task] = []
 
     @classmethod
     def for_command(cls, *, as_json: bool) -> ProgressBars:
@@ -109,13 +118,13 @@ class ProgressBars:
         return self.task if self.enabled else None
 
     def task(self, label: str, total: int) -> Callable[[int], None]:
-        entry: list[Any] = [label, max(total, 1), 0, None]
+        task = _Task(label, max(total, 1))
         with self._lock:
-            self._tasks.append(entry)
+            self._tasks.append(task)
 
         def advance(n: int = 1) -> None:
             with self._lock:
-                entry[2] = min(entry[2] + n, entry[1])
+                task.done = min(task.done + n, task.total)
                 self._draw()
 
         return advance
@@ -136,12 +145,13 @@ class ProgressBars:
                 transient=True,
             )
             self._progress.start()
-        for entry in self._tasks:
-            label, total, done, task_id = entry
-            if task_id is None:
-                entry[3] = self._progress.add_task(label, total=total, completed=done)
+        for task in self._tasks:
+            if task.rich_id is None:
+                task.rich_id = self._progress.add_task(
+                    task.label, total=task.total, completed=task.done
+                )
             else:
-                self._progress.update(task_id, completed=done)
+                self._progress.update(task.rich_id, completed=task.done)
 
     def close(self) -> None:
         with self._lock:
