@@ -132,5 +132,6 @@ def _override(cassette: cs.Cassette, **given: str | None) -> cs.Cassette:
     request = cs.Request(**{**cassette.request.to_json(), **request_changes})
     prov = {**cassette.provenance.to_json(), **provenance_changes}
     prov["reply_ids"], prov["stop_reasons"] = tuple(prov["reply_ids"]), tuple(prov["stop_reasons"])
-    # A changed request or origin is a new cassette: its replay is not recorded yet.
-    return cs.Cassette(request, cs.Provenance(**prov), cassette.dataset)
+    # A different request is a new cassette: its replay is not recorded yet.
+    fingerprint = None if request_changes else cassette.replay_fingerprint
+    return cs.Cassette(request, cs.Provenance(**prov), cassette.dataset, fingerprint)

@@ -290,3 +290,26 @@ def test_cassette_show_json_is_the_export_without_the_dataset() -> None:
     assert "dataset" not in shown
     assert shown["counts"] == {"users": 4, "channels": 3, "messages": 12}
     assert shown["dataset_digest"] == cs.load(SMALL).dataset.digest()
+
+
+def test_pack_options_set_the_request_and_provenance(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    source = tmp_path / "d.json"
+    source.write_text(json.dumps(cs.load(SMALL).to_json()["dataset"]))
+    out = tmp_path / "d.msgpack"
+    argv = ["cassette", "pack", str(source), "-o", str(out), "--json"]
+    argv += ["--brief", "a bakery", "--volume", "small", "--source", "script", "--note", "n1"]
+    assert main(argv) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed == {
+        "path": str(out),
+        "users": 4,
+        "channels": 3,
+        "messages": 12,
+        "digest": cs.load(SMALL).dataset.digest(),
+    }
+    packed = cs.load(out)
+    assert (packed.request.brief, packed.request.volume) == ("a bakery", "small")
+    assert (packed.provenance.source, packed.provenance.note) == ("script", "n1")
+    assert packed.request.template == "slack" and packed.provenance.model is None
