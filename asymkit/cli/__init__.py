@@ -55,6 +55,10 @@ class AsymkitGroup(click.Group):
             sys.exit(code)
         return code
 
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        """Commands in the order they were added (the order of a workflow), not sorted."""
+        return list(self.commands)
+
 
 def run(group: click.Group, args: list[str], prog_name: str) -> int:
     """Run the command line in ``args``; return the exit code (see the module docstring)."""

@@ -219,7 +219,11 @@ def _spin_many(
 @ai_options
 @json_option
 def seed_command(clone_id: str, fixture: str | None, as_json: bool, **ai: Any) -> None:
-    """Apply a fixture (replacing the state) and/or layer an AI dataset."""
+    """Apply a fixture and/or layer an AI dataset.
+
+    A fixture replaces the clone's state; an AI dataset is layered on top,
+    through the clone's REST API. `reset` restores the result.
+    """
     clone = Clone.get(clone_id)
     with output.ProgressBars.for_command(as_json=as_json) as bars:
         report = clone.seed(fixture, ai=ai_seed(ai), progress=bars.factory)
