@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -40,7 +40,15 @@ from .errors import (
 )
 from .manifest import Template
 from .registry import CloneRecord
-from .seed import AISeed, Fixture, FixtureReport, ResetReport, SeedReport, SeedSpec
+from .seed import (
+    AISeed,
+    Fixture,
+    FixtureReport,
+    ProgressFactory,
+    ResetReport,
+    SeedReport,
+    SeedSpec,
+)
 from .snapshot import Info as SnapshotInfo
 from .target import Target
 
@@ -60,27 +68,6 @@ def _fixture_name(seed: Fixture | str | None) -> str | None:
     if seed is None:
         return None
     return seed.name if isinstance(seed, Fixture) else seed
-
-
-def _progress(progress: bool | seeding.Progress) -> seeding.Progress | None:
-    """``True`` means the default bar on a terminal; a callable is the caller's own."""
-    if callable(progress):
-        return progress
-    if not progress:
-        return None
-    from .progress import Bar
-
-    def start(label: str, total: int) -> Callable[[int], None]:
-        bar = Bar(label, total)
-
-        def advance(n: int) -> None:
-            bar.advance(n)
-            if bar.done >= bar.total:
-                bar.close()
-
-        return advance
-
-    return start
 
 
 @attrs.define
@@ -225,7 +212,7 @@ class Clone:
         fixture: Fixture | str | None = None,
         *,
         ai: AISeed | None = None,
-        progress: bool | seeding.Progress = False,
+        progress: ProgressFactory | None = None,
     ) -> SeedReport:
         """Apply a fixture and/or an AI dataset; ``reset`` restores the result.
 
@@ -249,7 +236,7 @@ class Clone:
         fixture: str | None,
         prepared: seeding.Prepared | str | None,
         *,
-        progress: bool | seeding.Progress,
+        progress: ProgressFactory | None,
     ) -> SeedReport:
         with self._locked():
             report = seeding.apply(
@@ -258,7 +245,7 @@ class Clone:
                 fixture=fixture,
                 prepared=prepared,
                 record=self._record_seed,
-                progress=_progress(progress),
+                progress=progress,
             )
         self.last_report = report
         return report
@@ -267,7 +254,7 @@ class Clone:
         self,
         *,
         to: str | None = None,
-        progress: bool | seeding.Progress = False,
+        progress: ProgressFactory | None = None,
         strategy: str = "auto",
     ) -> ResetReport:
         """Bring the clone back to exactly its last seed, or to snapshot ``to``.
@@ -284,7 +271,7 @@ class Clone:
                 self.target(template),
                 self.seed_spec,
                 strategy=strategy,
-                progress=_progress(progress),
+                progress=progress,
             )
 
     def snapshot(self, name: str) -> None:
@@ -351,7 +338,7 @@ def spin(
     port: int | None = None,
     host: str = DEFAULT_HOST,
     health_timeout: float = HEALTH_TIMEOUT,
-    progress: bool | seeding.Progress = False,
+    progress: ProgressFactory | None = None,
 ) -> Clone:
     """Create a database, migrate, seed, start the app, provision tokens; return the clone.
 

@@ -26,7 +26,7 @@ import attrs
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from . import postgres, snapshot
+from . import changes, postgres, snapshot
 from .errors import TemplateInvalid
 from .manifest import Template
 from .target import Target
@@ -163,15 +163,15 @@ def compute(target: Target, since: str = snapshot.SEED) -> Diff:
     return Diff(since, out, names)
 
 
-def _position(conn: snapshot.Conn, name: str) -> int:
+def _position(conn: changes.Conn, name: str) -> int:
     row = conn.execute("SELECT position FROM asymkit.snapshots WHERE name = %s", (name,)).fetchone()
     return int(row[0]) if row else 0  # type: ignore[call-overload]
 
 
 def _render(
-    conn: snapshot.Conn,
+    conn: changes.Conn,
     kind: Kind,
-    table: snapshot.Table,
+    table: changes.Table,
     schema: str,
     position: int,
     whole: bool,
@@ -187,10 +187,10 @@ def _render(
                 " JOIN {}.{} AS x ON {}"
             ).format(
                 ident,
-                snapshot.CHANGED_KEYS,
+                changes.CHANGED_KEYS,
                 sql.Identifier(schema),
                 ident,
-                snapshot.key_match(table, "x", "c"),
+                changes.key_match(table, "x", "c"),
             ),
             (kind.table, position),
         )

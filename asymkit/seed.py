@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import attrs
 
 MAX_WARNINGS = 5
+
+# How long work reports progress: called once per task with a label and a total,
+# it returns the function to call with each step done (the CLI draws a rich bar).
+ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
 
 @attrs.frozen
@@ -144,7 +149,7 @@ class SeedReport:
 class ResetReport:
     clone_id: str
     seed: SeedSpec
-    rows: int  # fixture rows (rebuild) or every row restored (snapshot)
+    rows: int  # fixture rows (rebuild), or rows deleted or written back (snapshot)
     seconds: float
     strategy: str = "rebuild"  # or "snapshot"
     ai_written: int = 0
@@ -153,7 +158,7 @@ class ResetReport:
         what = self.seed.describe()
         ms = f"{self.seconds * 1000:.0f} ms"
         if self.strategy == "snapshot":
-            return f"✓ reset {self.clone_id} ({what}; {self.rows} rows from snapshot in {ms})"
+            return f"✓ reset {self.clone_id} ({what}; {self.rows} rows put back in {ms})"
         if self.seed.fixture:
             what += f", {self.rows} rows"
         if self.seed.ai:

@@ -21,13 +21,20 @@ from . import cassette as cs
 from .drive import DriveReport
 from .errors import CassetteInvalid, DatabaseUnavailable, InvalidArgument
 from .manifest import Template
-from .seed import AILayer, AIReport, AISeed, FixtureReport, SeedReport, SeedSpec
+from .seed import (
+    AILayer,
+    AIReport,
+    AISeed,
+    FixtureReport,
+    ProgressFactory,
+    SeedReport,
+    SeedSpec,
+)
 from .target import Target
 
 DEFAULT_MODE = "once"
 
-# ``progress(label, total)`` returns ``advance(n)``: how callers draw a progress bar.
-Progress = Callable[[str, int], Callable[[int], None]]
+Progress = ProgressFactory  # progress(label, total) returns advance(n): callers draw bars
 
 
 def record_mode(ai: AISeed) -> str:

@@ -104,27 +104,14 @@ def synth_cassette(messages: int, path: Path) -> Path:
     sys.path.insert(0, str(Path(__file__).parent))
     import synth
 
-    from asymkit import cassette as cs
-    from asymkit._version import __version__
-    from asymkit.seeders.slack import dataset
+    from asymkit import packing
 
-    data = dataset.from_json(synth.build(messages))
-    counts = data.counts()
-    request = cs.Request(
+    packing.pack(
+        synth.build(messages),
+        path,
         template="slack",
         brief="benchmark",
-        volume="custom",
-        users=counts["users"],
-        channels=counts["channels"],
-        messages=counts["messages"],
-        model="none",
-        prompt_version="none",
-    )
-    prov = cs.Provenance(
         source="script",
-        asymkit_version=__version__,
-        created=cs.now_iso(),
         note="benchmarks/synth.py",
     )
-    cs.Cassette(request, prov, data).save(path)
     return path

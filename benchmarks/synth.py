@@ -5,6 +5,7 @@ benchmarks need. Deterministic for a given seed. Its output is *script-written*
 and its cassettes say so in their provenance.
 
     python benchmarks/synth.py --messages 500 -o cassettes/src/company-500.json
+    python benchmarks/synth.py --messages 5000 -o /tmp/company-5000.msgpack   # a cassette
 """
 
 from __future__ import annotations
@@ -151,10 +152,17 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=500)
     parser.add_argument("--users", type=int, default=12)
     parser.add_argument("--channels", type=int, default=8)
-    parser.add_argument("-o", "--output", type=Path, required=True)
+    parser.add_argument(
+        "-o", "--output", type=Path, required=True, help="dataset .json, or a .msgpack cassette"
+    )
     args = parser.parse_args()
     data = build(args.messages, args.users, args.channels)
-    args.output.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
+    if args.output.suffix == ".msgpack":
+        from asymkit import packing
+
+        packing.pack(data, args.output, source="script", note="benchmarks/synth.py")
+    else:
+        args.output.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n")
 
 
 if __name__ == "__main__":

@@ -79,7 +79,7 @@ def test_reset_removes_posted_messages_and_tokens_keep_working(acme: Any) -> Non
 def test_reset_output_lines(acme: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["reset", acme.id]) == 0
     assert capsys.readouterr().out.startswith(
-        f"✓ reset {acme.id} (fixture: acme-corp; 204 rows from snapshot in "
+        f"✓ reset {acme.id} (fixture: acme-corp; 0 rows put back in "
     )
     assert main(["reset", acme.id, "--rebuild"]) == 0
     assert capsys.readouterr().out.startswith(

@@ -1,0 +1,202 @@
+"""Change capture: every row written to a clone's tables is logged by key.
+
+``install`` puts a schema ``asymkit`` in the clone's database — the
+``changes`` log (table, primary key, seq) and ``snapshots`` — and an
+``AFTER ... FOR EACH ROW`` trigger on every public table that records the
+key of each row written with a new ``seq``. Snapshots (``snapshot``) and
+diffs (``diff``) then read only the rows logged after a position.
+"""
+
+from __future__ import annotations
+
+import attrs
+import psycopg
+from psycopg import sql
+
+Conn = psycopg.Connection[tuple[object, ...]]
+
+TRIGGER = "asymkit_changes"
+# The primary keys of one table's rows logged after a position (parameters: table, position).
+CHANGED_KEYS = sql.SQL("SELECT DISTINCT pk FROM asymkit.changes WHERE tbl = %s AND seq > %s")
+# A restore or capture waits this long for the app's requests to release their locks.
+LOCK_TIMEOUT = "5s"
+
+INSTALL = """
+CREATE SCHEMA IF NOT EXISTS asymkit;
+CREATE SEQUENCE IF NOT EXISTS asymkit.change_seq;
+CREATE TABLE IF NOT EXISTS asymkit.changes (
+    tbl text NOT NULL, pk jsonb NOT NULL, seq bigint NOT NULL, PRIMARY KEY (tbl, pk)
+);
+CREATE INDEX IF NOT EXISTS changes_seq ON asymkit.changes (seq);
+CREATE TABLE IF NOT EXISTS asymkit.snapshots (
+    name text PRIMARY KEY, position bigint NOT NULL, source text,
+    tables jsonb NOT NULL, created double precision NOT NULL
+);
+CREATE OR REPLACE FUNCTION asymkit.log_change() RETURNS trigger
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
+DECLARE
+    seq bigint := nextval('asymkit.change_seq');
+    old_key jsonb;
+    new_key jsonb;
+    i int;
+BEGIN
+    IF TG_NARGS = 0 THEN  -- no primary key: the whole table counts as changed
+        INSERT INTO asymkit.changes VALUES (TG_TABLE_NAME, 'null', seq)
+        ON CONFLICT (tbl, pk) DO UPDATE SET seq = EXCLUDED.seq;
+        RETURN NULL;
+    END IF;
+    IF TG_OP <> 'INSERT' THEN
+        old_key := '{}';
+        FOR i IN 0 .. TG_NARGS - 1 LOOP
+            old_key := old_key || jsonb_build_object(TG_ARGV[i], to_jsonb(OLD) -> TG_ARGV[i]);
+        END LOOP;
+        INSERT INTO asymkit.changes VALUES (TG_TABLE_NAME, old_key, seq)
+        ON CONFLICT (tbl, pk) DO UPDATE SET seq = EXCLUDED.seq;
+    END IF;
+    IF TG_OP <> 'DELETE' THEN
+        new_key := '{}';
+        FOR i IN 0 .. TG_NARGS - 1 LOOP
+            new_key := new_key || jsonb_build_object(TG_ARGV[i], to_jsonb(NEW) -> TG_ARGV[i]);
+        END LOOP;
+        IF new_key IS DISTINCT FROM old_key THEN
+            INSERT INTO asymkit.changes VALUES (TG_TABLE_NAME, new_key, seq)
+            ON CONFLICT (tbl, pk) DO UPDATE SET seq = EXCLUDED.seq;
+        END IF;
+    END IF;
+    RETURN NULL;
+END $$;
+"""
+
+
+@attrs.frozen
+class Table:
+    """What a restore or diff needs to know about one public table."""
+
+    name: str
+    columns: tuple[str, ...]  # those that take a value (GENERATED ones left out)
+    key: tuple[tuple[str, str], ...]  # primary key columns and their SQL types
+    logged: bool  # carries the change trigger
+    parents: tuple[str, ...] = ()  # tables it references
+
+
+def catalog(conn: Conn) -> list[Table]:
+    """Public tables, parents before children (foreign keys decide), with their keys."""
+    columns: dict[str, list[str]] = {}
+    keys: dict[str, list[tuple[str, str]]] = {}
+    for table, column, sqltype, in_key in conn.execute(
+        """SELECT c.relname, a.attname, format_type(a.atttypid, a.atttypmod),
+                  coalesce(a.attnum = ANY(i.indkey::int2[]), false)
+           FROM pg_class c
+           JOIN pg_namespace n ON n.oid = c.relnamespace
+           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+           LEFT JOIN pg_index i ON i.indrelid = c.oid AND i.indisprimary
+           WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attgenerated = ''
+           ORDER BY c.relname, a.attnum"""
+    ):
+        columns.setdefault(str(table), []).append(str(column))
+        if in_key:
+            keys.setdefault(str(table), []).append((str(column), str(sqltype)))
+    parents: dict[str, set[str]] = {n: set() for n in columns}
+    logged: set[str] = set()
+    for kind, child, parent in conn.execute(
+        """SELECT 'fk', c.conrelid::regclass::text, c.confrelid::regclass::text
+           FROM pg_constraint c JOIN pg_namespace n ON n.oid = c.connamespace
+           WHERE c.contype = 'f' AND n.nspname = 'public'
+           UNION ALL
+           SELECT 'trigger', t.tgrelid::regclass::text, NULL FROM pg_trigger t
+           WHERE t.tgname = %s AND t.tgenabled <> 'D'""",
+        (TRIGGER,),
+    ):
+        child = str(child).strip('"').removeprefix("public.")
+        if kind == "trigger":
+            logged.add(child)
+            continue
+        parent = str(parent).strip('"').removeprefix("public.")
+        if child in parents and parent in parents and child != parent:
+            parents[child].add(parent)
+    refs = {n: set(p) for n, p in parents.items()}
+    ordered: list[str] = []
+    while parents:
+        ready = sorted(n for n, p in parents.items() if not p - set(ordered))
+        if not ready:  # a cycle: the remaining order cannot satisfy every key
+            ready = sorted(parents)
+        for n in ready:
+            ordered.append(n)
+            del parents[n]
+    return [
+        Table(n, tuple(columns[n]), tuple(keys.get(n, ())), n in logged, tuple(sorted(refs[n])))
+        for n in ordered
+    ]
+
+
+def install(conn: Conn) -> list[Table]:
+    """Create the log (idempotent) and a trigger on every public table; return the tables."""
+    conn.execute(INSTALL)
+    tables = catalog(conn)
+    for table in tables:
+        if not table.logged:
+            conn.execute(
+                sql.SQL(
+                    "CREATE TRIGGER {} AFTER INSERT OR UPDATE OR DELETE ON public.{}"
+                    " FOR EACH ROW EXECUTE FUNCTION asymkit.log_change({})"
+                ).format(
+                    sql.Identifier(TRIGGER),
+                    sql.Identifier(table.name),
+                    sql.SQL(", ").join(sql.Literal(c) for c, _ in table.key),
+                )
+            )
+    return tables
+
+
+def changed(conn: Conn, position: int, tables: list[Table]) -> dict[str, bool]:
+    """Tables with rows logged after ``position``; ``True`` where the whole table must count
+    (no primary key, no trigger: the log cannot be trusted there)."""
+    out = {
+        str(tbl): bool(whole)
+        for tbl, whole in conn.execute(
+            "SELECT tbl, bool_or(pk = 'null') FROM asymkit.changes WHERE seq > %s GROUP BY tbl",
+            (position,),
+        )
+    }
+    for t in tables:
+        if not t.logged or not t.key:
+            out[t.name] = True
+    return out
+
+
+def lock(conn: Conn, tables: list[Table], mode: str) -> None:
+    conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+    conn.execute(
+        sql.SQL("LOCK TABLE {} IN " + mode + " MODE").format(
+            sql.SQL(", ").join(sql.SQL("public.{}").format(sql.Identifier(t.name)) for t in tables)
+        )
+    )
+
+
+def position(conn: Conn) -> int:
+    row = conn.execute(
+        "SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM asymkit.change_seq"
+    ).fetchone()
+    return int(row[0]) if row else 0  # type: ignore[call-overload]
+
+
+def same_key(table: Table, left: str, right: str) -> sql.Composable:
+    return sql.SQL(" AND ").join(
+        sql.SQL("{}.{} = {}.{}").format(
+            sql.Identifier(left), sql.Identifier(c), sql.Identifier(right), sql.Identifier(c)
+        )
+        for c, _ in table.key
+    )
+
+
+def key_match(table: Table, row: str, change: str) -> sql.Composable:
+    return sql.SQL(" AND ").join(
+        sql.SQL("{}.{} = ({}.pk ->> {})::{}").format(
+            sql.Identifier(row),
+            sql.Identifier(col),
+            sql.Identifier(change),
+            sql.Literal(col),
+            sql.SQL(sqltype),
+        )
+        for col, sqltype in table.key
+    )
