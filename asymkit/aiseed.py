@@ -102,7 +102,7 @@ def apply(
     ai_report = AIReport(
         report.total_written, report.total_rejected, report.warnings, str(path), verified
     )
-    return ai_report, AILayer(str(path), cassette.dataset.digest())
+    return ai_report, AILayer(str(path), cassette.digest)
 
 
 def default_path(request: cs.Request) -> Path:
@@ -131,7 +131,7 @@ def replay(clone: Clone, cassette: cs.Cassette, *, progress: bool = False) -> dr
 def load_layer(layer: AILayer) -> cs.Cassette:
     """The cassette of a recorded AI layer, unchanged since it was seeded."""
     cassette = cs.load(Path(layer.cassette))
-    if cassette.dataset.digest() != layer.digest:
+    if not cassette.matches(layer.digest):
         raise CassetteInvalid(
             f"{layer.cassette} changed since it was seeded, so reset cannot restore the same"
             " state; put the original back or seed again."

@@ -16,11 +16,11 @@ from pathlib import Path
 from typing import Any
 
 from . import cassette as cs
-from . import dataset, fixtures, manifest, postgres
+from . import fixtures, manifest, postgres
 from ._version import __version__
 from .cassette import RECORD_MODES
 from .clone import Clone, Environment, spin
-from .errors import AsymkitError, CassetteInvalid, EnvironmentPartial, InvalidArgument
+from .errors import AsymkitError, EnvironmentPartial, InvalidArgument
 from .progress import Bar
 from .seed import AISeed
 
@@ -280,11 +280,7 @@ def _env(args: argparse.Namespace) -> int:
 
 def _cassette(args: argparse.Namespace) -> int:
     if args.cassette_command == "pack":
-        try:
-            raw = json.loads(Path(args.dataset).read_text(encoding="utf-8"))
-        except (OSError, ValueError) as exc:
-            raise CassetteInvalid(f"Cannot read dataset {args.dataset} ({exc}).") from exc
-        data = dataset.from_json(raw)
+        data = cs.read_dataset_json(Path(args.dataset))
         counts = data.counts()
         request = cs.Request(
             template="slack",
@@ -305,6 +301,11 @@ def _cassette(args: argparse.Namespace) -> int:
             f"✓ packed {out}  ({counts['users']} users · {counts['channels']} channels"
             f" · {counts['messages']} messages)"
         )
+        return 0
+    if args.cassette_command == "upgrade":
+        for path in args.paths:
+            done = cs.upgrade(Path(path))
+            print(f"✓ upgraded {path} to format {cs.VERSION}" if done else f"  {path} is current")
         return 0
     cassette = cs.load(Path(args.path))
     exported = cassette.to_json()
@@ -329,7 +330,10 @@ def _cassette(args: argparse.Namespace) -> int:
         f"dataset    {cassette.dataset.workspace.name}: {counts['users']} users ·"
         f" {counts['channels']} channels · {counts['messages']} messages"
     )
-    print(f"digest     {exported['dataset_digest']}")
+    print(
+        f"digest     {exported['dataset_digest']} (format {cassette.version}"
+        + (", `asymkit cassette upgrade` rewrites it)" if cassette.version < cs.VERSION else ")")
+    )
     print(f"replay     {cassette.replay_fingerprint or 'not yet recorded'}")
     for msg in exported["dataset"]["messages"][:3]:
         print(f"  #{msg.get('channel')} {msg.get('author')}: {str(msg.get('text'))[:70]}")
@@ -456,6 +460,9 @@ def build_parser() -> argparse.ArgumentParser:
     c = p.add_subparsers(dest="cassette_command", required=True, metavar="ACTION")
     c.add_parser("show", help="summary of a cassette").add_argument("path")
     c.add_parser("export", help="a cassette as JSON").add_argument("path")
+    c.add_parser("upgrade", help="rewrite old-format cassettes as the current format").add_argument(
+        "paths", nargs="+", metavar="path"
+    )
     pack = c.add_parser("pack", help="turn a dataset JSON file into a cassette")
     pack.add_argument("dataset", help="dataset JSON (hand-written or exported)")
     pack.add_argument("-o", "--output", required=True, help="cassette path to write")

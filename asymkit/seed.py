@@ -6,6 +6,10 @@ from pathlib import Path
 from typing import Any
 
 import attrs
+from cattrs.gen import make_dict_unstructure_fn, override
+
+from . import serde
+from .errors import InvalidArgument
 
 MAX_WARNINGS = 5
 
@@ -54,14 +58,25 @@ class SeedSpec:
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> SeedSpec:
-        data = data or {}
-        return cls(
-            fixture=data.get("fixture"),
-            ai=tuple(AILayer(**layer) for layer in data.get("ai") or ()),
-        )
+        """The spec the registry recorded (``None``: nothing seeded yet)."""
+        return serde.structure(data or {}, cls, "seed")
 
     def to_json(self) -> dict[str, Any]:
-        return {"fixture": self.fixture, "ai": [attrs.asdict(a) for a in self.ai]}
+        data: dict[str, Any] = serde.unstructure(self)
+        return data
+
+    def check_new_layer(self, digest: str, cassette: str | Path) -> None:
+        """Refuse to layer a dataset this seed already holds.
+
+        Replaying the same cassette twice would only record a second layer whose
+        records are all rejected (every user, channel and message exists).
+        """
+        for layer in self.ai:
+            if layer.digest == digest:
+                raise InvalidArgument(
+                    f"The dataset of {cassette} is already seeded on this clone (from"
+                    f" {layer.cassette}); reset first or use another cassette."
+                )
 
     def describe(self) -> str:
         parts = [f"fixture: {self.fixture}"] if self.fixture else []
@@ -124,19 +139,7 @@ class SeedReport:
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": self.clone_id, "seconds": round(self.seconds, 4)}
-        if self.fixture is not None:
-            data["fixture"] = {"name": self.fixture.name, "rows": self.fixture.rows}
-        if self.ai is not None:
-            data["ai"] = {
-                "written": self.ai.written,
-                "rejected": self.ai.rejected,
-                "warnings": list(self.ai.warnings),
-                "cassette": self.ai.cassette,
-                "verified": self.ai.verified,
-            }
-        if self.notes:
-            data["notes"] = list(self.notes)
+        data: dict[str, Any] = serde.unstructure(self)
         return data
 
 
@@ -161,10 +164,34 @@ class ResetReport:
         return f"✓ reset {self.clone_id} ({what}; rebuilt in {ms})"
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.clone_id,
-            "seed": self.seed.to_json(),
-            "rows": self.rows,
-            "seconds": round(self.seconds, 4),
-            "strategy": self.strategy,
-        }
+        data: dict[str, Any] = serde.unstructure(self)
+        return data
+
+
+def _seconds(value: float) -> float:
+    return round(value, 4)
+
+
+# The JSON shapes `seed --json` and `reset --json` print (scripts rely on them).
+serde.converter.register_unstructure_hook(
+    SeedReport,
+    make_dict_unstructure_fn(
+        SeedReport,
+        serde.converter,
+        clone_id=override(rename="id"),
+        fixture=override(omit_if_default=True),
+        ai=override(omit_if_default=True),
+        seconds=override(unstruct_hook=_seconds),
+        notes=override(omit_if_default=True),
+    ),
+)
+serde.converter.register_unstructure_hook(
+    ResetReport,
+    make_dict_unstructure_fn(
+        ResetReport,
+        serde.converter,
+        clone_id=override(rename="id"),
+        seconds=override(unstruct_hook=_seconds),
+        ai_written=override(omit=True),
+    ),
+)
