@@ -217,14 +217,17 @@ def read_file(path: Path, noun: str = "cassette") -> bytes:
         raise CassetteInvalid(f"No {noun} at {path}.") from None
     except OSError as exc:
         raise CassetteInvalid(f"Cannot open {noun} {path}: {exc.strerror}.") from exc
-    with open(fd, "rb", closefd=True) as fh:
-        mode = os.fstat(fd).st_mode
-        if not stat.S_ISREG(mode):
-            kind = next((name for test, name in _FILE_KINDS if test(mode)), "not a regular file")
+    try:
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
+            kind = next((name for test, name in _FILE_KINDS if test(info.st_mode)), "special")
             raise CassetteInvalid(f"{path} is {kind}, not a {noun} file.")
-        size = os.fstat(fd).st_size
-        data = fh.read(limit + 1) if size <= limit else b""
-        if size > limit or len(data) > limit:
+    except BaseException:
+        os.close(fd)
+        raise
+    with open(fd, "rb", closefd=True) as fh:
+        data = fh.read(limit + 1) if info.st_size <= limit else b""
+        if info.st_size > limit or len(data) > limit:
             raise CassetteInvalid(
                 f"{path} is over the {limit} byte limit for a {noun}; if you trust it, raise"
                 f" {MAX_BYTES_ENV}."
@@ -273,7 +276,7 @@ def unpack(raw: bytes, where: str) -> Any:
             max_ext_len=0,  # asymkit writes no extension types
         )
     except (ValueError, msgpack.UnpackException, OverflowError) as exc:
-        detail = str(exc) if isinstance(exc, _TooMany) else type(exc).__name__
+        detail = (str(exc) or type(exc).__name__)[:100]
         raise CassetteInvalid(
             f"{where} is not a readable cassette ({detail}); re-record or re-pack it."
         ) from exc

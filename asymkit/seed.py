@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
 from . import serde
 from .errors import InvalidArgument
+
+if TYPE_CHECKING:
+    from .cassette import Cassette
 
 MAX_WARNINGS = 5
 
@@ -65,16 +68,17 @@ class SeedSpec:
         data: dict[str, Any] = serde.unstructure(self)
         return data
 
-    def check_new_layer(self, digest: str, cassette: str | Path) -> None:
-        """Refuse to layer a dataset this seed already holds.
+    def check_new_layer(self, cassette: Cassette, path: str | Path) -> None:
+        """Refuse to layer a dataset this seed already holds (``INVALID_ARGUMENT``).
 
-        Replaying the same cassette twice would only record a second layer whose
-        records are all rejected (every user, channel and message exists).
+        Replaying it again would only record a second layer whose records are
+        all rejected, since every user, channel and message already exists.
+        Call it before the replay touches the clone.
         """
         for layer in self.ai:
-            if layer.digest == digest:
+            if cassette.matches(layer.digest):
                 raise InvalidArgument(
-                    f"The dataset of {cassette} is already seeded on this clone (from"
+                    f"The dataset of {path} is already seeded on this clone (from"
                     f" {layer.cassette}); reset first or use another cassette."
                 )
 
