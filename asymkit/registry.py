@@ -87,7 +87,7 @@ def _parse(text: str, path: Path) -> State:
         )
     except (ValueError, RecursionError) as exc:  # json's errors and serde.Malformed
         raise RegistryCorrupt(
-            f"The registry {path} is unreadable ({exc}); fix that field or move the file aside"
+            f"The registry {path} is unreadable ({exc}); fix it, or move the file aside"
             " to start afresh (running clones then need `asymkit destroy` by hand)."
         ) from exc
 
