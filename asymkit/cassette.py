@@ -159,9 +159,16 @@ class Cassette:
         }
         if self.legacy_digest is not None:
             stored["upgraded_from"] = {"version": 1, "dataset_digest": self.legacy_digest}
-        path.parent.mkdir(parents=True, exist_ok=True)
-        # Default mode (umask applies): a cassette is meant to be shared and committed.
-        atomic.write_bytes(path, msgpack.packb(stored, use_bin_type=True))
+        data = msgpack.packb(stored, use_bin_type=True)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # Default mode (umask applies): a cassette is meant to be shared and committed.
+            atomic.write_bytes(path, data)
+        except OSError as exc:
+            raise InvalidArgument(
+                f"Cannot write the cassette to {path}: {exc.strerror or exc}; pick a writable"
+                " file path."
+            ) from exc
 
     def differences(self, asked: dict[str, Any]) -> list[str]:
         """What in ``asked`` (fields the caller set) differs from the recorded request."""

@@ -188,6 +188,24 @@ def test_a_write_that_fails_midway_keeps_the_old_file_and_no_temp_file(packed: P
     assert [p.name for p in packed.parent.iterdir() if p.name.endswith(".tmp")] == []
 
 
+@pytest.mark.parametrize(
+    "target",
+    [
+        pytest.param("", id="a-directory"),
+        pytest.param("no-such-dir-file/x.msgpack", id="under-a-file"),
+    ],
+)
+def test_packing_to_a_path_that_cannot_hold_a_file_is_one_line(
+    target: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "no-such-dir-file").write_text("a file, not a directory")
+    out = tmp_path / target if target else tmp_path
+    assert main(["cassette", "pack", str(SOURCE), "-o", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.endswith("[INVALID_ARGUMENT]\n") and err.count("\n") == 1
+    assert f"Cannot write the cassette to {out}" in err
+
+
 def test_seeding_a_dataset_the_clone_already_holds_is_refused(packed: Path) -> None:
     cassette = cs.load(packed)
     spec = asymkit.SeedSpec(
