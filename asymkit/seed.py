@@ -172,30 +172,25 @@ class ResetReport:
         return data
 
 
-def _seconds(value: float) -> float:
-    return round(value, 4)
+def _report_shape(cls: type, **fields: Any) -> None:
+    """Reports print ``id`` (not ``clone_id``) and seconds to 0.1 ms; ``fields`` adds to that."""
+    serde.converter.register_unstructure_hook(
+        cls,
+        make_dict_unstructure_fn(
+            cls,
+            serde.converter,
+            clone_id=override(rename="id"),
+            seconds=override(unstruct_hook=lambda value: round(value, 4)),
+            **fields,
+        ),
+    )
 
 
 # The JSON shapes `seed --json` and `reset --json` print (scripts rely on them).
-serde.converter.register_unstructure_hook(
+_report_shape(
     SeedReport,
-    make_dict_unstructure_fn(
-        SeedReport,
-        serde.converter,
-        clone_id=override(rename="id"),
-        fixture=override(omit_if_default=True),
-        ai=override(omit_if_default=True),
-        seconds=override(unstruct_hook=_seconds),
-        notes=override(omit_if_default=True),
-    ),
+    fixture=override(omit_if_default=True),
+    ai=override(omit_if_default=True),
+    notes=override(omit_if_default=True),
 )
-serde.converter.register_unstructure_hook(
-    ResetReport,
-    make_dict_unstructure_fn(
-        ResetReport,
-        serde.converter,
-        clone_id=override(rename="id"),
-        seconds=override(unstruct_hook=_seconds),
-        ai_written=override(omit=True),
-    ),
-)
+_report_shape(ResetReport, ai_written=override(omit=True))
