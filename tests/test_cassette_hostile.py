@@ -253,3 +253,18 @@ def test_pack_refuses_a_fifo_without_hanging(tmp_path: Path) -> None:
     assert code == 1
     assert_one_line(err)
     assert "is a FIFO, not a dataset file" in err
+
+
+@pytest.mark.parametrize("kind", ["fifo", "directory", "dev-zero"])
+def test_seed_with_a_cassette_that_is_not_a_file_leaves_the_clone_alone(
+    kind: str, acme: Any, tmp_path: Path
+) -> None:
+    path = {"fifo": lambda: _fifo(tmp_path), "directory": lambda: str(tmp_path)}.get(
+        kind, lambda: "/dev/zero"
+    )()
+    before = acme.seed_spec
+    code, err, _ = run_cli("seed", acme.id, "--cassette", path, "--record-mode", "none")
+    assert code == 1
+    assert_one_line(err)
+    assert "not a cassette file" in err
+    assert type(acme).get(acme.id).seed_spec == before
