@@ -132,31 +132,26 @@ class Cassette:
         """Whether a seed layer that recorded ``digest`` was seeded from this dataset."""
         return digest in (self.digest, self.legacy_digest)
 
-    def to_json(self) -> dict[str, Any]:
-        """A JSON view (what ``cassette export`` prints): the dataset decoded."""
+    def _map(self, version: int, dataset: Any, digest: str | None) -> dict[str, Any]:
         return {
             "format": FORMAT,
-            "version": self.version,
+            "version": version,
             "request": self.request.to_json(),
             "request_fingerprint": self.request.fingerprint(),
             "provenance": self.provenance.to_json(),
-            "dataset": self.dataset.to_json(),
-            "dataset_digest": self.legacy_digest if self.version == 1 else self.digest,
+            "dataset": dataset,
+            "dataset_digest": digest,
             "replay_fingerprint": self.replay_fingerprint,
         }
 
+    def to_json(self) -> dict[str, Any]:
+        """A JSON view (what ``cassette export`` prints): the dataset decoded."""
+        digest = self.legacy_digest if self.version == 1 else self.digest
+        return self._map(self.version, self.dataset.to_json(), digest)
+
     def save(self, path: Path) -> None:
         """Write as format 2, atomically: a crash never leaves half a cassette behind."""
-        stored: dict[str, Any] = {
-            "format": FORMAT,
-            "version": VERSION,
-            "request": self.request.to_json(),
-            "request_fingerprint": self.request.fingerprint(),
-            "provenance": self.provenance.to_json(),
-            "dataset": self.blob,
-            "dataset_digest": self.digest,
-            "replay_fingerprint": self.replay_fingerprint,
-        }
+        stored = self._map(VERSION, self.blob, self.digest)
         if self.legacy_digest is not None:
             stored["upgraded_from"] = {"version": 1, "dataset_digest": self.legacy_digest}
         data = msgpack.packb(stored, use_bin_type=True)
