@@ -174,10 +174,11 @@ class ResetReport:
 
 def _report_shape(cls: type, **fields: Any) -> None:
     """Reports print ``id`` (not ``clone_id``) and seconds to 0.1 ms; ``fields`` adds to that."""
-    serde.converter.register_unstructure_hook(
-        cls,
-        make_dict_unstructure_fn(
-            cls,
+    serde.converter.register_unstructure_hook_factory(
+        lambda type_: type_ is cls,
+        # Generated on first use, not at import: `import asymkit` stays cheap.
+        lambda type_: make_dict_unstructure_fn(
+            type_,
             serde.converter,
             clone_id=override(rename="id"),
             seconds=override(unstruct_hook=lambda value: round(value, 4)),
