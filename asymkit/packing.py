@@ -9,14 +9,12 @@ says a person edited it, never that the model wrote it.
 
 from __future__ import annotations
 
-import json
-import stat
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from . import cassette as cs
-from . import manifest, seeders
+from . import manifest, seeders, serde
 from ._version import __version__
 from .errors import CassetteInvalid
 
@@ -24,26 +22,6 @@ DEFAULT_TEMPLATE = "slack"
 DEFAULT_VOLUME = "custom"
 DEFAULT_SOURCE = "hand-written"
 EDITED_SOURCE = "hand-edited"
-
-
-def read_json(path: Path) -> Any:
-    """A JSON file's content, refusing what is not a regular file or is over the cassette limit."""
-    try:
-        info = path.stat()
-    except OSError as exc:
-        raise CassetteInvalid(f"Cannot read dataset {path} ({exc.strerror}).") from exc
-    if not stat.S_ISREG(info.st_mode):
-        raise CassetteInvalid(f"Cannot read dataset {path}: it is not a regular file.")
-    if info.st_size > cs.MAX_BYTES:
-        raise CassetteInvalid(
-            f"Dataset {path} is {info.st_size} bytes, over the {cs.MAX_BYTES} byte limit."
-        )
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise CassetteInvalid(f"Cannot read dataset {path} ({exc}).") from exc
-    except RecursionError:
-        raise CassetteInvalid(f"Dataset {path} is nested too deeply to be a dataset.") from None
 
 
 def pack(
@@ -62,7 +40,7 @@ def pack(
     else from the defaults (template ``slack``, volume ``custom``, source
     ``hand-written``).
     """
-    raw = read_json(data) if isinstance(data, Path) else data
+    raw = cs.read_json(data) if isinstance(data, Path) else data
     where = str(data) if isinstance(data, Path) else "the dataset"
     if not isinstance(raw, Mapping):
         raise CassetteInvalid(f"{where} is not a dataset: expected a JSON object.")
@@ -75,7 +53,7 @@ def pack(
     except (KeyError, TypeError, ValueError) as exc:
         raise CassetteInvalid(f"{where} has no readable dataset ({exc}).") from exc
     if exported:
-        cassette = _repack(raw, dataset, where, parse)
+        cassette = _repack(raw, dataset, where)
     else:
         counts = dataset.counts()
         request = cs.Request(
@@ -99,16 +77,22 @@ def pack(
     return cassette
 
 
-def _repack(
-    raw: Mapping[str, Any], dataset: seeders.Dataset, where: str, parse: cs.Parse
-) -> cs.Cassette:
+def _repack(raw: Mapping[str, Any], dataset: seeders.Dataset, where: str) -> cs.Cassette:
     """An exported cassette back as a cassette: as it was, or marked as edited."""
-    # The loader checks request and provenance; the dataset may have been edited.
-    original = cs.from_json({**raw, "dataset_digest": dataset.digest()}, where, parse)
-    if raw.get("dataset_digest") == dataset.digest():
+    fingerprint = raw.get("replay_fingerprint")
+    try:
+        original = cs.Cassette(
+            serde.structure(raw.get("request"), cs.Request, "request"),
+            serde.structure(raw.get("provenance"), cs.Provenance, "provenance"),
+            dataset,
+            fingerprint if isinstance(fingerprint, str) else None,
+        )
+    except serde.Malformed as exc:
+        raise CassetteInvalid(f"{where} is malformed: {exc}.") from exc
+    if original.matches(str(raw.get("dataset_digest"))):
         return original
     counts = dataset.counts()
-    fields: dict[str, Any] = original.request.to_json()
+    fields = original.request.to_json()
     fields.update({k: counts[k] for k in ("users", "channels", "messages") if k in counts})
     request = cs.Request(**fields)
     was = original.provenance

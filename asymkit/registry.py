@@ -10,17 +10,17 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
 import re
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import attrs
 
+from . import atomic, serde
 from .errors import CloneNotFound, InvalidArgument, RegistryCorrupt
 from .paths import home
+from .seed import SeedSpec
 
 VERSION = 1
 _ENV_NAME = re.compile(r"^[a-z0-9][a-z0-9_.-]{0,62}$")
@@ -43,7 +43,8 @@ class CloneRecord:
     server: str = "embedded"  # Server.identity of the Postgres holding its database
 
     def to_json(self) -> dict[str, Any]:
-        return attrs.asdict(self)
+        data: dict[str, Any] = serde.unstructure(self)
+        return data
 
 
 @attrs.frozen
@@ -53,7 +54,8 @@ class EnvironmentRecord:
     state: str = "ok"
 
     def to_json(self) -> dict[str, Any]:
-        return {"name": self.name, "clones": list(self.clones), "state": self.state}
+        data: dict[str, Any] = serde.unstructure(self)
+        return data
 
 
 @attrs.define
@@ -64,34 +66,31 @@ class State:
     environments: dict[str, EnvironmentRecord] = attrs.field(factory=dict)
 
 
-_CLONE_FIELDS = {f.name for f in attrs.fields(CloneRecord)}
-
-
-def _clone_record(data: dict[str, Any]) -> CloneRecord:
-    """Keys an older or newer asymkit wrote and this one does not know are dropped."""
-    return CloneRecord(**{k: v for k, v in data.items() if k in _CLONE_FIELDS})
-
-
 def _path() -> Path:
     return home() / "registry.json"
 
 
 def _parse(text: str, path: Path) -> State:
+    """The registry's contents; keys an older or newer asymkit wrote are ignored."""
     try:
         data = json.loads(text)
+        if not isinstance(data, dict):
+            raise ValueError("the file must hold a JSON object")
         if data.get("version") != VERSION:
-            raise ValueError(f"unknown version {data.get('version')!r}")
+            raise ValueError(f"version {data.get('version')!r} is not {VERSION}")
+        clones = serde.structure(data.get("clones"), dict[str, CloneRecord], "clones")
+        for key, record in clones.items():  # read back by SeedSpec.from_json: check it now
+            serde.structure(record.seed or {}, SeedSpec, f"clones[{key!r}].seed")
         return State(
-            clones={k: _clone_record(v) for k, v in data["clones"].items()},
-            environments={
-                k: EnvironmentRecord(name=v["name"], clones=tuple(v["clones"]), state=v["state"])
-                for k, v in data["environments"].items()
-            },
+            clones=clones,
+            environments=serde.structure(
+                data.get("environments"), dict[str, EnvironmentRecord], "environments"
+            ),
         )
-    except (ValueError, KeyError, TypeError, AttributeError) as exc:
+    except (ValueError, RecursionError) as exc:  # json's errors and serde.Malformed
         raise RegistryCorrupt(
-            f"The registry {path} is unreadable ({exc}); move it aside to start afresh"
-            " (running clones then need `asymkit destroy` by hand)."
+            f"The registry {path} is unreadable ({exc}); fix it, or move the file aside"
+            " to start afresh (running clones then need `asymkit destroy` by hand)."
         ) from exc
 
 
@@ -101,18 +100,7 @@ def _write(state: State, path: Path) -> None:
         "clones": {k: v.to_json() for k, v in sorted(state.clones.items())},
         "environments": {k: v.to_json() for k, v in sorted(state.environments.items())},
     }
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".registry.", suffix=".tmp")
-    try:
-        os.fchmod(fd, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(data, fh, indent=2)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    atomic.write_bytes(path, json.dumps(data, indent=2).encode(), mode=0o600)
 
 
 @contextlib.contextmanager

@@ -4,9 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
+from cattrs.gen import make_dict_unstructure_fn, override
+
+from . import serde
+from .errors import InvalidArgument
+
+if TYPE_CHECKING:
+    from .cassette import Cassette
 
 MAX_WARNINGS = 5
 
@@ -59,14 +66,26 @@ class SeedSpec:
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> SeedSpec:
-        data = data or {}
-        return cls(
-            fixture=data.get("fixture"),
-            ai=tuple(AILayer(**layer) for layer in data.get("ai") or ()),
-        )
+        """The spec the registry recorded (``None``: nothing seeded yet)."""
+        return serde.structure(data or {}, cls, "seed")
 
     def to_json(self) -> dict[str, Any]:
-        return {"fixture": self.fixture, "ai": [attrs.asdict(a) for a in self.ai]}
+        data: dict[str, Any] = serde.unstructure(self)
+        return data
+
+    def check_new_layer(self, cassette: Cassette, path: str | Path) -> None:
+        """Refuse to layer a dataset this seed already holds (``INVALID_ARGUMENT``).
+
+        Replaying it again would only record a second layer whose records are
+        all rejected, since every user, channel and message already exists.
+        Call it before the replay touches the clone.
+        """
+        for layer in self.ai:
+            if cassette.matches(layer.digest):
+                raise InvalidArgument(
+                    f"The dataset of {path} is already seeded on this clone (from"
+                    f" {layer.cassette}); reset first or use another cassette."
+                )
 
     def describe(self) -> str:
         parts = [f"fixture: {self.fixture}"] if self.fixture else []
@@ -129,19 +148,7 @@ class SeedReport:
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = {"id": self.clone_id, "seconds": round(self.seconds, 4)}
-        if self.fixture is not None:
-            data["fixture"] = {"name": self.fixture.name, "rows": self.fixture.rows}
-        if self.ai is not None:
-            data["ai"] = {
-                "written": self.ai.written,
-                "rejected": self.ai.rejected,
-                "warnings": list(self.ai.warnings),
-                "cassette": self.ai.cassette,
-                "verified": self.ai.verified,
-            }
-        if self.notes:
-            data["notes"] = list(self.notes)
+        data: dict[str, Any] = serde.unstructure(self)
         return data
 
 
@@ -166,10 +173,30 @@ class ResetReport:
         return f"✓ reset {self.clone_id} ({what}; rebuilt in {ms})"
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "id": self.clone_id,
-            "seed": self.seed.to_json(),
-            "rows": self.rows,
-            "seconds": round(self.seconds, 4),
-            "strategy": self.strategy,
-        }
+        data: dict[str, Any] = serde.unstructure(self)
+        return data
+
+
+def _report_shape(cls: type, **fields: Any) -> None:
+    """Reports print ``id`` (not ``clone_id``) and seconds to 0.1 ms; ``fields`` adds to that."""
+    serde.converter.register_unstructure_hook_factory(
+        lambda type_: type_ is cls,
+        # Generated on first use, not at import: `import asymkit` stays cheap.
+        lambda type_: make_dict_unstructure_fn(
+            type_,
+            serde.converter,
+            clone_id=override(rename="id"),
+            seconds=override(unstruct_hook=lambda value: round(value, 4)),
+            **fields,
+        ),
+    )
+
+
+# The JSON shapes `seed --json` and `reset --json` print (scripts rely on them).
+_report_shape(
+    SeedReport,
+    fixture=override(omit_if_default=True),
+    ai=override(omit_if_default=True),
+    notes=override(omit_if_default=True),
+)
+_report_shape(ResetReport, ai_written=override(omit=True))

@@ -129,6 +129,8 @@ def apply(
         build.after_rebuild(target)
         fixture_report = FixtureReport(fixture, rows)
     if isinstance(prepared, Prepared):
+        if fixture is None:  # a fixture replaces the AI layers: nothing to repeat then
+            spec.check_new_layer(prepared.cassette, prepared.path)
         ai_report, layer = _apply_ai(target, prepared, verify=spec == SeedSpec(), progress=progress)
         spec = attrs.evolve(spec, ai=(*spec.ai, layer))
         record(spec)
@@ -160,7 +162,7 @@ def _apply_ai(
     ai_report = AIReport(
         report.total_written, report.total_rejected, report.warnings, str(path), verified
     )
-    return ai_report, AILayer(str(path), cassette.dataset.digest())
+    return ai_report, AILayer(str(path), cassette.digest)
 
 
 def replay(
@@ -176,7 +178,7 @@ def replay(
 def load_layer(template: Template, layer: AILayer) -> cs.Cassette:
     """The cassette of a recorded AI layer, unchanged since it was seeded."""
     cassette = cs.load(Path(layer.cassette), seeders.for_template(template).parse)
-    if cassette.dataset.digest() != layer.digest:
+    if not cassette.matches(layer.digest):
         raise CassetteInvalid(
             f"{layer.cassette} changed since it was seeded, so reset cannot restore the same"
             " state; put the original back or seed again."

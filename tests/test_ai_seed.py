@@ -265,9 +265,10 @@ def _damaged(path: Path, kind: str) -> None:
         path.write_bytes(msgpack.packb({"hello": "world"}))
     elif kind == "future-version":
         path.write_bytes(msgpack.packb({**data, "version": 99}))
-    elif kind == "edited-dataset":
-        data["dataset"]["messages"][0]["text"] = "tampered"
-        path.write_bytes(msgpack.packb(data))
+    elif kind == "edited-dataset":  # the blob changed, its digest not
+        dataset = msgpack.unpackb(data["dataset"])
+        dataset["messages"][0]["text"] = "tampered"
+        path.write_bytes(msgpack.packb({**data, "dataset": msgpack.packb(dataset)}))
     elif kind == "oversized":
         with open(path, "wb") as fh:
             fh.truncate(cs.MAX_BYTES + 1)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import os
 import stat
 import subprocess
 import sys
@@ -54,3 +56,100 @@ def test_a_corrupt_registry_is_reported_not_overwritten(
         assert path.read_text() == '{"version": 1, "clones": {"x": '
     finally:
         path.write_bytes(good)
+
+
+CLONE = {
+    "id": "slack-beef",
+    "template": "slack",
+    "database": "clone_slack_beef",
+    "host": "127.0.0.1",
+    "port": 41000,
+    "admin_secret": "s",
+    "created": 1.0,
+}
+
+
+@pytest.mark.parametrize(
+    ("change", "says"),
+    [
+        pytest.param(
+            {"clones": {"slack-beef": {**CLONE, "port": "41000"}}},
+            "clones['slack-beef'].port must be an integer, not str",
+            id="port-as-text",
+        ),
+        pytest.param(
+            {"clones": {"slack-beef": {**CLONE, "port": True}}},
+            "clones['slack-beef'].port must be an integer, not bool",
+            id="port-as-bool",
+        ),
+        pytest.param(
+            {"clones": {"slack-beef": {**CLONE, "tokens": ["xoxb"]}}},
+            "clones['slack-beef'].tokens must be an object, not list",
+            id="tokens-as-list",
+        ),
+        pytest.param(
+            {"clones": {"slack-beef": {k: v for k, v in CLONE.items() if k != "database"}}},
+            "clones['slack-beef'].database is missing",
+            id="missing-field",
+        ),
+        pytest.param(
+            {"clones": {"slack-beef": {**CLONE, "seed": {"ai": "cassettes/a.msgpack"}}}},
+            "clones['slack-beef'].seed.ai must be a list, not str",
+            id="seed-ai-as-text",
+        ),
+        pytest.param(
+            {"environments": {"e": {"name": "e", "clones": "slack-beef"}}},
+            "environments['e'].clones must be a list, not str",
+            id="env-clones-as-text",
+        ),
+        pytest.param({"clones": []}, "clones must be an object, not list", id="clones-as-list"),
+        pytest.param({"version": "1"}, "version '1' is not 1", id="version-as-text"),
+    ],
+)
+def test_a_registry_with_wrong_types_names_the_field_and_what_to_do(
+    change: dict[str, object], says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    path: Path = home() / "registry.json"
+    good = path.read_bytes() if path.exists() else None
+    path.write_text(json.dumps({"version": 1, "clones": {}, "environments": {}, **change}))
+    try:
+        assert main(["status"]) == 1
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "Traceback" not in err
+        assert err.endswith("[REGISTRY_CORRUPT]\n")
+        assert says in err and "move the file aside" in err and str(path) in err
+    finally:
+        if good is None:
+            path.unlink()
+        else:
+            path.write_bytes(good)
+
+
+def test_keys_another_asymkit_version_wrote_are_ignored() -> None:
+    path: Path = home() / "registry.json"
+    good = path.read_bytes() if path.exists() else None
+    record = {**CLONE, "pid": None, "future_field": [1, 2]}
+    path.write_text(
+        json.dumps({"version": 1, "clones": {"slack-beef": record}, "environments": {}, "x": 1})
+    )
+    try:
+        state = registry.read()
+        assert state.clones["slack-beef"].port == 41000
+        assert state.clones["slack-beef"].to_json()["tokens"] == {}
+    finally:
+        if good is None:
+            path.unlink()
+        else:
+            path.write_bytes(good)
+
+
+def test_the_registry_is_written_0600_whatever_the_umask(tmp_path: Path) -> None:
+    umask = os.umask(0)
+    try:
+        with registry.transaction() as state:
+            state.environments["umask-probe"] = registry.EnvironmentRecord(name="umask-probe")
+        assert stat.S_IMODE((home() / "registry.json").stat().st_mode) == 0o600
+    finally:
+        os.umask(umask)
+        with registry.transaction() as state:
+            del state.environments["umask-probe"]

@@ -47,7 +47,10 @@ def show(path: Path, as_json: bool) -> None:
     workspace = exported["dataset"].get("workspace") or {}
     named = f"{workspace['name']}: " if isinstance(workspace, dict) and "name" in workspace else ""
     output.line(f"dataset    {named}{output.counted(counts)}")
-    output.line(f"digest     {exported['dataset_digest']}")
+    output.line(
+        f"digest     {exported['dataset_digest']} (format {loaded.version}"
+        + (", `asymkit cassette upgrade` rewrites it)" if loaded.version < cs.VERSION else ")")
+    )
     output.line(f"replay     {loaded.replay_fingerprint or 'not yet recorded'}")
     for msg in exported["dataset"].get("messages", [])[:3]:
         output.line(f"  #{msg.get('channel')} {msg.get('author')}: {str(msg.get('text'))[:70]}")
@@ -97,6 +100,21 @@ def pack(
     )
     counts = packed.dataset.counts()
     if as_json:
-        output.print_json({"path": str(out), **counts, "digest": packed.dataset.digest()})
+        output.print_json({"path": str(out), **counts, "digest": packed.digest})
         return
     output.line(f"✓ packed {out}  ({output.counted(counts)})")
+
+
+@cassette.command("upgrade")
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@json_option
+def upgrade(paths: tuple[Path, ...], as_json: bool) -> None:
+    """Rewrite format 1 cassettes as format 2 (same data, same replay)."""
+    done = {str(path): cs.upgrade(path) for path in paths}
+    if as_json:
+        output.print_json({"upgraded": [p for p, d in done.items() if d], "version": cs.VERSION})
+        return
+    for path, upgraded in done.items():
+        output.line(
+            f"✓ upgraded {path} to format {cs.VERSION}" if upgraded else f"  {path} is current"
+        )

@@ -33,8 +33,6 @@ class Dataset(Protocol):
 
     def to_json(self) -> dict[str, Any]: ...
 
-    def digest(self) -> str: ...
-
 
 class Seeder(Protocol):
     """The four steps only a template knows."""

@@ -7,13 +7,19 @@ rejected) instead of failing the whole dataset.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from typing import Any
 
 import attrs
 
+from ... import serde
 from ...errors import CassetteInvalid
+
+MAX_RECORDS = 100_000  # per list; a "large" volume is a few hundred
+
+
+def _nonblank(_: Any, attribute: attrs.Attribute[str], value: str) -> None:
+    if not value.strip():
+        raise ValueError(f"missing or empty '{attribute.name}'")
 
 
 @attrs.frozen
@@ -24,7 +30,7 @@ class Workspace:
 
 @attrs.frozen
 class User:
-    handle: str
+    handle: str = attrs.field(validator=_nonblank)
     real_name: str = ""
     email: str = ""
     title: str = ""
@@ -32,7 +38,7 @@ class User:
 
 @attrs.frozen
 class Channel:
-    name: str
+    name: str = attrs.field(validator=_nonblank)
     purpose: str = ""
     is_private: bool = False
     members: tuple[str, ...] = ()
@@ -40,9 +46,9 @@ class Channel:
 
 @attrs.frozen
 class Message:
-    channel: str
-    author: str
-    text: str
+    channel: str = attrs.field(validator=_nonblank)
+    author: str = attrs.field(validator=_nonblank)
+    text: str = attrs.field(validator=_nonblank)
     reply_to: int | None = None
 
 
@@ -70,83 +76,59 @@ class Dataset:
         }
 
     def to_json(self) -> dict[str, Any]:
-        return {
-            "workspace": attrs.asdict(self.workspace),
-            "users": [_out(u) for u in self.users],
-            "channels": [_out(c) for c in self.channels],
-            "messages": [_out(m) for m in self.messages],
-        }
-
-    def digest(self) -> str:
-        """SHA-256 of the canonical JSON form: what a cassette pins."""
-        canonical = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
-        return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+        data: dict[str, Any] = serde.unstructure(self)
+        return data
 
 
-def _out(record: Any) -> dict[str, Any]:
-    if isinstance(record, Invalid):
-        return {"invalid": record.reason}
-    data = attrs.asdict(record)
-    if "members" in data:
-        data["members"] = list(data["members"])
-    return data
+_MODELS: dict[str, type[User | Channel | Message]] = {
+    "users": User,
+    "channels": Channel,
+    "messages": Message,
+}
 
 
-def _str(raw: dict[str, Any], key: str, required: bool = True) -> str:
-    value = raw.get(key, "" if not required else None)
-    if not isinstance(value, str) or (required and not value.strip()):
-        raise ValueError(f"missing or empty '{key}'")
-    return value
-
-
-def _record(kind: str, index: int, raw: Any) -> Any:
+def _record(kind: str, index: int, raw: Any) -> User | Channel | Message | Invalid:
+    """One record, or an ``Invalid`` saying why not (the driver counts it as rejected)."""
+    if isinstance(raw, dict) and "invalid" in raw:  # kept as invalid when it was stored
+        return Invalid(kind, index, str(raw["invalid"]))
     try:
-        if not isinstance(raw, dict):
-            raise ValueError("not an object")
-        if "invalid" in raw:
-            raise ValueError(str(raw["invalid"]))
-        if kind == "users":
-            return User(
-                handle=_str(raw, "handle"),
-                real_name=_str(raw, "real_name", False),
-                email=_str(raw, "email", False),
-                title=_str(raw, "title", False),
-            )
-        if kind == "channels":
-            members = raw.get("members", [])
-            if not isinstance(members, list) or not all(isinstance(m, str) for m in members):
-                raise ValueError("'members' must be a list of handles")
-            return Channel(
-                name=_str(raw, "name"),
-                purpose=_str(raw, "purpose", False),
-                is_private=bool(raw.get("is_private", False)),
-                members=tuple(members),
-            )
-        reply_to = raw.get("reply_to")
-        if reply_to is not None and (not isinstance(reply_to, int) or isinstance(reply_to, bool)):
-            raise ValueError("'reply_to' must be an index or null")
-        return Message(
-            channel=_str(raw, "channel"),
-            author=_str(raw, "author"),
-            text=_str(raw, "text"),
-            reply_to=reply_to,
-        )
-    except ValueError as exc:
-        return Invalid(kind, index, str(exc))
+        return serde.structure(raw, _MODELS[kind], "record")
+    except serde.Malformed as exc:
+        if exc.path == "record":  # not an object, or a validator (an empty required field)
+            return Invalid(kind, index, exc.problem if isinstance(raw, dict) else "not an object")
+        field = exc.path.removeprefix("record.")
+        if exc.problem == "is missing":
+            return Invalid(kind, index, f"missing or empty '{field}'")
+        return Invalid(kind, index, f"'{field}' {exc.problem}")
 
 
-def from_json(data: Any) -> Dataset:
-    """Read a dataset; only a wrong overall shape is an error."""
+def _structure(data: Any, _: Any) -> Dataset:
     if not isinstance(data, dict):
         raise CassetteInvalid("The dataset must be a JSON object with workspace, users, ...")
     ws = data.get("workspace")
     if not isinstance(ws, dict) or not isinstance(ws.get("name"), str) or not ws["name"]:
         raise CassetteInvalid("The dataset needs a workspace with a name.")
     domain = ws.get("domain") or ws["name"].lower().replace(" ", "-")
-    lists = {}
-    for kind in ("users", "channels", "messages"):
+    if not isinstance(domain, str):
+        raise CassetteInvalid("The dataset's workspace domain must be a string.")
+    lists: dict[str, Any] = {}
+    for kind in _MODELS:
         items = data.get(kind, [])
         if not isinstance(items, list):
             raise CassetteInvalid(f"The dataset's '{kind}' must be a list.")
+        if len(items) > MAX_RECORDS:
+            raise CassetteInvalid(
+                f"The dataset has {len(items)} {kind}; at most {MAX_RECORDS} fit in one seed."
+            )
         lists[kind] = tuple(_record(kind, i, r) for i, r in enumerate(items))
-    return Dataset(workspace=Workspace(name=ws["name"], domain=str(domain)), **lists)
+    return Dataset(workspace=Workspace(name=ws["name"], domain=domain), **lists)
+
+
+serde.converter.register_structure_hook(Dataset, _structure)
+# A record that could not be read is stored as what it was: {"invalid": why}.
+serde.converter.register_unstructure_hook(Invalid, lambda record: {"invalid": record.reason})
+
+
+def from_json(data: Any) -> Dataset:
+    """Read a dataset; only a wrong overall shape is an error (``CASSETTE_INVALID``)."""
+    return serde.structure(data, Dataset, "dataset")
