@@ -10,6 +10,7 @@ leftover staging database and starts again.
 from __future__ import annotations
 
 import contextlib
+import os
 import secrets
 import time
 from pathlib import Path
@@ -214,32 +215,37 @@ def create(
     On any failure (or interrupt) nothing is left behind: no database, no app,
     no registry entry.
     """
-    with registry.transaction() as state:
-        # Reserve the id (and the env membership) before doing any work.
-        clone_id = _new_id(template.name, state.clones)
-        record = CloneRecord(
-            id=clone_id,
-            template=template.name,
-            database=template.database_for(clone_id),
-            host=host,
-            port=port or process.free_port(host),
-            admin_secret=secrets.token_urlsafe(24),
-            created=time.time(),
-            seed=SeedSpec(fixture=fixture[0] if fixture else None).to_json(),
-            server=server.identity,
-        )
-        state.clones[clone_id] = record
-        if env is not None:
-            current = state.environments.get(env, EnvironmentRecord(name=env))
-            state.environments[env] = attrs.evolve(current, clones=(*current.clones, clone_id))
-    faults.point("spin:reserved")
+    clone_id: str | None = None
     try:
+        with registry.transaction() as state:
+            # Reserve the id (and the env membership) before doing any work.
+            clone_id = _new_id(template.name, state.clones)
+            record = CloneRecord(
+                id=clone_id,
+                template=template.name,
+                database=template.database_for(clone_id),
+                host=host,
+                port=port or process.free_port(host),
+                admin_secret=secrets.token_urlsafe(24),
+                created=time.time(),
+                seed=SeedSpec(fixture=fixture[0] if fixture else None).to_json(),
+                server=server.identity,
+                builder=os.getpid(),
+            )
+            state.clones[clone_id] = record
+            if env is not None:
+                current = state.environments.get(env, EnvironmentRecord(name=env))
+                state.environments[env] = attrs.evolve(current, clones=(*current.clones, clone_id))
+        faults.point("spin:reserved")
         rows = build_database(server, template, record.database, fixture[1] if fixture else None)
         record = start_app(record, template, server, health_timeout=health_timeout)
+        record = registry.save_clone(clone_id, builder=None)
     except BaseException:
-        with contextlib.suppress(Exception):
-            remove(record, server)
-        registry.forget_clone(clone_id)
+        # Interrupted or failed anywhere (even while reserving): leave nothing behind.
+        if clone_id is not None:
+            with contextlib.suppress(Exception):
+                remove(registry.read().clones.get(clone_id) or record, server)
+            registry.forget_clone(clone_id)
         raise
     return record, rows
 

@@ -9,6 +9,7 @@ plain ``Target`` describing the clone.
 from __future__ import annotations
 
 import contextlib
+import os
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -33,6 +34,7 @@ from .diff import Diff
 from .errors import (
     AsymkitError,
     CloneNotFound,
+    CloneNotRunning,
     DatabaseUnavailable,
     InvalidArgument,
     PortInUse,
@@ -140,7 +142,11 @@ class Clone:
         return None
 
     def status(self) -> str:
-        """``running``, ``stopped`` (by the user) or ``dead`` (the process went away)."""
+        """``running``; ``stopped`` (by the user); ``dead`` (the app went away: ``start``);
+        ``building`` (a spin or rebuild is under way); ``broken`` (one was interrupted:
+        ``reset`` repairs it, ``destroy`` removes it)."""
+        if self.record.builder is not None:
+            return "building" if process.running(self.record.builder) else "broken"
         if self.record.pid is None:
             return "stopped"
         return "running" if process.alive(self.record.pid, self.record.port) else "dead"
@@ -267,12 +273,35 @@ class Clone:
         with self._locked():
             if to is not None and to != snapshot.SEED:
                 return reset.reset_to(self.target(template), snapshot.check_name(to))
-            return reset.reset(
+            broken = self.status() == "broken"
+            if broken and not (self.record.tokens and process.alive(self.record.pid, self.port)):
+                self._repair(template)  # killed before its app ran with tokens: start afresh
+            report = reset.reset(
                 self.target(template),
                 self.seed_spec,
                 strategy=strategy,
                 progress=progress,
+                building=self._building,
             )
+            if broken and self.record.builder is not None:
+                self._building(False)
+            return report
+
+    def _building(self, busy: bool) -> None:
+        """Mark (or clear) a rebuild under way, so that a killed one shows as ``broken``."""
+        self.record = registry.save_clone(self.id, builder=os.getpid() if busy else None)
+
+    def _repair(self, template: Template) -> None:
+        """A spin or rebuild was interrupted: build the database afresh and start the app,
+        so that the reset that follows can replay the seed through it."""
+        process.stop(self.record.pid, self.record.port)
+        self.record = registry.save_clone(self.id, pid=None)
+        spec = self.seed_spec
+        path = fixtures.find(template, spec.fixture) if spec.fixture else None
+        build.build_database(self._server(), template, self.database, path)
+        self.record = build.start_app(
+            self.record, template, self._server(), health_timeout=HEALTH_TIMEOUT
+        )
 
     def snapshot(self, name: str) -> None:
         """Save the clone's current state as ``name``; ``reset(to=name)`` restores it."""
@@ -297,8 +326,14 @@ class Clone:
 
     def start(self, *, health_timeout: float = HEALTH_TIMEOUT) -> None:
         """Start the app again (same port if free) and re-install its tokens."""
-        if self.status() == "running":
+        status = self.status()
+        if status == "running":
             return
+        if status in ("broken", "building"):
+            raise CloneNotRunning(
+                f"{self.id} was interrupted while being built; run `asymkit reset {self.id}`"
+                f" to repair it, or `asymkit destroy {self.id}`."
+            )
         template = self.template
         with self._locked():
             self.record = build.start_app(

@@ -105,6 +105,9 @@ class Environment:
                 outcome = action(Clone.get(clone_id))
             except AsymkitError as exc:
                 return MemberResult(clone_id, False, time.perf_counter() - started, str(exc))
+            except Exception as exc:  # one member's surprise must not stop the others
+                why = f"unexpected {type(exc).__name__}: {exc}"
+                return MemberResult(clone_id, False, time.perf_counter() - started, why)
             finally:
                 if progress is not None:
                     progress(1)

@@ -84,6 +84,14 @@ def _reap(pid: int) -> None:
         del _children[pid]
 
 
+def running(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie."""
+    try:
+        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
+    except (psutil.NoSuchProcess, psutil.AccessDenied):
+        return False
+
+
 def alive(pid: int | None, port: int) -> bool:
     """Whether ``pid`` is still this clone's app (not a zombie, not a reused pid)."""
     if not pid:

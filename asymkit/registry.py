@@ -41,6 +41,10 @@ class CloneRecord:
     tokens: dict[str, str] = attrs.field(factory=dict, repr=False)
     seed: dict[str, Any] | None = None
     server: str = "embedded"  # Server.identity of the Postgres holding its database
+    # Set while a spin or a rebuild is half-way: the process doing it. A record
+    # with a builder that is gone was interrupted: the clone is broken until
+    # `reset` (or `destroy`) repairs it.
+    builder: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = serde.unstructure(self)

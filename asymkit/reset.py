@@ -10,6 +10,7 @@ model), then take a fresh snapshot. Both yield the same state.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from . import build, fixtures, seeding, snapshot
 from .errors import DatabaseUnavailable, InvalidArgument, SnapshotInvalid
@@ -31,8 +32,13 @@ def reset(
     *,
     strategy: str = "auto",
     progress: seeding.Progress | None = None,
+    building: Callable[[bool], None] = lambda busy: None,
 ) -> ResetReport:
-    """Restore ``target`` to ``spec``: the snapshot when valid, else a full rebuild."""
+    """Restore ``target`` to ``spec``: the snapshot when valid, else a full rebuild.
+
+    ``building(True)`` is called before a rebuild starts and ``building(False)``
+    once it is complete, so an interrupted one can be told apart.
+    """
     check_strategy(strategy)
     template = target.template
     started = time.perf_counter()
@@ -51,14 +57,16 @@ def reset(
             return ResetReport(
                 target.id, spec, restored, time.perf_counter() - started, strategy="snapshot"
             )
-    build.repair(target.server, target.database)
     layers = [seeding.load_layer(template, layer) for layer in spec.ai]
+    building(True)
+    build.repair(target.server, target.database)
     rows = build.build_database(target.server, template, target.database, path)
     build.after_rebuild(target)
     written = sum(
         seeding.replay(target, cassette, progress=progress).total_written for cassette in layers
     )
     snapshot.take(target, spec)
+    building(False)
     return ResetReport(target.id, spec, rows, time.perf_counter() - started, ai_written=written)
 
 

@@ -105,3 +105,27 @@ def test_a_fixture_seed_killed_before_it_is_recorded_resets_to_the_recorded_seed
     asymkit.Clone.get(acme.id).reset()
     assert state(acme) == seeded
     assert answers(acme)
+
+
+@pytest.mark.parametrize("point", [p for p in faults.POINTS if p.startswith("spin:")])
+def test_a_spin_killed_half_way_shows_broken_and_reset_repairs_it(point: str) -> None:
+    killed_at(point, "spin", "slack", "--seed", "acme-corp")
+    [clone] = [c for c in asymkit.Clone.all() if c.status() == "broken"]
+    try:
+        with pytest.raises(asymkit.CloneNotRunning, match="asymkit reset"):
+            clone.start()
+        clone.reset()
+        assert clone.status() == "running"
+        assert answers(asymkit.Clone.get(clone.id))
+        assert clone.reset().strategy == "snapshot"
+    finally:
+        clone.destroy()
+
+
+def test_a_rebuild_killed_half_way_shows_broken_until_reset(acme: Any) -> None:
+    seeded = state(acme)
+    killed_at("build:migrated", "reset", acme.id, "--rebuild")
+    assert asymkit.Clone.get(acme.id).status() == "broken"
+    asymkit.Clone.get(acme.id).reset()
+    assert asymkit.Clone.get(acme.id).status() == "running"
+    assert state(acme) == seeded

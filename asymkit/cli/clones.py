@@ -267,7 +267,7 @@ def _status(templates: bool, as_json: bool) -> None:
             (
                 c.id,
                 c.record.template,
-                output.status_text(c.status()),
+                output.status_text(c.status(), c.id),
                 c.url,
                 c.seed_spec.describe(),
                 c.environment or "-",

@@ -27,7 +27,15 @@ PROGRESS_DELAY = 1.0
 # Wide enough that a table written to a pipe or file is never wrapped or cut.
 PIPE_WIDTH = 10_000
 
-STATUS_STYLES = {"running": "green", "stopped": "yellow", "dead": "red"}
+STATUS_STYLES = {
+    "running": "green",
+    "stopped": "yellow",
+    "building": "yellow",
+    "dead": "red",
+    "broken": "red",
+}
+# What to run for a clone in each state that needs it (shown beside the state).
+STATUS_REPAIRS = {"stopped": "start", "dead": "start", "broken": "reset"}
 
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
@@ -70,10 +78,13 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str | Text]]) -> None:
         sys.stdout.write(text.rstrip() + "\n")
 
 
-def status_text(status: str) -> Text:
+def status_text(status: str, clone_id: str = "ID") -> Text:
+    """The state, and for one that needs it the command that repairs it."""
     from rich.text import Text
 
-    return Text(status, style=STATUS_STYLES.get(status, ""))
+    repair = STATUS_REPAIRS.get(status)
+    hint = f" (asymkit {repair} {clone_id})" if repair else ""
+    return Text(status + hint, style=STATUS_STYLES.get(status, ""))
 
 
 @attrs.define
