@@ -73,3 +73,18 @@ def asymkit_clone(request: pytest.FixtureRequest, asymkit_pool: ClonePool) -> Cl
         cassette=kw.get("cassette", opt("asymkit_cassette")),
     )
     return asymkit_pool.get(config)
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """When a test that used ``asymkit_clone`` fails, show what it changed in the clone."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    clone = getattr(item, "funcargs", {}).get("asymkit_clone")
+    if report.when != "call" or not report.failed or clone is None:
+        return
+    try:
+        summary = clone.diff().dumps()
+    except Exception as exc:  # the diff is a courtesy: never hide the real failure
+        summary = f"(no diff: {type(exc).__name__}: {exc})"
+    report.sections.append(("asymkit: what the test changed in the clone", summary))

@@ -10,6 +10,12 @@ they are::
 
 A configuration whose seed failed is never handed out: every test asking for
 it gets the same error, with the reason, and the half-seeded clone is gone.
+
+Grading what an agent did::
+
+    from asymkit.testing import assert_diff, added, changed, Match
+
+    assert_diff(clone.diff(), added("messages", channel="#support", text=Match.contains("refund")))
 """
 
 from __future__ import annotations
@@ -22,9 +28,22 @@ import attrs
 
 from .clone import Clone, spin
 from .errors import AsymkitError, CassetteInvalid
+from .expect import Expect, Match, added, assert_diff, changed, removed
 from .seed import AISeed
 
 RECORD_MODES = ("once", "none", "all")
+
+__all__ = [
+    "CloneConfig",
+    "ClonePool",
+    "Expect",
+    "Match",
+    "added",
+    "assert_diff",
+    "changed",
+    "default_record_mode",
+    "removed",
+]
 
 
 def default_record_mode() -> str:

@@ -34,7 +34,7 @@ from click.exceptions import NoArgsIsHelpError
 from .. import __version__
 from ..errors import AsymkitError
 from ..paths import home
-from . import cassette, clones, env, server
+from . import cassette, clones, env, grading, server
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
@@ -146,7 +146,7 @@ def cli() -> None:
     """Put a running SaaS clone into a known starting state."""
 
 
-for _command in (*clones.COMMANDS, env.env, cassette.cassette, server.server):
+for _command in (*clones.COMMANDS, *grading.COMMANDS, env.env, cassette.cassette, server.server):
     cli.add_command(_command)
 
 

@@ -238,12 +238,15 @@ def seed_command(clone_id: str, fixture: str | None, as_json: bool, **ai: Any) -
 @click.command("reset")
 @id_argument
 @click.option("--rebuild", is_flag=True, help="Skip the snapshot: drop, migrate and re-seed.")
+@click.option("--to", metavar="NAME", help="Restore a named snapshot instead of the last seed.")
 @json_option
-def reset_command(clone_id: str, rebuild: bool, as_json: bool) -> None:
-    """Bring a clone back to exactly its last seed."""
+def reset_command(clone_id: str, rebuild: bool, to: str | None, as_json: bool) -> None:
+    """Bring a clone back to exactly its last seed (or to snapshot NAME)."""
     clone = Clone.get(clone_id)
     with output.ProgressBars.for_command(as_json=as_json) as bars:
-        report = clone.reset(progress=bars.factory, strategy="rebuild" if rebuild else "auto")
+        report = clone.reset(
+            to=to, progress=bars.factory, strategy="rebuild" if rebuild else "auto"
+        )
     if as_json:
         output.print_json(report.to_json())
     else:

@@ -1,0 +1,112 @@
+"""``asymkit diff`` and ``asymkit snapshot``: what an agent changed, and saved states."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import click
+
+from .. import Clone, DiffMismatch, InvalidArgument
+from .. import expect as expectations
+from . import output
+from .output import json_option
+
+
+@click.command("diff")
+@click.argument("clone_id", metavar="ID")
+@click.option("--since", metavar="NAME", help="A snapshot's name (default: the last seed).")
+@click.option(
+    "--expect",
+    "expect_file",
+    type=click.Path(path_type=Path),
+    help="An expectation file: exit 0 when the diff matches it, 1 (saying why) when not.",
+)
+@json_option
+def diff_command(clone_id: str, since: str | None, expect_file: Path | None, as_json: bool) -> None:
+    """What changed in a clone since its last seed (or a snapshot), per kind."""
+    wanted = expectations.load(expect_file) if expect_file else None
+    diff = Clone.get(clone_id).diff(since=since)
+    if wanted is not None:
+        problems = wanted.check(diff)
+        if problems:
+            raise DiffMismatch(
+                f"{clone_id}'s changes since {diff.since} do not match {expect_file}:\n"
+                + "\n".join(problems)
+            )
+        output.line(f"✓ {clone_id}'s changes since {diff.since} match {expect_file}")
+        return
+    if as_json:
+        output.line(diff.dumps())
+        return
+    if not diff:
+        output.line(f"No changes in {clone_id} since {diff.since}.")
+        return
+    rows = []
+    for kind in diff:
+        d = diff[kind]
+        for record in d.added:
+            rows.append((kind, "+ added", _brief(record)))
+        for record in d.removed:
+            rows.append((kind, "- removed", _brief(record)))
+        for change in d.changed:
+            what = ", ".join(
+                f"{k}: {change.before[k]!r} → {change.after[k]!r}" for k in change.after
+            )
+            rows.append((kind, "~ changed", f"{_brief(change.key)} {what}"))
+    output.table(("KIND", "CHANGE", "RECORD"), rows)
+
+
+def _brief(record: dict[str, object], width: int = 100) -> str:
+    text = " ".join(f"{k}={v!r}" for k, v in record.items() if v not in (None, "", False))
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+@click.command("snapshot")
+@click.argument("clone_id", metavar="ID")
+@click.argument("name", required=False)
+@click.option("--list", "list_", is_flag=True, help="List the clone's snapshots.")
+@click.option("--drop", metavar="NAME", help="Delete a snapshot.")
+@json_option
+def snapshot_command(
+    clone_id: str, name: str | None, list_: bool, drop: str | None, as_json: bool
+) -> None:
+    """Save a clone's state under NAME (`reset ID --to NAME` restores it), list or drop one."""
+    if sum((name is not None, list_, drop is not None)) != 1:
+        raise InvalidArgument("Give exactly one of: NAME, --list, --drop NAME.")
+    clone = Clone.get(clone_id)
+    if drop is not None:
+        clone.drop_snapshot(drop)
+        _done(
+            {"id": clone_id, "dropped": drop}, f"✓ dropped snapshot {drop} of {clone_id}", as_json
+        )
+        return
+    if name is not None:
+        clone.snapshot(name)
+        _done({"id": clone_id, "snapshot": name}, f"✓ saved {clone_id} as snapshot {name}", as_json)
+        return
+    snaps = clone.snapshots()
+    if as_json:
+        output.print_json([{"name": s.name, "created": s.created} for s in snaps])
+    elif not snaps:
+        output.line(
+            f"No snapshots of {clone_id}. Save one with `asymkit snapshot {clone_id} NAME`."
+        )
+    else:
+        output.table(
+            ("NAME", "CREATED"),
+            [
+                (s.name, datetime.datetime.fromtimestamp(s.created).isoformat(timespec="seconds"))
+                for s in snaps
+            ],
+        )
+
+
+def _done(data: dict[str, str], text: str, as_json: bool) -> None:
+    if as_json:
+        output.print_json(data)
+    else:
+        output.line(text)
+
+
+COMMANDS = (diff_command, snapshot_command)
