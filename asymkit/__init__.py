@@ -24,6 +24,7 @@ from .errors import (
     CloneNotFound,
     CloneNotRunning,
     DatabaseUnavailable,
+    DiffMismatch,
     EnvironmentNotFound,
     EnvironmentPartial,
     FixtureFailed,
@@ -36,12 +37,15 @@ from .errors import (
     PortInUse,
     ProvisionFailed,
     RegistryCorrupt,
+    SnapshotInvalid,
+    SnapshotNotFound,
     TemplateInvalid,
     TemplateNotFound,
 )
 
 if TYPE_CHECKING:
     from .clone import Clone, Tokens, spin
+    from .diff import Diff
     from .environment import Environment, EnvironmentResetReport
     from .manifest import Template
     from .seed import AIReport, AISeed, Fixture, FixtureReport, ResetReport, SeedReport, SeedSpec
@@ -51,6 +55,7 @@ _LAZY = {
     "AIReport": "seed",
     "AISeed": "seed",
     "Clone": "clone",
+    "Diff": "diff",
     "Environment": "environment",
     "EnvironmentResetReport": "environment",
     "Fixture": "seed",
@@ -87,6 +92,8 @@ __all__ = [
     "CloneNotFound",
     "CloneNotRunning",
     "DatabaseUnavailable",
+    "Diff",
+    "DiffMismatch",
     "Environment",
     "EnvironmentNotFound",
     "EnvironmentPartial",
@@ -106,6 +113,8 @@ __all__ = [
     "ResetReport",
     "SeedReport",
     "SeedSpec",
+    "SnapshotInvalid",
+    "SnapshotNotFound",
     "Template",
     "TemplateInvalid",
     "TemplateNotFound",

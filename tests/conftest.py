@@ -71,8 +71,10 @@ def acme_session() -> Iterator[object]:
 
 @pytest.fixture
 def acme(acme_session: object) -> object:
-    """The session's acme-corp clone, reset to its seed before the test."""
+    """The session's acme-corp clone, reset to its seed before the test, no named snapshots."""
     acme_session.reset()  # type: ignore[attr-defined]
+    for snap in acme_session.snapshots():  # type: ignore[attr-defined]
+        acme_session.drop_snapshot(snap.name)  # type: ignore[attr-defined]
     return acme_session
 
 

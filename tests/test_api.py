@@ -19,6 +19,8 @@ def test_all_is_pinned_and_sorted() -> None:
         "CloneNotFound",
         "CloneNotRunning",
         "DatabaseUnavailable",
+        "Diff",
+        "DiffMismatch",
         "Environment",
         "EnvironmentNotFound",
         "EnvironmentPartial",
@@ -37,6 +39,8 @@ def test_all_is_pinned_and_sorted() -> None:
         "ResetReport",
         "SeedReport",
         "SeedSpec",
+        "SnapshotInvalid",
+        "SnapshotNotFound",
         "Template",
         "TemplateInvalid",
         "TemplateNotFound",
@@ -74,6 +78,7 @@ def test_every_error_has_a_distinct_stable_code() -> None:
                 "Unavailable",
                 "Corrupt",
                 "Argument",
+                "Mismatch",
             )
         )
     ]
