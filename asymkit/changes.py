@@ -9,9 +9,16 @@ diffs (``diff``) then read only the rows logged after a position.
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from collections.abc import Iterator
+from typing import Any
+
 import attrs
 import psycopg
 from psycopg import sql
+
+from . import postgres
 
 Conn = psycopg.Connection[tuple[object, ...]]
 
@@ -30,16 +37,21 @@ CREATE TABLE IF NOT EXISTS asymkit.changes (
 CREATE INDEX IF NOT EXISTS changes_seq ON asymkit.changes (seq);
 CREATE TABLE IF NOT EXISTS asymkit.snapshots (
     name text PRIMARY KEY, position bigint NOT NULL, source text,
-    tables jsonb NOT NULL, created double precision NOT NULL
+    plan jsonb NOT NULL, shape text NOT NULL, created double precision NOT NULL
 );
 CREATE OR REPLACE FUNCTION asymkit.log_change() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 DECLARE
-    seq bigint := nextval('asymkit.change_seq');
+    seq bigint;
     old_key jsonb;
     new_key jsonb;
     i int;
 BEGIN
+    -- A restore logs the rows it puts back itself, in one statement at its end.
+    IF current_setting('asymkit.restoring', true) = 'on' THEN
+        RETURN NULL;
+    END IF;
+    seq := nextval('asymkit.change_seq');
     IF TG_NARGS = 0 THEN  -- no primary key: the whole table counts as changed
         INSERT INTO asymkit.changes VALUES (TG_TABLE_NAME, 'null', seq)
         ON CONFLICT (tbl, pk) DO UPDATE SET seq = EXCLUDED.seq;
@@ -68,6 +80,24 @@ END $$;
 """
 
 
+# One digest of everything a restore plan depends on (columns, keys, foreign keys,
+# change triggers): equal digests mean a plan made earlier still fits the tables.
+SHAPE = """SELECT md5(coalesce(string_agg(x, ',' ORDER BY x), '')) FROM (
+    SELECT c.relname || '.' || a.attname || ' ' || format_type(a.atttypid, a.atttypmod)
+           || a.attgenerated::text AS x
+    FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+    JOIN pg_namespace n ON n.oid = c.relnamespace
+    WHERE n.nspname = 'public' AND c.relkind = 'r' AND a.attnum > 0 AND NOT a.attisdropped
+    UNION ALL
+    SELECT 'trigger ' || t.tgrelid::regclass::text || t.tgenabled::text FROM pg_trigger t
+    WHERE t.tgname = 'asymkit_changes'
+    UNION ALL
+    SELECT 'constraint ' || k.conrelid::regclass::text || ' ' || pg_get_constraintdef(k.oid)
+    FROM pg_constraint k JOIN pg_namespace n ON n.oid = k.connamespace
+    WHERE n.nspname = 'public' AND k.contype IN ('p', 'f')
+) AS shape"""
+
+
 @attrs.frozen
 class Table:
     """What a restore or diff needs to know about one public table."""
@@ -77,6 +107,62 @@ class Table:
     key: tuple[tuple[str, str], ...]  # primary key columns and their SQL types
     logged: bool  # carries the change trigger
     parents: tuple[str, ...] = ()  # tables it references
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "columns": list(self.columns),
+            "key": [list(k) for k in self.key],
+            "logged": self.logged,
+            "parents": list(self.parents),
+        }
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Table:
+        return cls(
+            str(data["name"]),
+            tuple(data["columns"]),
+            tuple((str(c), str(t)) for c, t in data["key"]),
+            bool(data["logged"]),
+            tuple(data["parents"]),
+        )
+
+
+# Connections kept open between calls, a few: a reset in an eval loop then costs
+# its statements, not a new connection (~2 ms, more with password auth).
+_IDLE: dict[str, list[Conn]] = {}
+_IDLE_MAX = 4
+_IDLE_LOCK = threading.Lock()
+
+
+@contextlib.contextmanager
+def session(dsn: str) -> Iterator[Conn]:
+    """An autocommit connection to ``dsn``, reused across calls; dropped on any error."""
+    with _IDLE_LOCK:
+        conn = _IDLE.get(dsn, []).pop() if _IDLE.get(dsn) else None
+    if conn is None or conn.closed:
+        conn = postgres.connect(dsn, autocommit=True)
+    try:
+        yield conn
+    except BaseException:
+        conn.close()
+        raise
+    if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+        conn.close()
+        return
+    with _IDLE_LOCK:
+        kept = _IDLE.setdefault(dsn, [])
+        kept.append(conn)
+        while sum(map(len, _IDLE.values())) > _IDLE_MAX:
+            oldest = next(d for d, c in _IDLE.items() if c)
+            _IDLE[oldest].pop(0).close()
+
+
+def forget(dsn: str) -> None:
+    """Close the idle connections to ``dsn`` (its database is about to go)."""
+    with _IDLE_LOCK:
+        for conn in _IDLE.pop(dsn, []):
+            conn.close()
 
 
 def catalog(conn: Conn) -> list[Table]:
@@ -145,7 +231,7 @@ def install(conn: Conn) -> list[Table]:
                     sql.SQL(", ").join(sql.Literal(c) for c, _ in table.key),
                 )
             )
-    return tables
+    return catalog(conn) if any(not t.logged for t in tables) else tables
 
 
 def changed(conn: Conn, position: int, tables: list[Table]) -> dict[str, bool]:
@@ -164,13 +250,17 @@ def changed(conn: Conn, position: int, tables: list[Table]) -> dict[str, bool]:
     return out
 
 
-def lock(conn: Conn, tables: list[Table], mode: str) -> None:
-    conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
-    conn.execute(
-        sql.SQL("LOCK TABLE {} IN " + mode + " MODE").format(
-            sql.SQL(", ").join(sql.SQL("public.{}").format(sql.Identifier(t.name)) for t in tables)
-        )
+def lock_statement(tables: list[Table], mode: str) -> sql.Composed:
+    """Wait at most ``LOCK_TIMEOUT`` for the app's requests, then hold every table."""
+    return sql.SQL("SET LOCAL lock_timeout = {}; LOCK TABLE {} IN {} MODE").format(
+        sql.Literal(LOCK_TIMEOUT),
+        sql.SQL(", ").join(sql.SQL("public.{}").format(sql.Identifier(t.name)) for t in tables),
+        sql.SQL(mode),
     )
+
+
+def lock(conn: Conn, tables: list[Table], mode: str) -> None:
+    conn.execute(lock_statement(tables, mode))
 
 
 def position(conn: Conn) -> int:

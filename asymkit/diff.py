@@ -23,11 +23,12 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 import attrs
+import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from . import changes, postgres, snapshot
-from .errors import TemplateInvalid
+from . import changes, snapshot
+from .errors import SnapshotInvalid, TemplateInvalid
 from .manifest import Template
 from .target import Target
 
@@ -139,33 +140,44 @@ def compute(target: Target, since: str = snapshot.SEED) -> Diff:
             f"Template '{target.template.name}' declares no diff kinds (diff.kinds in its"
             " manifest), so its changes cannot be shown."
         )
-    snapshot.require(target.server, target.database, since)
-    with postgres.connect(target.dsn) as conn:
-        conn.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ")
-        changed, tables = snapshot.changed_since(conn, since)
-        by_name = {t.name: t for t in tables}
-        position = _position(conn, since)
-        out = {}
-        for kind in declared:
-            if kind.table not in changed:
-                out[kind.name] = KindDiff()
-                continue
-            whole = changed[kind.table]
-            table = by_name[kind.table]
-            before = _render(conn, kind, table, snapshot.schema_of(since), position, whole)
-            after = _render(conn, kind, table, "public", position, whole)
-            out[kind.name] = _compare(kind, before, after)
-        names = {
-            prefix: {str(i): str(n) for i, n in conn.execute(query)}
-            for prefix, query in (target.template.diff.get("names") or {}).items()
-        }
-        conn.rollback()
+    for attempt in range(2):
+        try:
+            with changes.session(target.dsn) as conn:
+                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ WRITE")
+                try:
+                    return _compute(conn, target, declared, since)
+                finally:
+                    conn.execute("ROLLBACK")  # read only: temporary tables go with it
+        except psycopg.OperationalError:  # a kept connection the server ended: once more
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _compute(conn: changes.Conn, target: Target, declared: list[Kind], since: str) -> Diff:
+    found = snapshot.changed_since(conn, since)
+    if found is None:
+        snapshot.require(target.server, target.database, since)  # names the nearest one
+        raise SnapshotInvalid(
+            f"{target.id} has no usable snapshot '{since}' (a new seed or a rebuild changed"
+            f" its tables); run `asymkit reset {target.id}` or take the snapshot again."
+        )
+    position, changed, tables = found
+    by_name = {t.name: t for t in tables}
+    out = {}
+    for kind in declared:
+        if kind.table not in changed:
+            out[kind.name] = KindDiff()
+            continue
+        whole, table = changed[kind.table], by_name[kind.table]
+        before = _render(conn, kind, table, snapshot.schema_of(since), position, whole)
+        after = _render(conn, kind, table, "public", position, whole)
+        out[kind.name] = _compare(kind, before, after)
+    names = {
+        prefix: {str(i): str(n) for i, n in conn.execute(query)}
+        for prefix, query in (target.template.diff.get("names") or {}).items()
+    }
     return Diff(since, out, names)
-
-
-def _position(conn: changes.Conn, name: str) -> int:
-    row = conn.execute("SELECT position FROM asymkit.snapshots WHERE name = %s", (name,)).fetchone()
-    return int(row[0]) if row else 0  # type: ignore[call-overload]
 
 
 def _render(

@@ -136,14 +136,15 @@ def capture(server: postgres.Server, database: str, name: str, source: str | Non
                 (seq,),
             )
         conn.execute(
-            """INSERT INTO asymkit.snapshots VALUES (%s, %s, %s, %s, %s)
+            f"""INSERT INTO asymkit.snapshots VALUES (%s, %s, %s, %s, ({changes.SHAPE}), %s)
                ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position,
-                 source = EXCLUDED.source, tables = EXCLUDED.tables, created = EXCLUDED.created""",
+                 source = EXCLUDED.source, plan = EXCLUDED.plan, shape = EXCLUDED.shape,
+                 created = EXCLUDED.created""",
             (
                 name,
                 changes.position(conn),
                 source,
-                json.dumps([t.name for t in tables]),
+                json.dumps([t.to_json() for t in tables]),
                 time.time(),
             ),
         )
@@ -151,92 +152,132 @@ def capture(server: postgres.Server, database: str, name: str, source: str | Non
 
 
 def restore(
-    server: postgres.Server, database: str, name: str = SEED, source: str | None = None
+    server: postgres.Server,
+    database: str,
+    name: str = SEED,
+    source: str | None = None,
+    *,
+    whole: bool = False,
 ) -> int | None:
     """Put snapshot ``name`` back in place; return the rows deleted or written back.
 
-    ``None`` (and nothing changed) if it is missing, stale (``source`` given
-    and different), taken over other tables, or cannot be restored for any
-    reason: the caller then rebuilds or reports.
+    Only the rows logged since the snapshot are put back; ``whole`` restores
+    every table entirely instead (what the log's absence forces, and the
+    baseline the benchmarks compare with). ``None`` (and nothing changed) if
+    the snapshot is missing, stale (``source`` given and different), taken
+    over other tables, or cannot be restored for any reason: the caller then
+    rebuilds or reports.
+
+    Three round trips on a kept connection: read the plan, lock every table,
+    run the plan and commit.
     """
+    dsn = server.dsn(database)
     for attempt in range(LOCK_ATTEMPTS):
         try:
-            with postgres.connect(server.dsn(database)) as conn:
-                return _restore(conn, name, source)
+            with changes.session(dsn) as conn:
+                return _restore(conn, name, source, whole)
         except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected):
             log.info("reset of %s waited on app locks (attempt %d)", database, attempt + 1)
+        except psycopg.OperationalError as exc:  # a kept connection the server ended
+            log.info("reconnecting to %s (%s)", database, exc)
         except psycopg.Error as exc:
             log.warning("snapshot %s of %s cannot be restored (%s)", name, database, exc)
             return None
     return None
 
 
-def _meta(conn: Conn, name: str) -> tuple[int, str | None, list[str]] | None:
+def _plan(conn: Conn, name: str) -> tuple[int, str | None, list[changes.Table]] | None:
+    """The snapshot's position, source and tables, if they still fit the clone's tables."""
     try:
         row = conn.execute(
-            "SELECT position, source, tables FROM asymkit.snapshots WHERE name = %s", (name,)
+            f"SELECT position, source, plan, shape = ({changes.SHAPE})"
+            " FROM asymkit.snapshots WHERE name = %s",
+            (name,),
         ).fetchone()
     except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
-        conn.rollback()
         return None
-    if row is None:
+    if row is None or not row[3]:
         return None
-    position, source, tables = row
-    return int(str(position)), None if source is None else str(source), list(tables)  # type: ignore[call-overload]
+    position, source, plan, _ = row
+    tables = [changes.Table.from_json(t) for t in plan]  # type: ignore[attr-defined]
+    return int(str(position)), None if source is None else str(source), tables
 
 
-def _restore(conn: Conn, name: str, source: str | None) -> int | None:
-    meta = _meta(conn, name)
-    if meta is None or (source is not None and meta[1] != source):
+def _restore(conn: Conn, name: str, source: str | None, entire: bool) -> int | None:
+    found = _plan(conn, name)
+    if found is None or (source is not None and found[1] != source):
         return None
-    position = meta[0]
-    tables = changes.catalog(conn)
-    if [t.name for t in tables] != meta[2]:
-        return None
-    changes.lock(conn, tables, "ACCESS EXCLUSIVE")
-    faults.point("reset:restore-locked")
-    schema = sql.Identifier(schema_of(name))
-    changed = changes.changed(conn, position, tables)
-    # Tables whose log cannot be trusted are restored whole.
-    whole = {name for name, entire in changed.items() if entire}
-    # A table restored whole takes the tables referencing it along (their rows go first).
-    for table in tables:
+    position, _, tables = found
+    with conn.cursor() as cur:
+        cur.execute(
+            sql.SQL(
+                "BEGIN; {}; SET LOCAL asymkit.restoring = 'on';"
+                " SELECT DISTINCT tbl FROM asymkit.changes WHERE seq > {}"
+            ).format(changes.lock_statement(tables, "ACCESS EXCLUSIVE"), sql.Literal(position))
+        )
+        while cur.nextset():
+            pass
+        changed = {str(r[0]) for r in cur.fetchall()}
+        faults.point("reset:restore-locked")
+        cur.execute(_script(name, position, tables, changed, entire))
+        rows = 0  # rows deleted or written back
+        while True:
+            if (cur.statusmessage or "").startswith(("DELETE", "INSERT")):
+                rows += max(cur.rowcount, 0)
+            if not cur.nextset():
+                break
+    return rows
+
+
+def _script(
+    name: str, position: int, tables: list[changes.Table], changed: set[str], entire: bool
+) -> sql.Composed:
+    """Every statement of a restore after the lock, ending in COMMIT: one round trip.
+
+    Children first, rows the snapshot does not have are deleted; parents first,
+    the snapshot's version of every logged row is written back (an upsert, so
+    rows referenced by others stay put). A table whose log cannot be trusted
+    (no key, no trigger) is emptied and copied back whole, with the tables that
+    reference it.
+    """
+    whole = {t.name for t in tables if entire or not t.logged or not t.key}
+    for table in tables:  # parents come first: the rule reaches every descendant
         if whole & set(table.parents):
             whole.add(table.name)
-    todo = [t for t in tables if t.name in whole or t.name in changed]
-    rows = 0  # rows deleted or written back
-    for table in reversed(todo):  # children first
+    tables = [t for t in tables if t.name in whole or t.name in changed]
+    schema = sql.Identifier(schema_of(name))
+    logged_since = sql.SQL("SELECT DISTINCT pk FROM asymkit.changes WHERE tbl = {} AND seq > {}")
+    out: list[sql.Composable] = []
+    for table in reversed(tables):
         ident = sql.Identifier(table.name)
         if table.name in whole:
-            rows += conn.execute(sql.SQL("DELETE FROM public.{}").format(ident)).rowcount
-        else:  # rows the snapshot does not have: added since
-            rows += conn.execute(
-                sql.SQL(
-                    "DELETE FROM public.{} AS x USING ({}) AS c WHERE {}"
-                    " AND NOT EXISTS (SELECT FROM {}.{} AS s WHERE {})"
-                ).format(
-                    ident,
-                    changes.CHANGED_KEYS,
-                    changes.key_match(table, "x", "c"),
-                    schema,
-                    ident,
-                    changes.same_key(table, "s", "x"),
-                ),
-                (table.name, position),
-            ).rowcount
-    for table in todo:  # parents first: put the snapshot's version back
+            out.append(sql.SQL("DELETE FROM public.{}").format(ident))
+            continue
+        out.append(
+            sql.SQL(
+                "DELETE FROM public.{} AS x USING ({}) AS c WHERE {}"
+                " AND NOT EXISTS (SELECT FROM {}.{} AS s WHERE {})"
+            ).format(
+                ident,
+                logged_since.format(sql.Literal(table.name), sql.Literal(position)),
+                changes.key_match(table, "x", "c"),
+                schema,
+                ident,
+                changes.same_key(table, "s", "x"),
+            )
+        )
+    for table in tables:
         ident = sql.Identifier(table.name)
         cols = sql.SQL(", ").join(map(sql.Identifier, table.columns))
-        query = sql.SQL(
+        copy = sql.SQL(
             "INSERT INTO public.{} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {}.{} AS x"
         ).format(ident, cols, cols, schema, ident)
         if table.name in whole:
-            rows += conn.execute(query).rowcount
+            out.append(copy)
             continue
-        others = [c for c in table.columns if c not in {k for k, _ in table.key}]
-        conflict = sql.SQL(" ON CONFLICT ({}) DO ").format(
-            sql.SQL(", ").join(sql.Identifier(k) for k, _ in table.key)
-        ) + (
+        keys = {k for k, _ in table.key}
+        others = [c for c in table.columns if c not in keys]
+        on_conflict = (
             sql.SQL("UPDATE SET {}").format(
                 sql.SQL(", ").join(
                     sql.SQL("{} = EXCLUDED.{}").format(sql.Identifier(c), sql.Identifier(c))
@@ -246,33 +287,57 @@ def _restore(conn: Conn, name: str, source: str | None) -> int | None:
             if others
             else sql.SQL("NOTHING")
         )
-        rows += conn.execute(
-            sql.SQL("{} WHERE EXISTS (SELECT FROM ({}) AS c WHERE {}){}").format(
-                query, changes.CHANGED_KEYS, changes.key_match(table, "x", "c"), conflict
-            ),
-            (table.name, position),
-        ).rowcount
-    for seq, last_value, is_called in conn.execute(
-        sql.SQL("SELECT name, last_value, is_called FROM {}.{}").format(
-            schema, sql.Identifier(_SEQUENCES)
+        out.append(
+            sql.SQL(
+                "{} WHERE EXISTS (SELECT FROM ({}) AS c WHERE {}) ON CONFLICT ({}) DO {}"
+            ).format(
+                copy,
+                logged_since.format(sql.Literal(table.name), sql.Literal(position)),
+                changes.key_match(table, "x", "c"),
+                sql.SQL(", ").join(sql.Identifier(k) for k, _ in table.key),
+                on_conflict,
+            )
         )
-    ).fetchall():
-        conn.execute("SELECT setval(%s, %s, %s)", (f'public."{seq}"', last_value, is_called))
-    # The clone equals the snapshot again: later changes are counted from here.
-    conn.execute(
-        "UPDATE asymkit.snapshots SET position = %s WHERE name = %s", (changes.position(conn), name)
+    out.append(
+        sql.SQL(
+            "SELECT setval(format('public.%I', name), last_value, is_called) FROM {}.{}"
+        ).format(schema, sql.Identifier(_SEQUENCES))
     )
-    conn.commit()
-    return rows
+    # The rows put back changed for every other snapshot: log them anew, in one go
+    # (the trigger stood aside), tables restored whole as such.
+    out.append(
+        sql.SQL(
+            "UPDATE asymkit.changes SET seq = nextval('asymkit.change_seq') WHERE seq > {}"
+        ).format(sql.Literal(position))
+    )
+    if whole:
+        out.append(
+            sql.SQL(
+                "INSERT INTO asymkit.changes SELECT t, 'null', nextval('asymkit.change_seq')"
+                " FROM unnest({}::text[]) AS t"
+                " ON CONFLICT (tbl, pk) DO UPDATE SET seq = EXCLUDED.seq"
+            ).format(sql.Literal(sorted(whole)))
+        )
+    # The clone equals the snapshot again: later changes are counted from here.
+    out.append(
+        sql.SQL(
+            "UPDATE asymkit.snapshots SET position ="
+            " (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM asymkit.change_seq)"
+            " WHERE name = {}"
+        ).format(sql.Literal(name))
+    )
+    out.append(sql.SQL("COMMIT"))
+    return sql.SQL(";\n").join(out)
 
 
-def changed_since(conn: Conn, name: str) -> tuple[dict[str, bool], list[changes.Table]]:
-    """Tables with rows changed since snapshot ``name`` (``True``: the whole table)."""
-    meta = _meta(conn, name)
-    if meta is None:
-        raise SnapshotNotFound(f"No snapshot '{name}'; take one with `asymkit snapshot ID NAME`.")
-    tables = changes.catalog(conn)
-    return changes.changed(conn, meta[0], tables), tables
+def changed_since(conn: Conn, name: str) -> tuple[int, dict[str, bool], list[changes.Table]] | None:
+    """Snapshot ``name``'s position, the tables with rows changed since (``True``: count the
+    whole table) and every table; ``None`` if it is missing or no longer fits."""
+    found = _plan(conn, name)
+    if found is None:
+        return None
+    position, _, tables = found
+    return position, changes.changed(conn, position, tables), tables
 
 
 def names(server: postgres.Server, database: str) -> list[Info]:

@@ -1,0 +1,120 @@
+"""Grading: diff and reset after 20 agent writes, change capture's cost on throughput.
+
+Against the naive ways in the same run: the whole-table restore (every row of
+every table deleted and copied back, which is what reset did before change
+capture) and the same write load with the change triggers disabled.
+
+    python benchmarks/grading.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).parent))
+sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
+
+from _bench import isolated_home, summary, synth_cassette, table, write
+
+
+def agent_writes(clone: object, n: int = 20) -> None:
+    """What an agent might do: post, reply, set a topic, create a channel."""
+    from slack_sdk import WebClient
+
+    web = WebClient(token=clone.tokens.user, base_url=clone.api_url)  # type: ignore[attr-defined]
+    general = next(c["id"] for c in web.conversations_list()["channels"] if c["name"] == "general")
+    web.conversations_join(channel=general)
+    first = web.chat_postMessage(channel=general, text="agent: starting")["ts"]
+    for i in range(n - 4):
+        web.chat_postMessage(channel=general, text=f"agent step {i}", thread_ts=first)
+    web.conversations_setTopic(channel=general, topic="agent was here")
+    web.conversations_create(name=f"agent-{time.monotonic_ns()}")
+
+
+def measure(clone: object, repeat: int) -> dict[str, dict[str, float]]:
+    from asymkit import postgres, snapshot
+
+    diffs, resets, wholes = [], [], []
+    for _ in range(repeat):
+        agent_writes(clone)
+        started = time.perf_counter()
+        clone.diff()  # type: ignore[attr-defined]
+        diffs.append(time.perf_counter() - started)
+        started = time.perf_counter()
+        clone.reset()  # type: ignore[attr-defined]
+        resets.append(time.perf_counter() - started)
+        agent_writes(clone)
+        started = time.perf_counter()
+        snapshot.restore(postgres.server(), clone.database, whole=True)  # type: ignore[attr-defined]
+        wholes.append(time.perf_counter() - started)
+    return {"diff": summary(diffs), "reset": summary(resets), "whole": summary(wholes)}
+
+
+def throughput(clone: object, seconds: float, capture: bool) -> float:
+    """Requests/s of 8 slack_sdk writers, with the change triggers on or off."""
+    from load import Writers
+
+    from asymkit import changes, postgres
+
+    with postgres.connect(postgres.server().dsn(clone.database), autocommit=True) as conn:  # type: ignore[attr-defined]
+        for t in changes.catalog(conn):
+            verb = "ENABLE" if capture else "DISABLE"
+            conn.execute(f'ALTER TABLE public."{t.name}" {verb} TRIGGER {changes.TRIGGER}')
+    with Writers(clone, 8) as writers:
+        time.sleep(seconds)
+    return writers.counts["ok"] * 2 / seconds  # each loop is a post and a history read
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer repeats, no 5,000 case")
+    args = parser.parse_args()
+    repeat, seconds = (5, 5.0) if args.quick else (15, 15.0)
+    import asymkit
+
+    rows, results = [], []
+    with isolated_home() as home:
+        cases = [("acme-corp", asymkit.spin("slack", seed="acme-corp"))]
+        if not args.quick:
+            big = synth_cassette(5000, home / "s5000.msgpack")
+            ai = asymkit.AISeed(cassette=big, record_mode="none")
+            cases.append(("5,000 messages", asymkit.spin("slack", ai=ai)))
+        for label, clone in cases:
+            got = measure(clone, repeat)
+            results.append({"case": label, **got})
+            rows.append(
+                (
+                    label,
+                    got["diff"]["median_ms"],
+                    got["reset"]["median_ms"],
+                    got["whole"]["median_ms"],
+                    f"{got['whole']['median_ms'] / got['reset']['median_ms']:.1f}x",
+                )
+            )
+        acme = cases[0][1]
+        with_capture = throughput(acme, seconds, capture=True)
+        without = throughput(acme, seconds, capture=False)
+        throughput(acme, 0.1, capture=True)
+        for _, clone in cases:
+            clone.destroy()
+    print("after 20 agent writes, medians (ms)\n")
+    table(["clone", "diff", "reset", "naive: whole restore", "speedup"], rows)
+    cost = 100 * (1 - with_capture / without) if without else 0.0
+    print(
+        f"\nthroughput, 8 writers: {with_capture:.0f} req/s with change capture,"
+        f" {without:.0f} without ({cost:+.1f}% cost)"
+    )
+    write(
+        "grading",
+        {
+            "results": results,
+            "throughput": {"with_capture": with_capture, "without": without, "cost_pct": cost},
+        },
+    )
+
+
+if __name__ == "__main__":
+    main()
