@@ -1,14 +1,26 @@
-"""Fixtures: named SQL packs from a template's ``seed.fixtures`` glob."""
+"""Fixtures: named SQL packs from a template's ``seed.fixtures`` glob.
+
+A fixture changes data only — rows added, changed or deleted in the tables the
+migrations made — all or nothing, within a time limit
+(``ASYMKIT_FIXTURE_TIMEOUT`` seconds, default 60). One that changes the
+schema (``CREATE``/``ALTER``/``DROP TABLE``) or runs too long is refused with
+the reason, and nothing is changed.
+"""
 
 from __future__ import annotations
 
+import os
+import threading
 from pathlib import Path
 
 import psycopg
 
-from . import sqlfile
-from .errors import FixtureFailed, FixtureNotFound, choices
+from . import changes, sqlfile
+from .errors import FixtureFailed, FixtureNotFound, InvalidArgument, choices
 from .manifest import Template
+
+TIMEOUT = 60.0
+TIMEOUT_ENV = "ASYMKIT_FIXTURE_TIMEOUT"
 
 
 def available(template: Template) -> dict[str, Path]:
@@ -31,6 +43,44 @@ def find(template: Template, name: str) -> Path:
     return packs[name]
 
 
+def timeout() -> float:
+    raw = os.environ.get(TIMEOUT_ENV, "").strip()
+    try:
+        value = float(raw) if raw else TIMEOUT
+    except ValueError:
+        value = 0.0
+    if value <= 0:
+        raise InvalidArgument(f"{TIMEOUT_ENV} must be a positive number of seconds, not {raw!r}.")
+    return value
+
+
 def apply(conn: psycopg.Connection[tuple[object, ...]], path: Path) -> int:
     """Run the fixture in the caller's transaction; return the rows it wrote."""
-    return sqlfile.run(conn, path, FixtureFailed, "fixture")
+    limit = timeout()
+    before = _shape(conn)
+    # Cancelled from outside, so that no statement in the fixture can lift the limit.
+    timer = threading.Timer(limit, conn.cancel_safe)
+    timer.start()
+    try:
+        rows = sqlfile.run(conn, path, FixtureFailed, "fixture")
+    except FixtureFailed as exc:
+        if isinstance(exc.__cause__, psycopg.errors.QueryCanceled) and not timer.is_alive():
+            raise FixtureFailed(
+                f"Fixture {path.name} ran longer than {limit:g} s and was stopped; nothing was"
+                f" changed. Make it faster, or raise {TIMEOUT_ENV}."
+            ) from exc
+        raise
+    finally:
+        timer.cancel()
+    if _shape(conn) != before:
+        raise FixtureFailed(
+            f"Fixture {path.name} changes the schema (CREATE, ALTER or DROP of a table, column,"
+            " key or trigger); a fixture may only add, change or delete rows. Move schema"
+            " changes to a migration; nothing was changed."
+        )
+    return rows
+
+
+def _shape(conn: psycopg.Connection[tuple[object, ...]]) -> str:
+    row = conn.execute(changes.SHAPE).fetchone()
+    return str(row[0]) if row else ""

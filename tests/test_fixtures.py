@@ -84,3 +84,40 @@ def test_no_seed_arguments_is_a_clear_error(acme: Any, capsys: pytest.CaptureFix
 )
 def test_sql_splitter_keeps_statements_whole(source: str, lines: list[int]) -> None:
     assert [s.line for s in split(source)] == lines
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        pytest.param("DROP TABLE notes;", "changes the schema", id="drop-table"),
+        pytest.param(
+            "INSERT INTO notes (title) VALUES ('x');\nALTER TABLE notes DROP COLUMN body;",
+            "changes the schema",
+            id="alter-table-after-data",
+        ),
+        pytest.param("CREATE TABLE extra (id int PRIMARY KEY);", "changes the schema", id="create"),
+        pytest.param("SELECT pg_sleep(3600);", "ran longer than 2 s", id="sleeps-for-ever"),
+        pytest.param(
+            "SET statement_timeout = 0;\nSELECT pg_sleep(3600);",
+            "ran longer than 2 s",
+            id="lifts-the-timeout-then-sleeps",
+        ),
+    ],
+)
+def test_a_fixture_may_only_change_data_within_a_time_limit(
+    editable_templates: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+    sql: str,
+    expected: str,
+) -> None:
+    monkeypatch.setenv("ASYMKIT_FIXTURE_TIMEOUT", "2")
+    (editable_templates / "notes" / "seeds" / "hostile.sql").write_text(sql)
+    with asymkit.spin("notes", seed="demo") as clone:
+        dsn = postgres.server().dsn(clone.database)
+        before = table_dump(dsn)
+        assert main(["seed", clone.id, "--fixture", "hostile"]) == 1
+        err = capsys.readouterr().err
+        assert expected in err and "[FIXTURE_FAILED]" in err and err.count("\n") == 1
+        assert table_dump(dsn) == before
+        assert asymkit.Clone.get(clone.id).reset().strategy == "snapshot"
