@@ -351,6 +351,7 @@ class Clone:
             return
         with self._locked():
             build.remove(self.record, self._server())
+            registry.remove_clone_lock(self.id)
 
     def __enter__(self) -> Clone:
         return self

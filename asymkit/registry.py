@@ -148,6 +148,16 @@ def clone_lock(clone_id: str) -> Iterator[None]:
         yield
 
 
+def remove_clone_lock(clone_id: str) -> None:
+    """Delete a destroyed clone's lock file (call it holding the lock).
+
+    A process still waiting on the old file then finds the clone gone from the
+    registry and stops there, so nothing can run on a stale lock.
+    """
+    with contextlib.suppress(FileNotFoundError):
+        (home() / "locks" / f"clone-{clone_id}.lock").unlink()
+
+
 def save_clone(clone_id: str, **changes: Any) -> CloneRecord:
     """Change fields of one clone's record; return the new record."""
     with transaction() as state:

@@ -241,3 +241,13 @@ def test_a_dead_database_server_is_one_clear_sentence(
 def test_usage_errors_exit_2() -> None:
     assert run_cli("spin").returncode == 2
     assert run_cli("frobnicate").returncode == 2
+
+
+def test_destroy_leaves_no_lock_file_behind() -> None:
+    from asymkit.paths import home
+
+    clone = asymkit.spin("notes", seed="demo")
+    clone.reset()
+    assert (home() / "locks" / f"clone-{clone.id}.lock").exists()
+    clone.destroy()
+    assert not (home() / "locks" / f"clone-{clone.id}.lock").exists()
