@@ -596,7 +596,13 @@ class Embedded:
         """Build a configured cluster in a scratch directory, then rename it into place."""
         parent = self.pgdata.parent
         for stale in parent.glob(f".{self.pgdata.name}.init-*"):
-            shutil.rmtree(stale, ignore_errors=True)  # left by an interrupted init
+            # Left by an interrupted init (we hold the lock, so its maker is gone); an
+            # initdb orphaned by a SIGKILL may still be writing there.
+            for proc in _processes_in(stale, ("initdb", "postgres"), below=True):
+                with contextlib.suppress(psutil.Error):
+                    proc.kill()
+                    proc.wait(5)
+            shutil.rmtree(stale, ignore_errors=True)
         if self.pgdata.exists():
             if any(self.pgdata.iterdir()):
                 raise DatabaseUnavailable(
@@ -738,8 +744,15 @@ class Embedded:
                         proc.kill()
                 break
             time.sleep(0.05)
-        with contextlib.suppress(FileNotFoundError):
-            (self.pgdata / "postmaster.pid").unlink()
+        # The pid file and the socket's lock name the dead pid; a zombie's pid still
+        # exists, so Postgres itself would refuse to start over them.
+        stale_files = [self.pgdata / "postmaster.pid"]
+        if info.socket_dir:
+            sock = Path(info.socket_dir) / f".s.PGSQL.{info.port}"
+            stale_files += [sock.with_name(sock.name + ".lock"), sock]
+        for path in stale_files:
+            with contextlib.suppress(FileNotFoundError):
+                path.unlink()
 
     def _start(self, account: tuple[int, int] | None) -> None:
         info = _Postmaster.read(self.pgdata)
@@ -818,17 +831,19 @@ class Embedded:
             Path(info.socket_dir).rmdir()  # empty once the server is down
 
 
-def _processes_in(pgdata: Path) -> list[psutil.Process]:
-    """Live postgres processes whose working directory is ``pgdata``."""
+def _processes_in(
+    directory: Path, names: tuple[str, ...] = ("postgres",), *, below: bool = False
+) -> list[psutil.Process]:
+    """Live processes named ``names`` whose working directory is ``directory`` (or below)."""
+    directory = directory.resolve()
     found = []
     for proc in psutil.process_iter(["name"]):
         with contextlib.suppress(psutil.Error, OSError):
             name = proc.info["name"] or ""
-            if (
-                name.startswith("postgres")
-                and proc.status() != psutil.STATUS_ZOMBIE
-                and Path(proc.cwd()).resolve() == pgdata.resolve()
-            ):
+            if not name.startswith(names) or proc.status() == psutil.STATUS_ZOMBIE:
+                continue
+            cwd = Path(proc.cwd()).resolve()
+            if cwd == directory or (below and directory in cwd.parents):
                 found.append(proc)
     return found
 
