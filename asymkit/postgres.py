@@ -827,8 +827,9 @@ class Embedded:
             with contextlib.suppress(psutil.Error):
                 psutil.Process(info.pid).wait(10)
         self._clear_stale(_Postmaster.read(self.pgdata))
-        with contextlib.suppress(OSError):
-            Path(info.socket_dir).rmdir()  # empty once the server is down
+        if Path(info.socket_dir) == self.socket_dir:
+            with contextlib.suppress(OSError):
+                self.socket_dir.rmdir()  # empty once the server is down
 
 
 def _processes_in(
