@@ -28,6 +28,7 @@ import fcntl
 import hashlib
 import hmac
 import os
+import re
 import secrets
 import shutil
 import signal
@@ -180,7 +181,10 @@ def check_database_url(url: str) -> str:
     """``url`` if it is a usable Postgres URL, else ``INVALID_ARGUMENT`` naming the bad part."""
     fix = "expected postgresql://USER:PASSWORD@HOST:PORT/DBNAME"
     if "://" in url:
-        parts = urllib.parse.urlsplit(url)
+        try:
+            parts = urllib.parse.urlsplit(url)
+        except ValueError as exc:
+            raise InvalidArgument(f"ASYMKIT_DATABASE_URL cannot be read ({exc}; {fix}).") from None
         if parts.scheme not in ("postgresql", "postgres"):
             raise InvalidArgument(
                 f"ASYMKIT_DATABASE_URL has the scheme '{parts.scheme}', not postgresql:// ({fix})."
@@ -197,14 +201,11 @@ def check_database_url(url: str) -> str:
             raise InvalidArgument(
                 f"ASYMKIT_DATABASE_URL's port 0 is not a number from 1 to 65535 ({fix})."
             )
-        if parts.path.count("/") > 1:
-            raise InvalidArgument(
-                f"ASYMKIT_DATABASE_URL's database name '{parts.path[1:]}' contains '/' ({fix})."
-            )
     try:
         info = conninfo_to_dict(url)
     except psycopg.ProgrammingError as exc:
         reason = str(exc).strip().splitlines()[0] if str(exc).strip() else "unreadable"
+        reason = re.sub(r"://[^@/\s]*@", "://***@", reason)  # libpq may quote the whole URL
         raise InvalidArgument(f"ASYMKIT_DATABASE_URL cannot be read ({reason}; {fix}).") from None
     port_value = str(info.get("port") or "5432")
     for one in port_value.split(","):
