@@ -347,7 +347,7 @@ def _server(args: argparse.Namespace) -> int:
         return 0
     server = postgres.server()
     if args.json:
-        _print_json({"url": server.url, "embedded": server.embedded})
+        _print_json({"url": server.redacted_url, "embedded": server.embedded})
     else:
         print(f"✓ {server.describe()}")
     return 0

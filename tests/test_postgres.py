@@ -38,6 +38,7 @@ def test_embedded_server_is_started_once_and_reused_by_other_processes() -> None
             check=True,
         )
         assert json.loads(out.stdout)["embedded"] is True
+        assert (home() / "postgres.password").read_text().strip() not in out.stdout
     assert pid_file.read_text().splitlines()[0] == before
 
 
