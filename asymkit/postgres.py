@@ -282,14 +282,16 @@ def _unreachable_for(path: Path, uid: int, gid: int) -> Path | None:
     return None
 
 
-def _pid_alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie does not)."""
+def _server_uid() -> int:
+    """The uid the embedded server runs as (``SERVICE_USER`` when asymkit runs as root)."""
+    if not _as_root():
+        return os.getuid()
+    import pwd
+
     try:
-        return psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
-    except psutil.AccessDenied:
-        return True
+        return pwd.getpwnam(SERVICE_USER).pw_uid
+    except KeyError:
+        return -1
 
 
 @attrs.frozen
@@ -429,16 +431,29 @@ class Embedded:
             return None
         return info
 
+    def _ours(self, socket_dir: str) -> bool:
+        """Whether ``socket_dir`` is a private socket directory this server may use.
+
+        Its name is ours (wherever ``$XDG_RUNTIME_DIR`` pointed when the server
+        started) and it is still a real directory of the server's owner, mode 0700.
+        """
+        path = Path(socket_dir)
+        if path.name != self.socket_dir.name:
+            return False
+        try:
+            st = os.lstat(path)
+        except OSError:
+            return False
+        return stat.S_ISDIR(st.st_mode) and st.st_uid == _server_uid() and not st.st_mode & 0o077
+
     def running_url(self) -> str | None:
         """The admin URL if our server (private socket, password set) is up, else ``None``."""
         info = self.running()
-        if info is None or self._password() is None:
+        if info is None or self._password() is None or not self._ours(info.socket_dir):
+            return None  # e.g. a server started by an older asymkit: ensure() migrates it
+        if not (Path(info.socket_dir) / f".s.PGSQL.{info.port}").exists():
             return None
-        if Path(info.socket_dir) != self.socket_dir:
-            return None  # a server started by an older asymkit: start() migrates it
-        if not (self.socket_dir / f".s.PGSQL.{info.port}").exists():
-            return None
-        return self.url()
+        return self.url(info.socket_dir)
 
     def status(self) -> dict[str, object]:
         """State of the server, read without starting it; never a password."""
@@ -497,6 +512,7 @@ class Embedded:
                 return url
             account = _service_account()
             self._check_reachable(account)
+            self._sweep_init_dirs()
             if not (self.pgdata / "PG_VERSION").exists():
                 self._init(account)
             self._check_version()
@@ -593,17 +609,19 @@ class Embedded:
                 " set ASYMKIT_DATABASE_URL."
             )
 
-    def _init(self, account: tuple[int, int] | None) -> None:
-        """Build a configured cluster in a scratch directory, then rename it into place."""
-        parent = self.pgdata.parent
-        for stale in parent.glob(f".{self.pgdata.name}.init-*"):
-            # Left by an interrupted init (we hold the lock, so its maker is gone); an
-            # initdb orphaned by a SIGKILL may still be writing there.
+    def _sweep_init_dirs(self) -> None:
+        """Remove scratch directories of interrupted inits (their makers are gone: we hold
+        the lock), stopping any initdb a SIGKILL orphaned there."""
+        for stale in self.pgdata.parent.glob(f".{self.pgdata.name}.init-*"):
             for proc in _processes_in(stale, ("initdb", "postgres"), below=True):
                 with contextlib.suppress(psutil.Error):
                     proc.kill()
                     proc.wait(5)
             shutil.rmtree(stale, ignore_errors=True)
+
+    def _init(self, account: tuple[int, int] | None) -> None:
+        """Build a configured cluster in a scratch directory, then rename it into place."""
+        parent = self.pgdata.parent
         if self.pgdata.exists():
             if any(self.pgdata.iterdir()):
                 raise DatabaseUnavailable(
@@ -690,7 +708,11 @@ class Embedded:
         dsn = make_conninfo(
             "", host=str(self.socket_dir), port=_PORT, user=_SUPERUSER, dbname="postgres"
         )
-        with connect(dsn, autocommit=True) as conn:
+        try:
+            conn = connect(dsn, autocommit=True)
+        except DatabaseUnavailable as exc:
+            raise self._failed("could not be moved to password logins", exc.message) from exc
+        with conn:
             conn.execute(
                 sql.SQL("ALTER ROLE {} PASSWORD {}").format(
                     sql.Identifier(_SUPERUSER), sql.Literal(_scram_verifier(password))
@@ -758,11 +780,13 @@ class Embedded:
     def _start(self, account: tuple[int, int] | None) -> None:
         info = _Postmaster.read(self.pgdata)
         if info is not None and _postmaster_of(self.pgdata, info.pid):
-            if Path(info.socket_dir) != self.socket_dir:
-                self._stop(account, info)  # an older asymkit's server, on a shared socket dir
-            else:
+            socket = Path(info.socket_dir) / f".s.PGSQL.{info.port}"
+            if self._ours(info.socket_dir) and (info.status != "ready" or socket.exists()):
                 self._wait_ready(info.pid)  # another process's start, still coming up
                 return
+            # An older asymkit's server on a shared socket directory, or one whose socket
+            # a /tmp cleaner removed: restart it on a private one.
+            self._stop(account, info)
         else:
             self._clear_stale(info)
         socket_dir = self._private_socket_dir(account)
@@ -828,9 +852,9 @@ class Embedded:
             with contextlib.suppress(psutil.Error):
                 psutil.Process(info.pid).wait(10)
         self._clear_stale(_Postmaster.read(self.pgdata))
-        if Path(info.socket_dir) == self.socket_dir:
+        if self._ours(info.socket_dir):
             with contextlib.suppress(OSError):
-                self.socket_dir.rmdir()  # empty once the server is down
+                Path(info.socket_dir).rmdir()  # empty once the server is down
 
 
 def _processes_in(
@@ -957,13 +981,21 @@ def _current_user(conn: psycopg.Connection[tuple[object, ...]]) -> str:
 
 
 def create_database(
-    conn: psycopg.Connection[tuple[object, ...]], name: str, *, owner: str | None = None
+    conn: psycopg.Connection[tuple[object, ...]],
+    name: str,
+    *,
+    owner: str | None = None,
+    template: str | None = None,
 ) -> None:
     """Create ``name``; with ``owner``, that role owns it and only it (and superusers) may connect.
 
-    A role without CREATEDB gets ``DATABASE_UNAVAILABLE`` naming the privilege.
+    ``template`` copies another database (its objects keep their owners; the
+    connect rights are set afresh, as Postgres does not copy them). A role
+    without CREATEDB gets ``DATABASE_UNAVAILABLE`` naming the privilege.
     """
     statement = sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name))
+    if template is not None:
+        statement = sql.SQL("{} TEMPLATE {}").format(statement, sql.Identifier(template))
     if owner is not None:
         statement = sql.SQL("{} OWNER {}").format(statement, sql.Identifier(owner))
     try:

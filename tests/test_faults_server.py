@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -209,3 +210,12 @@ def test_a_connect_to_a_server_that_never_answers_fails_within_seconds() -> None
         with pytest.raises(asymkit.DatabaseUnavailable, match="did not answer within 2 s"):
             postgres.connect(f"postgresql://u:p@127.0.0.1:{port}/db")
         assert time.monotonic() - started < 10  # unbounded (libpq's default) before
+
+
+def test_a_socket_removed_by_a_tmp_cleaner_is_brought_back(fresh_home: Path) -> None:
+    postgres.server()
+    before = _postmaster_pid(fresh_home)
+    shutil.rmtree(postgres.embedded().socket_dir)  # what systemd-tmpfiles may do to /tmp
+    with postgres.connect(postgres.server().url) as conn:
+        assert conn.execute("SELECT 1").fetchone() == (1,)
+    assert _postmaster_pid(fresh_home) != before

@@ -180,3 +180,22 @@ def test_a_full_server_names_max_connections(tmp_path: pytest.TempPathFactory) -
         for conn in held:
             conn.close()
         small.stop()
+
+
+def test_a_database_copied_from_a_template_is_still_closed_to_other_clones(
+    admin: Conn, clone_db: tuple[str, str, str], other_clone_db: tuple[str, str, str]
+) -> None:
+    database, role, _ = clone_db
+    with _as_role(clone_db) as conn:
+        conn.execute("CREATE TABLE kept (v int)")
+        conn.execute("INSERT INTO kept VALUES (7)")
+    copy = f"{database}_copy"
+    postgres.close_connections(admin, database)
+    postgres.create_database(admin, copy, owner=role, template=database)
+    try:
+        with _as_role(clone_db, database=copy) as conn:
+            assert conn.execute("SELECT v FROM kept").fetchall() == [(7,)]
+        with pytest.raises(psycopg.OperationalError, match="permission denied for database"):
+            _as_role(other_clone_db, database=copy)
+    finally:
+        postgres.drop_database(admin, copy)
