@@ -398,7 +398,7 @@ class Embedded:
         key = hashlib.sha256(str(self.pgdata).encode()).hexdigest()[:12]
         name = f"asymkit-{os.getuid()}-{key}"
         runtime = os.environ.get("XDG_RUNTIME_DIR", "")
-        if runtime and not _as_root() and len(runtime) < 60:
+        if runtime and not _as_root() and len(runtime) < 60 and " " not in runtime:
             with contextlib.suppress(OSError):
                 st = os.stat(runtime)
                 if st.st_uid == os.getuid() and not st.st_mode & 0o077:
@@ -473,7 +473,7 @@ class Embedded:
             "state": state,
             "pid": info.pid if alive and info is not None else None,
             "data_dir": str(self.pgdata),
-            "socket_dir": str(self.socket_dir),
+            "socket_dir": info.socket_dir if alive and info is not None else str(self.socket_dir),
             "log": str(self.log_path),
             "version": version_file.read_text().strip() if initialized else None,
             "max_connections": self.max_connections,
