@@ -141,7 +141,7 @@ def _os_user() -> str:
 # -- connecting ---------------------------------------------------------------------
 
 
-def _unavailable(exc: psycopg.OperationalError) -> DatabaseUnavailable:
+def _unavailable(exc: psycopg.OperationalError, dsn: str) -> DatabaseUnavailable:
     """One sentence for a failed connection, naming the likely fix; never a password."""
     text = str(exc).strip()
     first = text.splitlines()[0] if text else type(exc).__name__
@@ -157,6 +157,14 @@ def _unavailable(exc: psycopg.OperationalError) -> DatabaseUnavailable:
             f"Postgres refused the login ({first.removeprefix('FATAL:  ')}): check the user and"
             " password in ASYMKIT_DATABASE_URL (the embedded server's are in"
             " ASYMKIT_HOME/postgres.password)."
+        )
+    host = ""
+    with contextlib.suppress(psycopg.Error):
+        host = str(conninfo_to_dict(dsn).get("host") or "")
+    if host.startswith("/") and Path(host).name.startswith("asymkit-"):
+        return DatabaseUnavailable(
+            f"The embedded Postgres is not answering ({first}): run the command again to"
+            f" restart it, or see {home() / EMBEDDED_DIR / 'log'}."
         )
     if "timeout" in lowered:
         return DatabaseUnavailable(
@@ -174,7 +182,7 @@ def connect(dsn: str, *, autocommit: bool = False) -> psycopg.Connection[tuple[o
     try:
         return psycopg.connect(dsn, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT)
     except psycopg.OperationalError as exc:
-        raise _unavailable(exc) from exc
+        raise _unavailable(exc, dsn) from exc
 
 
 def check_database_url(url: str) -> str:

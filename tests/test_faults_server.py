@@ -101,7 +101,9 @@ INTERRUPT_POINTS = {
 
 
 @pytest.mark.parametrize("point", list(INTERRUPT_POINTS))
-@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["ctrl-c", "sigkill"])
+@pytest.mark.parametrize(
+    "sig", [signal.SIGINT, signal.SIGTERM, signal.SIGKILL], ids=["ctrl-c", "sigterm", "sigkill"]
+)
 def test_an_interrupted_first_start_leaves_a_server_with_its_settings(
     fresh_home: Path, point: str, sig: signal.Signals
 ) -> None:
@@ -111,7 +113,7 @@ def test_an_interrupted_first_start_leaves_a_server_with_its_settings(
     while not reached(fresh_home) and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.001)
     assert proc.poll() is None, "the start finished before the interrupt point was reached"
-    os.killpg(proc.pid, sig)  # what a terminal does on Ctrl-C: the whole process group
+    os.killpg(proc.pid, sig)  # to the whole process group, as a terminal or CI runner does
     proc.communicate(timeout=60)
 
     server = postgres.server()
@@ -219,3 +221,14 @@ def test_a_socket_removed_by_a_tmp_cleaner_is_brought_back(fresh_home: Path) -> 
     with postgres.connect(postgres.server().url) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
     assert _postmaster_pid(fresh_home) != before
+
+
+def test_a_connection_to_a_stopped_embedded_server_says_how_to_get_it_back(
+    fresh_home: Path,
+) -> None:
+    url = postgres.server().url
+    assert postgres.stop_embedded()
+    with pytest.raises(asymkit.DatabaseUnavailable) as info:
+        postgres.connect(url)
+    assert "run the command again to restart it" in info.value.message
+    assert "ASYMKIT_DATABASE_URL" not in info.value.message
