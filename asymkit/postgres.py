@@ -1063,6 +1063,15 @@ def create_clone_role(
             f" privilege (ALTER ROLE {user} CREATEROLE) or point ASYMKIT_DATABASE_URL at a role"
             " that has it."
         ) from exc
+    superuser = conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+    if not exists and not (superuser.fetchone() or (False,))[0]:
+        # A CREATEROLE admin (a managed server's usual login) must be able to SET ROLE
+        # to the clone role to give it a database, and inherit its rights to drop that
+        # database later; Postgres 16+ no longer implies either.
+        grant = "GRANT {} TO CURRENT_USER"
+        if conn.info.server_version >= 160000:
+            grant += " WITH SET TRUE, INHERIT TRUE"
+        conn.execute(sql.SQL(grant).format(sql.Identifier(role)))
     return role, password
 
 

@@ -199,3 +199,29 @@ def test_a_database_copied_from_a_template_is_still_closed_to_other_clones(
             _as_role(other_clone_db, database=copy)
     finally:
         postgres.drop_database(admin, copy)
+
+
+def test_an_admin_with_createrole_but_not_superuser_can_give_clones_their_databases(
+    admin: Conn,
+) -> None:
+    """A managed server's usual login: CREATEDB and CREATEROLE, not a superuser."""
+    ops, ops_password = f"ops_{secrets.token_hex(3)}", secrets.token_urlsafe(12)
+    admin.execute(f"CREATE ROLE {ops} LOGIN CREATEDB CREATEROLE PASSWORD '{ops_password}'")
+    server = postgres.server()
+    database = f"clone_test_{secrets.token_hex(3)}"
+    try:
+        with postgres.connect(
+            server.dsn("postgres", user=ops, password=ops_password), autocommit=True
+        ) as conn:
+            role, password = postgres.create_clone_role(conn, database)
+            postgres.create_database(conn, database, owner=role)
+            with _as_role((database, role, password)) as clone:
+                clone.execute("CREATE TABLE t (v int)")
+                with pytest.raises(psycopg.errors.InsufficientPrivilege):
+                    clone.execute("COPY t FROM PROGRAM 'id'")
+            postgres.drop_database(conn, database)
+            postgres.drop_clone_role(conn, role)
+    finally:
+        postgres.drop_database(admin, database)
+        postgres.drop_clone_role(admin, database)
+        admin.execute(f"DROP ROLE {ops}")
