@@ -119,6 +119,8 @@ def alive(pid: int | None, port: int) -> bool:
     if not pid:
         return False
     _reap(pid)
+    if pid in _children:
+        return True  # started by this process and not exited (maybe not yet exec'd)
     try:
         proc = psutil.Process(pid)
         if proc.status() == psutil.STATUS_ZOMBIE:

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
+import psutil
 import pytest
 
 from asymkit import manifest, process
@@ -31,6 +33,11 @@ def test_the_app_inherits_no_secrets_only_basics_and_template_settings(
         log=tmp_path / "app.log",
     )
     try:
+        # /proc shows the parent's environment until the child has exec'd uvicorn.
+        deadline = time.monotonic() + 30
+        while "uvicorn" not in " ".join(psutil.Process(pid).cmdline()):
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
         env = _environ_of(pid)
     finally:
         process.stop(pid, port)
@@ -38,3 +45,16 @@ def test_the_app_inherits_no_secrets_only_basics_and_template_settings(
     assert env["SLACK_CLONE_RATE_LIMIT"] == "7"
     assert env["CLONE_DATABASE_URL"] == "dbname=nowhere"
     assert "PATH" in env
+
+
+def test_an_app_stopped_right_after_it_was_started_does_not_linger(tmp_path: Path) -> None:
+    port = process.free_port("127.0.0.1")
+    pid = process.start(
+        manifest.find("notes"),
+        host="127.0.0.1",
+        port=port,
+        env={"CLONE_DATABASE_URL": "dbname=nowhere"},
+        log=tmp_path / "app.log",
+    )
+    process.stop(pid, port)  # possibly before the child has even exec'd uvicorn
+    assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
