@@ -120,7 +120,7 @@ def alive(pid: int | None, port: int) -> bool:
         return False
     _reap(pid)
     if pid in _children:
-        return True  # started by this process and not exited (maybe not yet exec'd)
+        return True  # ours and running; its /proc cmdline can be empty just after exec
     try:
         proc = psutil.Process(pid)
         if proc.status() == psutil.STATUS_ZOMBIE:

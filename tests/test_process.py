@@ -33,7 +33,7 @@ def test_the_app_inherits_no_secrets_only_basics_and_template_settings(
         log=tmp_path / "app.log",
     )
     try:
-        # /proc shows the parent's environment until the child has exec'd uvicorn.
+        # For an instant after exec, /proc shows no command line or environment yet.
         deadline = time.monotonic() + 30
         while "uvicorn" not in " ".join(psutil.Process(pid).cmdline()):
             assert time.monotonic() < deadline
