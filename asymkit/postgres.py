@@ -614,6 +614,8 @@ class Embedded:
         with self._lock():
             info = _Postmaster.read(self.pgdata)
             if info is None or not _postmaster_of(self.pgdata, info.pid):
+                with contextlib.suppress(OSError):
+                    self.socket_dir.rmdir()  # left empty by a failed or crashed start
                 return False
             self._stop(_service_account(), info)
             return True
@@ -893,6 +895,8 @@ class Embedded:
             time.sleep(0.5 * (attempt + 1))
             self._clear_stale(_Postmaster.read(self.pgdata))
         else:
+            with contextlib.suppress(OSError):
+                socket_dir.rmdir()  # leave no empty directory behind in /tmp
             raise self._failed("did not start", result.stdout)
         info = _Postmaster.read(self.pgdata)
         if info is None:

@@ -102,3 +102,15 @@ def test_after_a_reboot_start_brings_back_the_server_and_the_clone(
     finally:
         asymkit.Clone.get(clone.id).destroy()
         postgres.stop_embedded()
+
+
+def test_status_of_an_external_server_says_whether_it_answers_without_its_password(
+    external_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASYMKIT_DATABASE_URL", external_url)
+    status = postgres.status()
+    assert status["state"] == "running" and status["max_connections"] == 1000
+    password = str(psycopg.conninfo.conninfo_to_dict(external_url)["password"])
+    assert password not in json.dumps(status)
+    monkeypatch.setenv("ASYMKIT_DATABASE_URL", "postgresql://u:p@127.0.0.1:1/db")
+    assert postgres.status()["state"] == "unreachable"
