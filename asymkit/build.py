@@ -43,16 +43,25 @@ def migrate(conn: psycopg.Connection[tuple[object, ...]], template: Template) ->
 
 
 def build_database(
-    server: postgres.Server, template: Template, database: str, fixture: Path | None
+    server: postgres.Server,
+    template: Template,
+    database: str,
+    fixture: Path | None,
+    role: tuple[str, str] | None = None,
 ) -> int:
-    """Make ``database`` hold the migrated schema plus ``fixture``; return fixture rows."""
+    """Make ``database`` hold the migrated schema plus ``fixture``; return fixture rows.
+
+    With ``role`` (name, password), that role owns the database and runs the
+    migrations and the fixture: what they may do is what the clone's app may.
+    """
     staging = staging_name(database)
+    user, password = role if role else (None, None)
     with server.admin() as admin:
         postgres.drop_database(admin, staging)
-        postgres.create_database(admin, staging)
+        postgres.create_database(admin, staging, owner=user)
     faults.point("build:staging-created")
     try:
-        with postgres.connect(server.dsn(staging)) as conn:
+        with postgres.connect(server.dsn(staging, user=user, password=password)) as conn:
             migrate(conn, template)
             faults.point("build:migrated")
             rows = fixtures.apply(conn, fixture) if fixture else 0
@@ -111,9 +120,13 @@ def log_path(clone_id: str) -> Path:
     return home() / "logs" / f"{clone_id}.log"
 
 
-def app_env(server: postgres.Server, database: str, admin_secret: str) -> dict[str, str]:
-    """All the app process gets from asymkit: where its database is and its admin secret."""
-    return {"CLONE_DATABASE_URL": server.dsn(database), "CLONE_ADMIN_SECRET": admin_secret}
+def app_env(record: CloneRecord, server: postgres.Server) -> dict[str, str]:
+    """All the app process gets from asymkit: its database (as its own role) and admin secret."""
+    user, password = record.db_role or (None, None)
+    return {
+        "CLONE_DATABASE_URL": server.dsn(record.database, user=user, password=password),
+        "CLONE_ADMIN_SECRET": record.admin_secret,
+    }
 
 
 def admin_post(target: Target, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -165,7 +178,7 @@ def start_app(
         template,
         host=record.host,
         port=port,
-        env=app_env(server, record.database, record.admin_secret),
+        env=app_env(record, server),
         log=log_path(record.id),
     )
     record = registry.save_clone(record.id, pid=pid, port=port)
@@ -181,7 +194,14 @@ def start_app(
             log=log_path(record.id),
         )
         target = Target(
-            record.id, template, url, server, record.database, record.admin_secret, record.tokens
+            record.id,
+            template,
+            url,
+            server,
+            record.database,
+            record.admin_secret,
+            record.tokens,
+            role=record.db_role,
         )
         tokens = provision(target)
     except BaseException:
@@ -191,6 +211,17 @@ def start_app(
     if tokens != record.tokens:
         record = registry.save_clone(record.id, tokens=tokens)
     return record
+
+
+def restart(record: CloneRecord, template: Template, server: postgres.Server) -> CloneRecord:
+    """Build the database from its fixture and start the app afresh (a spin or rebuild was
+    interrupted), so that a reset can then replay the seed's AI layers through it."""
+    process.stop(record.pid, record.port)
+    record = registry.save_clone(record.id, pid=None)
+    fixture = SeedSpec.from_json(record.seed).fixture
+    path = fixtures.find(template, fixture) if fixture else None
+    build_database(server, template, record.database, path, record.db_role)
+    return start_app(record, template, server, health_timeout=HEALTH_TIMEOUT)
 
 
 def _new_id(template: str, taken: dict[str, Any]) -> str:
@@ -236,8 +267,13 @@ def create(
             if env is not None:
                 current = state.environments.get(env, EnvironmentRecord(name=env))
                 state.environments[env] = attrs.evolve(current, clones=(*current.clones, clone_id))
+        with server.admin() as admin:  # the clone's own role, before anything it will own
+            _, password = postgres.create_clone_role(admin, record.database)
+        record = registry.save_clone(clone_id, db_password=password)
         faults.point("spin:reserved")
-        rows = build_database(server, template, record.database, fixture[1] if fixture else None)
+        rows = build_database(
+            server, template, record.database, fixture[1] if fixture else None, record.db_role
+        )
         record = start_app(record, template, server, health_timeout=health_timeout)
         record = registry.save_clone(clone_id, builder=None)
     except BaseException:
@@ -251,9 +287,11 @@ def create(
 
 
 def remove(record: CloneRecord, server: postgres.Server) -> None:
-    """Stop the app, drop the database, forget the clone and its log."""
+    """Stop the app, drop the database and its role, forget the clone and its log."""
     process.stop(record.pid, record.port)
     drop(server, record.database)
+    with server.admin() as admin:
+        postgres.drop_clone_role(admin, postgres.clone_role_name(record.database))
     registry.forget_clone(record.id)
     with contextlib.suppress(FileNotFoundError):
         log_path(record.id).unlink()

@@ -54,9 +54,6 @@ from .seed import (
 from .snapshot import Info as SnapshotInfo
 from .target import Target
 
-DEFAULT_HOST = build.DEFAULT_HOST
-HEALTH_TIMEOUT = build.HEALTH_TIMEOUT
-
 
 @attrs.frozen
 class Tokens:
@@ -196,6 +193,7 @@ class Clone:
             admin_secret=self.record.admin_secret,
             tokens=dict(self.record.tokens),
             running=process.alive(self.record.pid, self.record.port),
+            role=self.record.db_role,
         )
 
     @contextlib.contextmanager
@@ -275,7 +273,8 @@ class Clone:
                 return reset.reset_to(self.target(template), snapshot.check_name(to))
             broken = self.status() == "broken"
             if broken and not (self.record.tokens and process.alive(self.record.pid, self.port)):
-                self._repair(template)  # killed before its app ran with tokens: start afresh
+                # Killed before its app ran with tokens: build and start it afresh.
+                self.record = build.restart(self.record, template, self._server())
             report = reset.reset(
                 self.target(template),
                 self.seed_spec,
@@ -290,18 +289,6 @@ class Clone:
     def _building(self, busy: bool) -> None:
         """Mark (or clear) a rebuild under way, so that a killed one shows as ``broken``."""
         self.record = registry.save_clone(self.id, builder=os.getpid() if busy else None)
-
-    def _repair(self, template: Template) -> None:
-        """A spin or rebuild was interrupted: build the database afresh and start the app,
-        so that the reset that follows can replay the seed through it."""
-        process.stop(self.record.pid, self.record.port)
-        self.record = registry.save_clone(self.id, pid=None)
-        spec = self.seed_spec
-        path = fixtures.find(template, spec.fixture) if spec.fixture else None
-        build.build_database(self._server(), template, self.database, path)
-        self.record = build.start_app(
-            self.record, template, self._server(), health_timeout=HEALTH_TIMEOUT
-        )
 
     def snapshot(self, name: str) -> None:
         """Save the clone's current state as ``name``; ``reset(to=name)`` restores it."""
@@ -324,7 +311,7 @@ class Clone:
         name = snapshot.check_name(since) if since else snapshot.SEED
         return diff.compute(self.target(), name)
 
-    def start(self, *, health_timeout: float = HEALTH_TIMEOUT) -> None:
+    def start(self, *, health_timeout: float = build.HEALTH_TIMEOUT) -> None:
         """Start the app again (same port if free) and re-install its tokens."""
         status = self.status()
         if status == "running":
@@ -372,8 +359,8 @@ def spin(
     ai: AISeed | None = None,
     env: str | None = None,
     port: int | None = None,
-    host: str = DEFAULT_HOST,
-    health_timeout: float = HEALTH_TIMEOUT,
+    host: str = build.DEFAULT_HOST,
+    health_timeout: float = build.HEALTH_TIMEOUT,
     progress: ProgressFactory | None = None,
 ) -> Clone:
     """Create a database, migrate, seed, start the app, provision tokens; return the clone.

@@ -59,12 +59,18 @@ def apply(conn: psycopg.Connection[tuple[object, ...]], path: Path) -> int:
     limit = timeout()
     before = _shape(conn)
     # Cancelled from outside, so that no statement in the fixture can lift the limit.
-    timer = threading.Timer(limit, conn.cancel_safe)
+    expired = threading.Event()
+
+    def cancel() -> None:
+        expired.set()
+        conn.cancel_safe()
+
+    timer = threading.Timer(limit, cancel)
     timer.start()
     try:
         rows = sqlfile.run(conn, path, FixtureFailed, "fixture")
     except FixtureFailed as exc:
-        if isinstance(exc.__cause__, psycopg.errors.QueryCanceled) and not timer.is_alive():
+        if isinstance(exc.__cause__, psycopg.errors.QueryCanceled) and expired.is_set():
             raise FixtureFailed(
                 f"Fixture {path.name} ran longer than {limit:g} s and was stopped; nothing was"
                 f" changed. Make it faster, or raise {TIMEOUT_ENV}."

@@ -18,8 +18,40 @@ from .errors import HealthTimeout, PortInUse
 from .http import client as shared_client
 from .manifest import Template
 
-# Environment variables a clone must never inherit.
-_SECRET_ENV = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "ASYMKIT_DATABASE_URL")
+# The only variables of the caller's environment a clone's app inherits: what Python,
+# locale and TLS need, and a template's own settings (``CLONE_*``, ``<NAME>_CLONE_*``
+# such as ``SLACK_CLONE_RATE_LIMIT``). Everything else (ANTHROPIC_API_KEY, cloud credentials,
+# ASYMKIT_DATABASE_URL with its password, ...) stays with the caller; what the app
+# needs from asymkit is passed explicitly.
+_PASS_ENV = (
+    "PATH",
+    "HOME",
+    "USER",
+    "LOGNAME",
+    "LANG",
+    "LANGUAGE",
+    "TZ",
+    "TMPDIR",
+    "PYTHONPATH",
+    "VIRTUAL_ENV",
+    "SSL_CERT_FILE",
+    "SSL_CERT_DIR",
+    "SYSTEMROOT",
+)
+_PASS_PREFIXES = ("LC_", "CLONE_")
+
+
+def app_environment(env: dict[str, str]) -> dict[str, str]:
+    """The environment a clone's app runs with: the allow-listed basics plus ``env``."""
+    child_env = {
+        k: v
+        for k, v in os.environ.items()
+        if k in _PASS_ENV or k.startswith(_PASS_PREFIXES) or "_CLONE_" in k
+    }
+    child_env.update(env)
+    child_env["PYTHONUNBUFFERED"] = "1"
+    return child_env
+
 
 # Popen handles of the clones this process started, so their exit can be reaped.
 _children: dict[int, subprocess.Popen[bytes]] = {}
@@ -45,9 +77,7 @@ def start(template: Template, *, host: str, port: int, env: dict[str, str], log:
     """Start the template's app under uvicorn, detached from this process; return its pid."""
     if not port_is_free(host, port):
         raise PortInUse(f"Port {port} on {host} is taken; pass another --port or leave it out.")
-    child_env = {k: v for k, v in os.environ.items() if k not in _SECRET_ENV}
-    child_env.update(env)
-    child_env["PYTHONUNBUFFERED"] = "1"
+    child_env = app_environment(env)
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         os.chmod(log, 0o600)
@@ -97,6 +127,8 @@ def alive(pid: int | None, port: int) -> bool:
     if not pid:
         return False
     _reap(pid)
+    if pid in _children:
+        return True  # ours and running; its /proc cmdline can be empty just after exec
     try:
         proc = psutil.Process(pid)
         if proc.status() == psutil.STATUS_ZOMBIE:

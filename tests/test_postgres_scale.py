@@ -1,0 +1,77 @@
+"""Fifty clones' worth of databases fit on a server with Postgres' default 100 connections.
+
+Each "clone" is what a clone's app is to the server: its own database, its own
+login role, and a psycopg pool of at most 2 connections (min_size=0) that is
+hit with a burst of concurrent queries.
+"""
+
+from __future__ import annotations
+
+import secrets
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg_pool import ConnectionPool
+
+from asymkit import postgres
+
+CLONES = 50
+
+
+@pytest.fixture
+def default_sized_server(tmp_path: Path) -> Iterator[postgres.Server]:
+    """An embedded server configured like a default external one: max_connections=100."""
+    cluster = postgres.Embedded(tmp_path / "pg", max_connections=100)
+    server = postgres.Server(url=cluster.ensure(), embedded=False)
+    yield server
+    cluster.stop()
+
+
+def test_fifty_clone_databases_with_small_pools_all_work_on_100_connections(
+    default_sized_server: postgres.Server,
+) -> None:
+    server = default_sized_server
+    clones = []
+    with server.admin() as admin:
+        assert admin.execute("SHOW max_connections").fetchone() == ("100",)
+        for _ in range(CLONES):
+            database = f"clone_scale_{secrets.token_hex(3)}"
+            role, password = postgres.create_clone_role(admin, database)
+            postgres.create_database(admin, database, owner=role)
+            clones.append(server.dsn(database, user=role, password=password))
+
+    errors: list[BaseException] = []
+    answers: list[int] = []
+    lock = threading.Lock()
+
+    def burst(pool: ConnectionPool[psycopg.Connection[tuple[object, ...]]]) -> None:
+        try:
+            with pool.connection() as conn:
+                row = conn.execute("SELECT count(*) FROM pg_stat_activity").fetchone()
+            with lock:
+                answers.append(1 if row else 0)
+        except BaseException as exc:  # the assertion below reports it
+            with lock:
+                errors.append(exc)
+
+    pools = [ConnectionPool(dsn, min_size=0, max_size=2, timeout=60, open=True) for dsn in clones]
+    try:
+        threads = [threading.Thread(target=burst, args=(pool,)) for pool in pools for _ in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(120)
+        assert errors == []
+        assert answers == [1] * (CLONES * 4)
+        with server.admin() as admin:
+            per_db = admin.execute(
+                "SELECT datname, count(*) FROM pg_stat_activity"
+                " WHERE datname LIKE 'clone_scale_%' GROUP BY datname"
+            ).fetchall()
+        assert all(int(str(count)) <= 2 for _, count in per_db)
+    finally:
+        for pool in pools:
+            pool.close()
