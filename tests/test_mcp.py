@@ -320,6 +320,16 @@ def test_unknown_identity_is_one_line_and_exit_1(acme: Any) -> None:
     assert "[INVALID_ARGUMENT]" in done.stderr
 
 
+def test_missing_mcp_sdk_is_one_line_naming_the_extra(acme: Any) -> None:
+    code = (
+        "import sys; sys.modules['mcp'] = None; from asymkit.cli import cli;"
+        f" cli.main(['mcp', {acme.id!r}])"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1
+    assert done.stderr == "error: asymkit mcp needs the MCP SDK: pip install 'asymkit[mcp]'.\n"
+
+
 def test_stopped_clone_is_one_line_and_exit_1(acme: Any) -> None:
     acme.stop()
     try:

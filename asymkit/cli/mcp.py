@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import click
 
 from .. import Clone
@@ -22,8 +20,12 @@ from .. import Clone
 def mcp_command(clone_id: str, as_: str) -> None:
     """Serve the clone's Slack as MCP tools on stdin/stdout (the reference Slack MCP server's)."""
     clone = Clone.get(clone_id)
-    if importlib.util.find_spec("mcp") is None:
-        raise click.ClickException("asymkit mcp needs the MCP SDK: pip install 'asymkit[mcp]'.")
+    try:
+        import mcp  # noqa: F401  (the optional extra: say how to get it before serving)
+    except ImportError:
+        raise click.ClickException(
+            "asymkit mcp needs the MCP SDK: pip install 'asymkit[mcp]'."
+        ) from None
     from ..mcp import serve_stdio
 
     serve_stdio(clone, as_=as_)
