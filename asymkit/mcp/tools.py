@@ -21,9 +21,8 @@ MAX_PAGE = 200  # conversations.list / users.list: Slack's largest page
 MAX_SEARCH = 100  # search.messages: Slack's largest `count`
 
 _TS = (
-    "The timestamp of the parent message in the format '1234567890.123456'. Timestamps in"
-    " the format without the period can be converted by adding the period such that 6"
-    " numbers come after it."
+    "ts of the thread's parent message, as Slack writes it: '1700000000.000100'"
+    " (a ts given without the dot gets one before its last six digits)"
 )
 
 
@@ -72,13 +71,11 @@ def _cursor(args: Mapping[str, Any]) -> Params:
 TOOLS: tuple[Tool, ...] = (
     Tool(
         "slack_list_channels",
-        "List channels the app has access to with pagination",
+        "List the channels this token can see, a page at a time",
         _schema(
             {
-                "limit": _number(
-                    "Maximum number of channels to return (default 100, max 200)", 100
-                ),
-                "cursor": _string("Pagination cursor for next page of results"),
+                "limit": _number("How many channels per page (default 100, at most 200)", 100),
+                "cursor": _string("next_cursor from the previous page, to get the next one"),
             }
         ),
         "conversations.list",
@@ -91,11 +88,11 @@ TOOLS: tuple[Tool, ...] = (
     ),
     Tool(
         "slack_post_message",
-        "Post a new message to a Slack channel",
+        "Post a message in a Slack channel",
         _schema(
             {
-                "channel_id": _string("The ID of the channel to post to"),
-                "text": _string("The message text to post"),
+                "channel_id": _string("ID of the channel to post in (C…)"),
+                "text": _string("Text of the message"),
             },
             ("channel_id", "text"),
         ),
@@ -104,12 +101,12 @@ TOOLS: tuple[Tool, ...] = (
     ),
     Tool(
         "slack_reply_to_thread",
-        "Reply to a specific message thread in Slack",
+        "Post a reply in a message's thread",
         _schema(
             {
-                "channel_id": _string("The ID of the channel containing the thread"),
+                "channel_id": _string("ID of the channel the thread is in"),
                 "thread_ts": _string(_TS),
-                "text": _string("The reply text"),
+                "text": _string("Text of the reply"),
             },
             ("channel_id", "thread_ts", "text"),
         ),
@@ -118,12 +115,12 @@ TOOLS: tuple[Tool, ...] = (
     ),
     Tool(
         "slack_add_reaction",
-        "Add a reaction emoji to a message",
+        "React to a message with an emoji",
         _schema(
             {
-                "channel_id": _string("The ID of the channel containing the message"),
-                "timestamp": _string("The timestamp of the message to react to"),
-                "reaction": _string("The name of the emoji reaction (without ::)"),
+                "channel_id": _string("ID of the channel the message is in"),
+                "timestamp": _string("ts of the message to react to"),
+                "reaction": _string("Emoji name without colons, e.g. tada"),
             },
             ("channel_id", "timestamp", "reaction"),
         ),
@@ -132,11 +129,11 @@ TOOLS: tuple[Tool, ...] = (
     ),
     Tool(
         "slack_get_channel_history",
-        "Get recent messages from a channel",
+        "Read a channel's latest messages, newest first",
         _schema(
             {
-                "channel_id": _string("The ID of the channel"),
-                "limit": _number("Number of messages to retrieve (default 10)", 10),
+                "channel_id": _string("ID of the channel to read"),
+                "limit": _number("How many messages (default 10)", 10),
             },
             ("channel_id",),
         ),
@@ -145,10 +142,10 @@ TOOLS: tuple[Tool, ...] = (
     ),
     Tool(
         "slack_get_thread_replies",
-        "Get all replies in a message thread",
+        "Read a thread: its parent message and every reply",
         _schema(
             {
-                "channel_id": _string("The ID of the channel containing the thread"),
+                "channel_id": _string("ID of the channel the thread is in"),
                 "thread_ts": _string(_TS),
             },
             ("channel_id", "thread_ts"),
@@ -158,11 +155,11 @@ TOOLS: tuple[Tool, ...] = (
     ),
     Tool(
         "slack_get_users",
-        "Get a list of all users in the workspace with their basic profile information",
+        "List the workspace's members and their profiles, a page at a time",
         _schema(
             {
-                "cursor": _string("Pagination cursor for next page of results"),
-                "limit": _number("Maximum number of users to return (default 100, max 200)", 100),
+                "cursor": _string("next_cursor from the previous page, to get the next one"),
+                "limit": _number("How many members per page (default 100, at most 200)", 100),
             }
         ),
         "users.list",
@@ -170,8 +167,8 @@ TOOLS: tuple[Tool, ...] = (
     ),
     Tool(
         "slack_get_user_profile",
-        "Get detailed profile information for a specific user",
-        _schema({"user_id": _string("The ID of the user")}, ("user_id",)),
+        "Read one member's full profile",
+        _schema({"user_id": _string("ID of the member (U…)")}, ("user_id",)),
         "users.profile.get",
         lambda a: {"user": a["user_id"], "include_labels": "true"},
     ),
