@@ -245,12 +245,13 @@ async def test_search_is_not_a_bot_tool(acme: Any) -> None:
     assert answer(result)["error"] == "unknown_tool"
 
 
-async def test_session_keeps_working_across_a_reset(bot_in_general: Any) -> None:
-    async with session(bot_in_general) as s:
+async def test_session_keeps_working_across_a_reset(acme: Any) -> None:
+    async with session(acme, "--as", "user") as s:  # the owner, a member of #general
         posted = await call(s, "slack_post_message", channel_id=GENERAL, text="before reset")
-        bot_in_general.reset()
+        acme.reset()
         history = await call(s, "slack_get_channel_history", channel_id=GENERAL, limit=50)
-    assert posted["ts"] not in [m["ts"] for m in history["messages"]]
+    assert history["messages"]  # the seeded messages are back...
+    assert posted["ts"] not in [m["ts"] for m in history["messages"]]  # ...and the post is gone
 
 
 async def test_clone_stopping_mid_session_is_a_tool_error(acme: Any) -> None:
