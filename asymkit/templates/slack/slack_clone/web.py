@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import attrs
-from psycopg import AsyncConnection
-
+from .methods import METHODS, Caller, Conn, Params, authenticate, method
 from .objects import (
     MAX_MESSAGE_CHARS,
     SlackError,
@@ -22,50 +19,21 @@ from .objects import (
     parse_ts,
     user_object,
 )
-from .store import next_id, resolve_token
+from .store import next_id
 
-Conn = AsyncConnection[dict[str, Any]]
+__all__ = ["METHODS", "Caller", "Conn", "Params", "authenticate", "method"]
+
 T = TypeVar("T")
 
-
-@attrs.frozen
-class Caller:
-    """Who is calling: the token's workspace and acting user."""
-
-    team_id: str
-    team_name: str
-    team_domain: str
-    user_id: str
-    user_name: str
-    bot_id: str | None
-
-
-Method = Callable[[Conn, Caller, dict[str, str]], Awaitable[dict[str, Any]]]
-METHODS: dict[str, Method] = {}
-
-
-def method(name: str) -> Callable[[Method], Method]:
-    def register(fn: Method) -> Method:
-        METHODS[name] = fn
-        return fn
-
-    return register
-
-
-async def authenticate(conn: Conn, token: str | None) -> Caller:
-    if not token:
-        raise SlackError("not_authed")
-    row = await resolve_token(conn, token)
-    if row is None or row["kind"] == "session" or row["user_id"] is None:
-        raise SlackError("invalid_auth")
-    return Caller(
-        team_id=row["workspace_id"],
-        team_name=row["team_name"],
-        team_domain=row["team_domain"],
-        user_id=row["user_id"],
-        user_name=row["user_name"],
-        bot_id=row["bot_id"],
-    )
+# Scopes for methods whose scope depends on the conversation type: any one will do,
+# and missing_scope names them all, as Slack does.
+READ = "channels:read,groups:read,im:read,mpim:read"
+HISTORY = "channels:history,groups:history,im:history,mpim:history"
+MANAGE = {
+    "bot": "channels:manage,groups:write,im:write,mpim:write",
+    "user": "channels:write,groups:write,im:write,mpim:write",
+}
+JOIN = {"bot": "channels:join", "user": "channels:write"}
 
 
 def _limit(params: dict[str, str], default: int, maximum: int) -> int:
@@ -138,12 +106,12 @@ async def _num_members(conn: Conn, channel_id: str) -> int:
     return int(row["n"])
 
 
-@method("api.test")
+@method("api.test", scope=None, tier=4)
 async def api_test(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[str, Any]:
     return {"args": params}
 
 
-@method("auth.test")
+@method("auth.test", scope=None, tier="special")
 async def auth_test(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[str, Any]:
     result = {
         "url": f"https://{caller.team_domain}.slack.com/",
@@ -158,7 +126,7 @@ async def auth_test(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[
     return result
 
 
-@method("team.info")
+@method("team.info", scope="team:read", tier=3)
 async def team_info(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[str, Any]:
     return {
         "team": {
@@ -171,7 +139,7 @@ async def team_info(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[
     }
 
 
-@method("users.list")
+@method("users.list", scope="users:read", tier=2)
 async def users_list(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[str, Any]:
     limit = _limit(params, 200, 1000)
     after = decode_cursor(params["cursor"], "user") if params.get("cursor") else ""
@@ -189,13 +157,13 @@ async def users_list(conn: Conn, caller: Caller, params: dict[str, str]) -> dict
     }
 
 
-@method("users.info")
+@method("users.info", scope="users:read", tier=4)
 async def users_info(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[str, Any]:
     user_id = _required(params, "user", "user_not_found")
     return {"user": user_object(await _user(conn, caller, user_id), caller.team_id)}
 
 
-@method("users.lookupByEmail")
+@method("users.lookupByEmail", scope="users:read.email", tier=3)
 async def users_lookup_by_email(
     conn: Conn, caller: Caller, params: dict[str, str]
 ) -> dict[str, Any]:
@@ -213,7 +181,7 @@ async def users_lookup_by_email(
 _CHANNEL_TYPES = {"public_channel", "private_channel", "mpim", "im"}
 
 
-@method("conversations.list")
+@method("conversations.list", scope=READ, tier=2)
 async def conversations_list(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[str, Any]:
     types = {t.strip() for t in params.get("types", "public_channel").split(",") if t.strip()}
     if not types <= _CHANNEL_TYPES:
@@ -247,7 +215,7 @@ async def conversations_list(conn: Conn, caller: Caller, params: dict[str, str])
     }
 
 
-@method("conversations.info")
+@method("conversations.info", scope=READ, tier=3)
 async def conversations_info(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[str, Any]:
     row = await _channel(conn, caller, _required(params, "channel", "channel_not_found"))
     if _flag(params, "include_num_members"):
@@ -255,7 +223,7 @@ async def conversations_info(conn: Conn, caller: Caller, params: dict[str, str])
     return {"channel": channel_object(row, is_member=row["is_member"])}
 
 
-@method("conversations.create")
+@method("conversations.create", scope=MANAGE, tier=2)
 async def conversations_create(
     conn: Conn, caller: Caller, params: dict[str, str]
 ) -> dict[str, Any]:
@@ -284,7 +252,7 @@ async def conversations_create(
     return {"channel": channel_object({**row, "num_members": 1}, is_member=True)}
 
 
-@method("conversations.join")
+@method("conversations.join", scope=JOIN, tier=3)
 async def conversations_join(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[str, Any]:
     row = await _channel(conn, caller, _required(params, "channel", "channel_not_found"))
     if row["is_archived"]:
@@ -305,7 +273,7 @@ async def conversations_join(conn: Conn, caller: Caller, params: dict[str, str])
     return {"channel": channel_object({**row, "is_member": True}, is_member=True), **result}
 
 
-@method("conversations.invite")
+@method("conversations.invite", scope=MANAGE, tier=3)
 async def conversations_invite(
     conn: Conn, caller: Caller, params: dict[str, str]
 ) -> dict[str, Any]:
@@ -336,7 +304,7 @@ async def conversations_invite(
     return {"channel": channel_object(row, is_member=True)}
 
 
-@method("conversations.members")
+@method("conversations.members", scope=READ, tier=4)
 async def conversations_members(
     conn: Conn, caller: Caller, params: dict[str, str]
 ) -> dict[str, Any]:
@@ -375,7 +343,7 @@ _THREAD_SUMMARY = """
 """
 
 
-@method("conversations.history")
+@method("conversations.history", scope=HISTORY, tier=3)
 async def conversations_history(
     conn: Conn, caller: Caller, params: dict[str, str]
 ) -> dict[str, Any]:
@@ -421,7 +389,7 @@ async def _thread_root(conn: Conn, channel_id: str, ts: str) -> dict[str, Any]:
     return msg
 
 
-@method("conversations.replies")
+@method("conversations.replies", scope=HISTORY, tier=3)
 async def conversations_replies(
     conn: Conn, caller: Caller, params: dict[str, str]
 ) -> dict[str, Any]:
@@ -478,7 +446,7 @@ async def _next_ts(conn: Conn, channel_id: str) -> str:
     return format_ts(now)
 
 
-@method("chat.postMessage")
+@method("chat.postMessage", scope="chat:write", tier="special")
 async def chat_post_message(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[str, Any]:
     row = await _channel(conn, caller, _required(params, "channel", "channel_not_found"))
     text = params.get("text", "")
@@ -533,14 +501,14 @@ async def _set_channel_text(
     return {field: value, "channel": channel_object(updated, is_member=True)}
 
 
-@method("conversations.setPurpose")
+@method("conversations.setPurpose", scope=MANAGE, tier=2)
 async def conversations_set_purpose(
     conn: Conn, caller: Caller, params: dict[str, str]
 ) -> dict[str, Any]:
     return await _set_channel_text(conn, caller, params, "purpose")
 
 
-@method("conversations.setTopic")
+@method("conversations.setTopic", scope=MANAGE, tier=2)
 async def conversations_set_topic(
     conn: Conn, caller: Caller, params: dict[str, str]
 ) -> dict[str, Any]:

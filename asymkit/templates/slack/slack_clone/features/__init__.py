@@ -1,0 +1,1 @@
+"""Feature modules (reactions, pins, files, search...): importing them registers their methods."""
