@@ -214,3 +214,59 @@ INSERT INTO messages (channel_id, ts, user_id, text, thread_ts) VALUES
   ('CACME00005', '1772855877.781687', 'UACME00006', 'Weekly on-call summary: 2 incidents, 1 false-positive page, 0 customer-facing outages since Tuesday.', NULL),
   ('CACME00002', '1772860315.663354', 'UACME00002', 'On-write geocoding RFC is approved. Leo and Omar are pairing on it next sprint.', NULL),
   ('CACME00007', '1772867272.649750', 'UACME00010', 'Runway model updated with the second SRE hire: 24 months.', NULL);
+
+-- ===== satellites (custom emoji, reactions, pins, files, bookmarks, user groups) =====
+INSERT INTO custom_emoji (workspace_id, name, value, user_id, created) VALUES
+  ('TACME00001', 'acme-logo', 'https://emoji.acme-corp.test/acme-logo.png', 'UACME00007', 1767344400),
+  ('TACME00001', 'shipit', 'https://emoji.acme-corp.test/shipit.gif', 'UACME00002', 1767345000),
+  ('TACME00001', 'lgtm', 'alias:white_check_mark', 'UACME00004', 1767345600);
+
+-- created: microseconds; the order people reacted in.
+INSERT INTO reactions (channel_id, ts, name, user_id, created) VALUES
+  ('CACME00001', '1772444400.000000', 'tada', 'UACME00002', 1772444500000000),
+  ('CACME00001', '1772444400.000000', 'tada', 'UACME00003', 1772444510000000),
+  ('CACME00001', '1772444400.000000', 'tada', 'UACME00009', 1772444520000000),
+  ('CACME00001', '1772444400.000000', 'heart', 'UACME00007', 1772444530000000),
+  ('CACME00001', '1772444400.000000', 'acme-logo', 'UACME00008', 1772444540000000),
+  ('CACME00001', '1772474169.760095', 'wave', 'UACME00004', 1772474200000000),
+  ('CACME00001', '1772474169.760095', 'wave', 'UACME00005', 1772474210000000),
+  ('CACME00002', '1772496291.243144', 'eyes', 'UACME00002', 1772496300000000),
+  ('CACME00002', '1772496291.243144', 'shipit', 'UACME00006', 1772498600000000),
+  ('CACME00002', '1772860315.663354', '+1', 'UACME00001', 1772860400000000),
+  ('CACME00002', '1772860315.663354', '+1', 'UACME00004', 1772860410000000),
+  ('CACME00002', '1772860315.663354', 'lgtm', 'UACME00006', 1772860420000000);
+
+INSERT INTO pins (channel_id, ts, pinned_by, created) VALUES
+  ('CACME00001', '1772456631.047290', 'UACME00001', 1772456700),
+  ('CACME00002', '1772860315.663354', 'UACME00002', 1772860500);
+
+-- Two small files, each shared into a channel by a file_share message.
+INSERT INTO files (id, workspace_id, user_id, name, title, mimetype, filetype, length, content, state, created) VALUES
+  ('FACME00001', 'TACME00001', 'UACME00003', 'q2-roadmap.md', 'Q2 roadmap', 'text/markdown', 'markdown', 118,
+   convert_to(E'# Q2 roadmap\n\n1. Routes v2 (multi-stop optimizer)\n2. Driver app offline mode\n3. Salesforce integration\n', 'UTF8'),
+   'complete', 1772483500),
+  ('FACME00002', 'TACME00001', 'UACME00006', 'oncall-runbook.txt', 'On-call runbook', 'text/plain', 'text', 134,
+   convert_to(E'On-call runbook\n- Check the status page first.\n- Page the secondary after 15 minutes.\n- Post updates in #incidents every 30 min.\n', 'UTF8'),
+   'complete', 1772855800);
+UPDATE files SET length = octet_length(content) WHERE id IN ('FACME00001', 'FACME00002');
+
+INSERT INTO messages (channel_id, ts, user_id, text, thread_ts, subtype) VALUES
+  ('CACME00003', '1772483650.000100', 'UACME00003', 'Roadmap doc for the kickoff, comments welcome.', NULL, 'file_share'),
+  ('CACME00005', '1772855900.000100', 'UACME00006', 'Updated runbook after this week''s pages.', NULL, 'file_share');
+
+INSERT INTO file_shares (file_id, channel_id, ts) VALUES
+  ('FACME00001', 'CACME00003', '1772483650.000100'),
+  ('FACME00002', 'CACME00005', '1772855900.000100');
+
+INSERT INTO bookmarks (id, channel_id, title, type, link, emoji, created_by, date_created) VALUES
+  ('BkACME00001', 'CACME00002', 'Engineering handbook', 'link', 'https://wiki.acme-corp.test/engineering/handbook', ':books:', 'UACME00002', 1767345100);
+
+INSERT INTO usergroups (id, workspace_id, name, handle, description, channels, created_by, updated_by, date_create, date_update) VALUES
+  ('SACME00001', 'TACME00001', 'Engineering', 'eng', 'Everyone who ships Acme Routes', 'CACME00002', 'UACME00002', 'UACME00002', 1767345000, 1767345000);
+
+INSERT INTO usergroup_members (usergroup_id, user_id) VALUES
+  ('SACME00001', 'UACME00002'),
+  ('SACME00001', 'UACME00004'),
+  ('SACME00001', 'UACME00005'),
+  ('SACME00001', 'UACME00006');
+-- ===== end of satellites =====
