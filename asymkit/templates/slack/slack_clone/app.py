@@ -36,12 +36,14 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import (  # noqa: F401  (web and features register their methods on import)
+from . import (  # noqa: F401  (these modules register their methods on import)
     accounts,
+    chat,
+    conversations,
     features,
     web,
 )
-from .methods import METHODS, ROUTES, Caller, Method, authenticate, bearer
+from .methods import ANONYMOUS, BASE_URL, METHODS, ROUTES, Caller, Method, authenticate, bearer
 from .objects import SlackError
 from .store import Conn
 
@@ -208,6 +210,7 @@ def _unavailable() -> JSONResponse:
 
 async def web_api(request: Request) -> Response:
     name = request.path_params["method"]
+    BASE_URL.set(str(request.base_url))
     try:
         params = await _params(request)
     except BodyTooLarge:
@@ -229,9 +232,10 @@ async def web_api(request: Request) -> Response:
 
     async def call(conn: Conn) -> dict[str, Any]:
         nonlocal caller
-        caller = await authenticate(conn, token)
-        spec.check(caller)
-        return await spec.handler(conn, caller, params)
+        if spec.auth or token:
+            caller = await authenticate(conn, token)
+        spec.check(caller or ANONYMOUS)
+        return await spec.handler(conn, caller or ANONYMOUS, params)
 
     try:
         result = await _in_transaction(request, call)

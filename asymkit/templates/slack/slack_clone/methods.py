@@ -14,6 +14,7 @@ routes (e.g. a file upload URL) with :func:`route`; the app imports
 from __future__ import annotations
 
 import contextlib
+import contextvars
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Literal
 
@@ -114,6 +115,7 @@ class Method:
     args: tuple[str, ...] = ()
     errors: tuple[str, ...] = ()
     doc: str = ""
+    auth: bool = True
 
     def needed(self, token_type: str) -> str | None:
         """The scope(s) this token type needs, comma-separated when any one will do."""
@@ -123,6 +125,8 @@ class Method:
 
     def check(self, caller: Caller) -> None:
         """Raise Slack's error when this caller's token may not call the method."""
+        if not self.auth:
+            return
         if caller.token_type not in self.tokens:
             raise SlackError("not_allowed_token_type")
         needed = self.needed(caller.token_type)
@@ -134,6 +138,24 @@ class Method:
 
 METHODS: dict[str, Method] = {}
 ROUTES: list[BaseRoute] = []
+# The URL the current request reached the app at (``http://127.0.0.1:PORT/``): the
+# app sets it per request so that methods can hand out absolute links to the
+# clone itself (file upload URLs, ``url_private``).
+BASE_URL: contextvars.ContextVar[str] = contextvars.ContextVar(
+    "base_url", default="http://127.0.0.1/"
+)
+ANONYMOUS = Caller("", "", "", "", "", None)
+
+# Called with (conn, caller, channel_id, messages) before history and replies answer,
+# so that feature modules can add their fields (reactions, files, pinned_to) in place.
+MessageHook = Callable[[Conn, Caller, str, list[dict[str, Any]]], Awaitable[None]]
+MESSAGE_HOOKS: list[MessageHook] = []
+
+
+def message_hook(fn: MessageHook) -> MessageHook:
+    """Register ``fn`` to decorate the messages history and replies return."""
+    MESSAGE_HOOKS.append(fn)
+    return fn
 
 
 def method(
@@ -144,11 +166,13 @@ def method(
     tokens: tuple[str, ...] = ("bot", "user"),
     args: tuple[str, ...] = (),
     errors: tuple[str, ...] = (),
+    auth: bool = True,
 ) -> Callable[[Handler], Handler]:
     """Register ``fn`` as the Web API method ``name`` (see :class:`Method`).
 
     ``args`` and ``errors`` list the arguments read and the error codes
-    answered, for the coverage doc.
+    answered, for the coverage doc. ``auth=False``: callable without a token
+    (``api.test``); the handler then gets ``ANONYMOUS`` as its caller.
     """
     if tier != "special" and tier not in (1, 2, 3, 4):
         raise ValueError(f"{name}: tier must be 1-4 or 'special', not {tier!r}")
@@ -157,7 +181,7 @@ def method(
         if name in METHODS:
             raise ValueError(f"{name} is registered twice")
         doc = (fn.__doc__ or "").strip().split("\n")[0]
-        METHODS[name] = Method(name, fn, scope, tier, tokens, args, errors, doc)
+        METHODS[name] = Method(name, fn, scope, tier, tokens, args, errors, doc, auth)
         return fn
 
     return register
