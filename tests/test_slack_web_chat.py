@@ -312,8 +312,8 @@ def test_a_deleted_thread_parent_becomes_a_tombstone(acme: Any) -> None:
 
 def test_the_fixture_has_an_edited_message(acme: Any) -> None:
     owner = web(acme, "user")
-    channels = [c["id"] for c in owner.conversations_list(types="public_channel")["channels"]]
-    edited = [m for ch in channels for m in history(owner, ch) if "edited" in m]
+    listed = owner.conversations_list(types="public_channel,private_channel,mpim,im")
+    edited = [m for c in listed["channels"] for m in history(owner, c["id"]) if "edited" in m]
     assert edited
 
 

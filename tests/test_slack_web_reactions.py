@@ -168,14 +168,14 @@ def test_a_custom_emoji_can_be_a_reaction(
 ) -> None:
     db.execute(
         "INSERT INTO custom_emoji (workspace_id, name, value, user_id, created) "
-        "VALUES (%s, 'shipit', 'https://emoji.example/shipit.png', %s, 1767258000)",
+        "VALUES (%s, 'made-for-this-test', 'https://emoji.example/m.png', %s, 1767258000)",
         (TEAM, DANA),
     )
     client = web(acme, "user")
-    assert client.emoji_list()["emoji"]["shipit"] == "https://emoji.example/shipit.png"
-    client.reactions_add(channel=GENERAL, timestamp=GENERAL_MESSAGE, name="shipit")
+    assert client.emoji_list()["emoji"]["made-for-this-test"] == "https://emoji.example/m.png"
+    client.reactions_add(channel=GENERAL, timestamp=GENERAL_MESSAGE, name="made-for-this-test")
     message = client.reactions_get(channel=GENERAL, timestamp=GENERAL_MESSAGE)["message"]
-    assert any(r["name"] == "shipit" for r in message["reactions"])
+    assert any(r["name"] == "made-for-this-test" for r in message["reactions"])
 
 
 # --- pins -------------------------------------------------------------------------------------

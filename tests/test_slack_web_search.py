@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from slack_helpers import GENERAL, INCIDENTS, LEADERSHIP, OMAR, error_of, web
 
-# Fixture facts: four messages mention geocoding, three in #incidents (two by omar, on
-# 2026-03-05) and one in #engineering (2026-03-07, by marcus).
+# Fixture facts: five messages mention geocoding: one in #engineering on 2026-03-03,
+# three in #incidents on 2026-03-05 (two by omar), one in #engineering on 2026-03-07.
 
 
 def search(acme: Any, query: str, **kwargs: Any) -> dict[str, Any]:
@@ -50,7 +50,7 @@ def test_search_from_user(acme: Any) -> None:
     ("modifier", "expected"),
     [
         pytest.param("on:2026-03-05", {"2026-03-05"}, id="on"),
-        pytest.param("before:2026-03-06", {"2026-03-05"}, id="before"),
+        pytest.param("before:2026-03-06", {"2026-03-03", "2026-03-05"}, id="before"),
         pytest.param("after:2026-03-06", {"2026-03-07"}, id="after"),
     ],
 )
@@ -66,10 +66,12 @@ def test_search_by_date(acme: Any, modifier: str, expected: set[str]) -> None:
 
 def test_search_has_link(acme: Any) -> None:
     owner = web(acme, "user")
-    owner.chat_postMessage(channel=GENERAL, text="Status page: https://status.acme.test/now")
-    owner.chat_postMessage(channel=GENERAL, text="Status page is down again")
-    found = search(acme, "status has:link")
-    assert [m["text"] for m in found["matches"]] == ["Status page: https://status.acme.test/now"]
+    owner.chat_postMessage(channel=GENERAL, text="Zeppelin tracker: https://zeppelin.acme.test/now")
+    owner.chat_postMessage(channel=GENERAL, text="Zeppelin tracker is down again")
+    found = search(acme, "zeppelin has:link")
+    assert [m["text"] for m in found["matches"]] == [
+        "Zeppelin tracker: https://zeppelin.acme.test/now"
+    ]
 
 
 def test_search_pages_with_count_and_page(acme: Any) -> None:
