@@ -269,16 +269,16 @@ INSERT INTO messages (channel_id, ts, user_id, bot_id, text, thread_ts) VALUES
   ('GACME00001', '1772873200.000200', 'UACME00003', NULL, 'Thursday 15:00 works for me.', NULL),
   ('GACME00001', '1772873300.000300', 'UACME00001', NULL, 'Thursday 15:00 it is.', NULL);
 
--- An edited message: Tom corrected the runway figure.
-UPDATE messages SET text = 'Runway model updated with the second SRE hire: 24 months (was 26).',
-                    edited_by = 'UACME00010', edited_ts = '1772867500.000000'
- WHERE channel_id = 'CACME00007' AND ts = '1772867272.649750';
+-- An edited message: Tom moved the expense report deadline.
+UPDATE messages SET text = 'Reminder: expense reports for March are due Thursday (not Friday). Receipts in the shared drive please!',
+                    edited_by = 'UACME00010', edited_ts = '1772450000.000000'
+ WHERE channel_id = 'CACME00001' AND ts = '1772449554.628374';
 -- ===== end of core surface =====
 
 -- ===== satellites (custom emoji, reactions, pins, files, bookmarks, user groups) =====
 INSERT INTO custom_emoji (workspace_id, name, value, user_id, created) VALUES
   ('TACME00001', 'acme-logo', 'https://emoji.acme-corp.test/acme-logo.png', 'UACME00007', 1767344400),
-  ('TACME00001', 'shipit', 'https://emoji.acme-corp.test/shipit.gif', 'UACME00002', 1767345000),
+  ('TACME00001', 'party-truck', 'https://emoji.acme-corp.test/party-truck.gif', 'UACME00002', 1767345000),
   ('TACME00001', 'lgtm', 'alias:white_check_mark', 'UACME00004', 1767345600);
 
 -- created: microseconds; the order people reacted in.
@@ -291,7 +291,7 @@ INSERT INTO reactions (channel_id, ts, name, user_id, created) VALUES
   ('CACME00001', '1772474169.760095', 'wave', 'UACME00004', 1772474200000000),
   ('CACME00001', '1772474169.760095', 'wave', 'UACME00005', 1772474210000000),
   ('CACME00002', '1772496291.243144', 'eyes', 'UACME00002', 1772496300000000),
-  ('CACME00002', '1772496291.243144', 'shipit', 'UACME00006', 1772498600000000),
+  ('CACME00002', '1772496291.243144', 'party-truck', 'UACME00006', 1772498600000000),
   ('CACME00002', '1772860315.663354', '+1', 'UACME00001', 1772860400000000),
   ('CACME00002', '1772860315.663354', '+1', 'UACME00004', 1772860410000000),
   ('CACME00002', '1772860315.663354', 'lgtm', 'UACME00006', 1772860420000000);
@@ -313,7 +313,7 @@ UPDATE files SET length = octet_length(content) WHERE id IN ('FACME00001', 'FACM
 INSERT INTO messages (channel_id, ts, user_id, text, thread_ts, subtype) VALUES
   ('CACME00003', '1772483650.000100', 'UACME00003', 'Roadmap doc for the kickoff, comments welcome.', NULL, 'file_share'),
   ('CACME00005', '1772855900.000100', 'UACME00006', 'Updated runbook after this week''s pages.', NULL, 'file_share'),
-  ('CACME00005', '1772856000.000100', 'UACME00006', 'Status page for customers is live: https://status.acme-corp.test', NULL, NULL);
+  ('CACME00005', '1772856000.000100', 'UACME00006', 'Customer-facing incident history now lives at https://health.acme-corp.test', NULL, NULL);
 
 INSERT INTO file_shares (file_id, channel_id, ts) VALUES
   ('FACME00001', 'CACME00003', '1772483650.000100'),

@@ -545,6 +545,15 @@ async def _set_channel_text(
         " WHERE id = %s",
         (value, caller.user_id, now_seconds(), row["id"]),
     )
+    if field == "topic":
+        # Slack announces a new topic in the channel. (A new purpose is not announced:
+        # AI seeding sets purposes, and recorded cassettes must replay to the same state.)
+        ts = await next_ts(conn, row["id"])
+        await conn.execute(
+            """INSERT INTO messages (channel_id, ts, user_id, text, subtype)
+               VALUES (%s, %s, %s, %s, 'channel_topic')""",
+            (row["id"], ts, caller.user_id, f"set the channel topic: {value}"),
+        )
     updated = {**row, field: value, f"{field}_creator": caller.user_id}
     return {field: value, "channel": channel_object(updated, is_member=True)}
 

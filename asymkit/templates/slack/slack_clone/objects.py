@@ -216,6 +216,7 @@ def user_object(row: dict[str, Any], team_id: str) -> dict[str, Any]:
         "is_app_user": False,
         "updated": row["created"],
         "is_email_confirmed": not row["is_bot"],
+        "has_2fa": False,
         "who_can_share_contact_card": "EVERYONE",
     }
 
