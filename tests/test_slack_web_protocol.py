@@ -60,6 +60,44 @@ def test_post_json_with_nested_blocks(acme: Any) -> None:
     assert answer["message"]["blocks"] == blocks
 
 
+READS = [
+    pytest.param("users.info", {"user": "UACME00004"}, id="users.info"),
+    pytest.param("users.profile.get", {"user": "UACME00004"}, id="users.profile.get"),
+    pytest.param("conversations.history", {"channel": GENERAL, "limit": "3"}, id="history"),
+    pytest.param(
+        "conversations.replies", {"channel": INCIDENTS, "ts": INCIDENT_THREAD}, id="replies"
+    ),
+    pytest.param("conversations.members", {"channel": GENERAL}, id="members"),
+    pytest.param("reactions.list", {"user": "UACME00004"}, id="reactions.list"),
+    pytest.param("pins.list", {"channel": GENERAL}, id="pins.list"),
+    pytest.param("bookmarks.list", {"channel_id": GENERAL}, id="bookmarks.list"),
+    pytest.param("files.list", {"channel": GENERAL}, id="files.list"),
+    pytest.param("usergroups.list", {"include_users": "true"}, id="usergroups.list"),
+    pytest.param("search.messages", {"query": "geocoding in:#incidents"}, id="search"),
+    pytest.param("emoji.list", {}, id="emoji.list"),
+    pytest.param("dnd.info", {"user": "UACME00004"}, id="dnd.info"),
+]
+
+
+@pytest.mark.parametrize(("method", "args"), READS)
+def test_get_form_and_json_bodies_get_the_same_answer(
+    acme: Any, method: str, args: dict[str, str]
+) -> None:
+    url = f"{acme.api_url}{method}"
+    auth = {"Authorization": f"Bearer {acme.tokens.user}"}
+    by_get, by_form, by_json = (
+        {k: v for k, v in answer.json().items() if k != "cache_ts"}  # "now", per call
+        for answer in (
+            httpx.get(url, params=args, headers=auth, timeout=10),
+            httpx.post(url, data=args, headers=auth, timeout=10),
+            httpx.post(url, json=args, headers=auth, timeout=10),
+        )
+    )
+    assert by_get["ok"] is True, by_get
+    assert by_form == by_get
+    assert by_json == by_get
+
+
 def test_an_unknown_method_is_unknown_method(acme: Any) -> None:
     assert error_of(web(acme).api_call, api_method="chat.teleport") == "unknown_method"
 
