@@ -98,6 +98,21 @@ def test_get_form_and_json_bodies_get_the_same_answer(
     assert by_json == by_get
 
 
+@pytest.mark.parametrize(("method", "args"), READS)
+def test_unknown_arguments_change_nothing(acme: Any, method: str, args: dict[str, str]) -> None:
+    url = f"{acme.api_url}{method}"
+    auth = {"Authorization": f"Bearer {acme.tokens.user}"}
+    plain, extra = (
+        {k: v for k, v in answer.json().items() if k != "cache_ts"}
+        for answer in (
+            httpx.get(url, params=args, headers=auth, timeout=10),
+            httpx.get(url, params={**args, "pretty": "1", "x_made_up": "y"}, headers=auth),
+        )
+    )
+    assert plain["ok"] is True
+    assert extra == plain
+
+
 def test_an_unknown_method_is_unknown_method(acme: Any) -> None:
     assert error_of(web(acme).api_call, api_method="chat.teleport") == "unknown_method"
 
@@ -200,6 +215,9 @@ def _prepare(acme: Any, kind: str) -> tuple[WebClient, dict[str, Any]]:
     if kind == "reactions.list":
         for message in history(owner, GENERAL)[:3]:
             owner.reactions_add(channel=GENERAL, timestamp=message["ts"], name="eyes")
+    if kind == "pins.list":
+        for message in history(owner, GENERAL)[:3]:
+            owner.pins_add(channel=GENERAL, timestamp=message["ts"])
     if kind == "files.list":
         for n in range(3):
             owner.files_upload_v2(channel=GENERAL, content=b"x", filename=f"f{n}.txt")
@@ -218,6 +236,7 @@ def _prepare(acme: Any, kind: str) -> tuple[WebClient, dict[str, Any]]:
         "reactions.list": {},
         "files.list": {},
         "chat.scheduledMessages.list": {},
+        "pins.list": {"channel": GENERAL},
     }[kind]
 
 
@@ -231,6 +250,7 @@ ITEMS = {
     "reactions.list": "items",
     "files.list": "files",
     "chat.scheduledMessages.list": "scheduled_messages",
+    "pins.list": "items",
 }
 
 
