@@ -301,14 +301,16 @@ INSERT INTO pins (channel_id, ts, pinned_by, created) VALUES
   ('CACME00002', '1772860315.663354', 'UACME00002', 1772860500);
 
 -- Two small files, each shared into a channel by a file_share message.
-INSERT INTO files (id, workspace_id, user_id, name, title, mimetype, filetype, length, content, state, created) VALUES
-  ('FACME00001', 'TACME00001', 'UACME00003', 'q2-roadmap.md', 'Q2 roadmap', 'text/markdown', 'markdown', 118,
+INSERT INTO files (id, workspace_id, user_id, name, title, mimetype, filetype, length, content, state, created)
+SELECT id, 'TACME00001', user_id, name, title, mimetype, filetype, octet_length(body), body, 'complete', created
+FROM (VALUES
+  ('FACME00001', 'UACME00003', 'q2-roadmap.md', 'Q2 roadmap', 'text/markdown', 'markdown',
    convert_to(E'# Q2 roadmap\n\n1. Routes v2 (multi-stop optimizer)\n2. Driver app offline mode\n3. Salesforce integration\n', 'UTF8'),
-   'complete', 1772483500),
-  ('FACME00002', 'TACME00001', 'UACME00006', 'oncall-runbook.txt', 'On-call runbook', 'text/plain', 'text', 134,
+   1772483500),
+  ('FACME00002', 'UACME00006', 'oncall-runbook.txt', 'On-call runbook', 'text/plain', 'text',
    convert_to(E'On-call runbook\n- Check the status page first.\n- Page the secondary after 15 minutes.\n- Post updates in #incidents every 30 min.\n', 'UTF8'),
-   'complete', 1772855800);
-UPDATE files SET length = octet_length(content) WHERE id IN ('FACME00001', 'FACME00002');
+   1772855800)
+) AS f (id, user_id, name, title, mimetype, filetype, body, created);
 
 INSERT INTO messages (channel_id, ts, user_id, text, thread_ts, subtype) VALUES
   ('CACME00003', '1772483650.000100', 'UACME00003', 'Roadmap doc for the kickoff, comments welcome.', NULL, 'file_share'),

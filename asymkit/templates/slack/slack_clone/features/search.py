@@ -28,6 +28,7 @@ from .common import Caller, Conn, Params, channel_kind, classic_page, next_curso
 from .files import _VISIBLE, _shares, file_object
 
 MAX_COUNT = 100
+_NO_END = 10**10 - 1  # no before: modifier (ts seconds have ten digits)
 _MENTION = re.compile(r"^<[@#]([A-Z0-9]+)(?:\|[^>]*)?>$")
 _SORTS = {"score", "timestamp"}
 ARGS = ("query", "count", "page", "sort", "sort_dir", "highlight", "cursor", "limit")
@@ -185,7 +186,7 @@ async def _resolve(conn: Conn, caller: Caller, params: Params) -> Filters:
         channel_ids=channel_ids,
         user_ids=user_ids,
         after=_epoch(q.after, zone) if q.after else 0,
-        before=_epoch(q.before, zone) if q.before else 10**10 - 1,
+        before=_epoch(q.before, zone) if q.before else _NO_END,
     )
 
 
@@ -212,7 +213,7 @@ def _results(matches: list[dict[str, Any]], total: int, offset: int, count: int)
             "per_page": count,
             "page_count": pages,
             "first": offset + 1 if matches else 0,
-            "last": offset + len(matches),
+            "last": offset + len(matches) if matches else 0,
         },
         "paging": {"count": count, "total": total, "page": page, "pages": pages},
         "matches": matches,
@@ -238,10 +239,11 @@ async def _messages(
         "c.workspace_id = %(team)s",
         _SEEN,
         "m.subtype IS DISTINCT FROM 'tombstone'",
-        "m.ts >= %(after)s AND m.ts < %(before)s",
     ]
-    if f.query.words:
-        where.append("to_tsvector('english', m.text) @@ websearch_to_tsquery('english', %(q)s)")
+    if f.after:
+        where.append("m.ts >= %(after)s")
+    if f.before < _NO_END:
+        where.append("m.ts < %(before)s")
     if f.channel_ids is not None:
         where.append("m.channel_id = ANY(%(channels)s)")
     if f.user_ids is not None:
@@ -258,20 +260,27 @@ async def _messages(
         )
     if f.query.is_thread:
         where.append("m.thread_ts IS NOT NULL")
-    score = (
-        "ts_rank(to_tsvector('english', m.text), websearch_to_tsquery('english', %(q)s))"
-        if f.query.words
-        else "0::real"
-    )
+    if f.query.words:
+        # The words first, through the GIN index, whatever else narrows the search:
+        # left to itself the planner may walk a channel's messages testing each.
+        head = """WITH m AS MATERIALIZED (
+                      SELECT x.*, ts_rank(x.search_vector, q.q) AS score
+                      FROM messages x, websearch_to_tsquery('english', %(q)s) AS q (q)
+                      WHERE x.search_vector @@ q.q)
+                  SELECT"""
+        source = "m"
+    else:
+        head = "SELECT"
+        source = "(SELECT x.*, 0::real AS score FROM messages x) m"
     rows, total = await _page_and_total(
         conn,
-        f"""SELECT m.*, c.name AS channel_name, c.is_private, c.kind, u.name AS username,
-                   {score} AS score, count(*) OVER () AS total
-            FROM messages m
+        f"""{head} m.*, c.name AS channel_name, c.is_private, c.kind, u.name AS username,
+                   count(*) OVER () AS total
+            FROM {source}
             JOIN channels c ON c.id = m.channel_id
             JOIN users u ON u.id = m.user_id
             WHERE {" AND ".join(where)}
-            ORDER BY {_order(params, "score", "m.ts")}
+            ORDER BY {_order(params, "m.score", "m.ts")}
             OFFSET %(offset)s LIMIT %(limit)s""",
         {
             "team": caller.team_id,
