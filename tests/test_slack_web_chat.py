@@ -414,3 +414,28 @@ def test_delete_an_unknown_scheduled_message(acme: Any) -> None:
         )
         == "invalid_scheduled_message_id"
     )
+
+
+def test_deleting_a_reply_updates_the_parent(acme: Any) -> None:
+    owner = web(acme, "user")
+    parent = owner.chat_postMessage(channel=GENERAL, text="Lunch order?")["ts"]
+    first = owner.chat_postMessage(channel=GENERAL, text="pizza", thread_ts=parent)["ts"]
+    second = owner.chat_postMessage(channel=GENERAL, text="sushi", thread_ts=parent)["ts"]
+    owner.chat_delete(channel=GENERAL, ts=second)
+    head = owner.conversations_replies(channel=GENERAL, ts=parent)["messages"][0]
+    assert head["reply_count"] == 1
+    assert head["latest_reply"] == first
+
+
+def test_a_reply_permalink_names_its_thread(acme: Any) -> None:
+    owner = web(acme, "user")
+    reply = owner.conversations_replies(channel=INCIDENTS, ts=INCIDENT_THREAD)["messages"][1]
+    link = owner.chat_getPermalink(channel=INCIDENTS, message_ts=reply["ts"])["permalink"]
+    assert f"/archives/{INCIDENTS}/p{reply['ts'].replace('.', '')}" in link
+    assert f"thread_ts={INCIDENT_THREAD}" in link
+
+
+def test_a_too_long_message_is_msg_too_long(acme: Any) -> None:
+    assert error_of(web(acme, "user").chat_postMessage, channel=GENERAL, text="x" * 40_001) == (
+        "msg_too_long"
+    )

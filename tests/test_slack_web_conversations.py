@@ -391,3 +391,33 @@ def test_the_bot_can_read_its_dm(acme: Any) -> None:
     dm = client.conversations_open(users=DANA)["channel"]["id"]
     web(acme, "user").chat_postMessage(channel=dm, text="hi bot")
     assert client.conversations_history(channel=dm)["messages"][0]["text"] == "hi bot"
+
+
+def test_a_user_token_dm_is_between_the_user_and_the_recipient(acme: Any) -> None:
+    owner = web(acme, "user")
+    dm = owner.chat_postMessage(channel=LEO, text="1:1 at 3?")["channel"]
+    assert dm.startswith("D")
+    assert set(owner.conversations_members(channel=dm)["members"]) == {DANA, LEO}
+    info = owner.conversations_info(channel=dm)["channel"]
+    assert info["is_im"] is True and info["user"] == LEO
+
+
+def test_conversations_open_with_a_channel_resumes_the_dm(acme: Any) -> None:
+    owner = web(acme, "user")
+    dm = owner.conversations_open(users=LEO)["channel"]["id"]
+    assert owner.conversations_open(channel=dm)["channel"]["id"] == dm
+
+
+def test_a_dm_is_private_to_its_members(acme: Any) -> None:
+    dm = web(acme, "user").chat_postMessage(channel=LEO, text="confidential")["channel"]
+    client = web(acme)
+    assert error_of(client.conversations_history, channel=dm) == "channel_not_found"
+    assert error_of(client.chat_postMessage, channel=dm, text="x") == "channel_not_found"
+
+
+def test_an_archived_channel_cannot_be_joined_or_invited_to(acme: Any) -> None:
+    owner = web(acme, "user")
+    channel = owner.conversations_create(name="old-project")["channel"]["id"]
+    owner.conversations_archive(channel=channel)
+    assert error_of(web(acme).conversations_join, channel=channel) == "is_archived"
+    assert error_of(owner.conversations_invite, channel=channel, users=LEO) == "is_archived"
