@@ -1,0 +1,102 @@
+"""Edges of the satellite features the method tests leave out: the upload URL's own
+rules, the search index following edits and deletes, and reactions and pins on
+messages that go away."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+from slack_helpers import ENGINEERING, GENERAL, error_of, web
+
+
+def ticket(acme: Any, length: int, name: str = "notes.csv") -> dict[str, Any]:
+    return dict(web(acme, "user").files_getUploadURLExternal(filename=name, length=length).data)
+
+
+def test_the_upload_url_takes_a_multipart_form_as_slack_does(acme: Any) -> None:
+    got = ticket(acme, 11)
+    form = {"file": ("notes.csv", b"a,b\n1,2\n3,4", "text/csv")}
+    assert httpx.post(got["upload_url"], files=form, timeout=10).status_code == 200
+    owner = web(acme, "user")
+    done = owner.files_completeUploadExternal(files=[{"id": got["file_id"]}], channel_id=GENERAL)
+    url = done["files"][0]["url_private_download"]
+    body = httpx.get(url, headers={"Authorization": f"Bearer {acme.tokens.user}"}, timeout=10)
+    assert body.content == b"a,b\n1,2\n3,4"
+    assert body.headers["content-disposition"].startswith("attachment")
+
+
+def test_an_upload_url_takes_one_upload_only(acme: Any) -> None:
+    got = ticket(acme, 5)
+    assert httpx.post(got["upload_url"], content=b"first", timeout=10).status_code == 200
+    again = httpx.post(got["upload_url"], content=b"again", timeout=10)
+    assert again.status_code == 404
+
+
+def test_more_bytes_than_announced_are_refused(acme: Any) -> None:
+    got = ticket(acme, 4)
+    sent = httpx.post(got["upload_url"], content=b"more than four bytes", timeout=10)
+    assert sent.status_code == 413
+    assert "4 bytes" in sent.text
+
+
+def test_an_upload_url_with_a_wrong_secret_is_refused(acme: Any) -> None:
+    got = ticket(acme, 5)
+    forged = got["upload_url"].rsplit(".", 1)[0] + ".forged"
+    assert httpx.post(forged, content=b"hello", timeout=10).status_code == 404
+
+
+def test_an_edited_message_is_found_by_its_new_words_only(acme: Any) -> None:
+    owner = web(acme, "user")
+    posted = owner.chat_postMessage(channel=GENERAL, text="lunch order: tacos")
+    owner.chat_update(channel=GENERAL, ts=posted["ts"], text="lunch order: dumplings")
+    assert owner.search_messages(query="tacos")["messages"]["total"] == 0
+    found = owner.search_messages(query="dumplings")["messages"]["matches"]
+    assert [m["ts"] for m in found] == [posted["ts"]]
+
+
+def test_a_deleted_message_leaves_search(acme: Any) -> None:
+    owner = web(acme, "user")
+    posted = owner.chat_postMessage(channel=GENERAL, text="temporary kumquat notice")
+    owner.chat_delete(channel=GENERAL, ts=posted["ts"])
+    assert owner.search_messages(query="kumquat")["messages"]["total"] == 0
+
+
+def test_search_ranks_by_score_or_orders_by_time(acme: Any) -> None:
+    owner = web(acme, "user")
+    old = owner.chat_postMessage(channel=GENERAL, text="pallet pallet pallet inventory")
+    new = owner.chat_postMessage(channel=GENERAL, text="one pallet left")
+    by_score = owner.search_messages(query="pallet")["messages"]["matches"]
+    by_time = owner.search_messages(query="pallet", sort="timestamp", sort_dir="asc")
+    assert [m["ts"] for m in by_score] == [old["ts"], new["ts"]]
+    assert [m["ts"] for m in by_time["messages"]["matches"]] == [old["ts"], new["ts"]]
+    newest_first = owner.search_messages(query="pallet", sort="timestamp")["messages"]
+    assert [m["ts"] for m in newest_first["matches"]] == [new["ts"], old["ts"]]
+
+
+def test_reactions_and_pins_go_with_a_deleted_message(acme: Any) -> None:
+    owner = web(acme, "user")
+    posted = owner.chat_postMessage(channel=ENGINEERING, text="short-lived")
+    owner.reactions_add(channel=ENGINEERING, timestamp=posted["ts"], name="eyes")
+    owner.pins_add(channel=ENGINEERING, timestamp=posted["ts"])
+    owner.chat_delete(channel=ENGINEERING, ts=posted["ts"])
+    pinned = [i["message"]["ts"] for i in owner.pins_list(channel=ENGINEERING)["items"]]
+    assert posted["ts"] not in pinned
+    listed = [i["message"]["ts"] for i in owner.reactions_list()["items"]]
+    assert posted["ts"] not in listed
+    assert (
+        error_of(owner.reactions_get, channel=ENGINEERING, timestamp=posted["ts"])
+        == "message_not_found"
+    )
+
+
+def test_history_shows_reactions_and_pins_on_messages(acme: Any) -> None:
+    owner = web(acme, "user")
+    posted = owner.chat_postMessage(channel=GENERAL, text="ship it?")
+    owner.reactions_add(channel=GENERAL, timestamp=posted["ts"], name="+1")
+    owner.pins_add(channel=GENERAL, timestamp=posted["ts"])
+    latest = owner.conversations_history(channel=GENERAL, limit=1)["messages"][0]
+    assert latest["reactions"] == [
+        {"name": "+1", "users": [owner.auth_test()["user_id"]], "count": 1}
+    ]
+    assert latest["pinned_to"] == [GENERAL]
