@@ -90,6 +90,14 @@ def load_methods() -> dict[str, Any]:
     return dict(METHODS)
 
 
+def feature_choices() -> str:
+    """The feature modules' own choices (reactions, files, search...)."""
+    load_methods()
+    from slack_clone.features import CHOICES as FEATURES
+
+    return str(FEATURES)
+
+
 def _scope(spec: Any) -> str:
     if spec.scope is None:
         return "—"
@@ -121,7 +129,7 @@ def render(methods: dict[str, Any]) -> str:
                 f" | {_scope(spec)} | {spec.tier} | {_codes(spec.args)} | {_codes(spec.errors)} |"
             )
         lines.append("")
-    lines.append(CHOICES)
+    lines.append(CHOICES + feature_choices())
     return "\n".join(lines)
 
 

@@ -105,7 +105,7 @@ def file_object(
     their channel's ``name``, ``is_private`` and ``kind``."""
     if row["state"] == "deleted":
         return {"id": row["id"], "mode": "tombstone"}
-    name = urllib.parse.quote(row["name"])
+    name = urllib.parse.quote(row["name"], safe="")
     private = f"{_base()}/files-pri/{row['workspace_id']}-{row['id']}"
     by_kind: dict[str, list[str]] = {"channel": [], "group": [], "im": []}
     share_map: dict[str, dict[str, list[dict[str, Any]]]] = {}
