@@ -29,7 +29,7 @@ from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.applications import Starlette
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
@@ -52,7 +52,8 @@ log = logging.getLogger("slack_clone")
 MANIFEST = Path(__file__).resolve().parent.parent / "clone.manifest.json"
 MAX_BODY = int(os.environ.get("SLACK_CLONE_MAX_BODY", str(1024 * 1024)))
 MAX_JSON_DEPTH = 32
-DB_TIMEOUT = 1.5  # seconds to wait for a pooled connection before answering an error
+DB_BUDGET = 1.5  # seconds a call may spend getting a working connection before an error
+MAX_ATTEMPTS = 10  # more than the pool's connections: every stale one can be dropped
 POOL_MAX_IDLE = 2
 # Slack's documented per-minute budgets for each tier; "special" is chat.postMessage's
 # "about one message per second per channel", with a short burst allowed.
@@ -191,17 +192,30 @@ def _scope_headers(caller: Caller | None, spec: Method) -> dict[str, str]:
 async def _in_transaction(
     request: Request, fn: Callable[[Conn], Awaitable[dict[str, Any]]]
 ) -> dict[str, Any]:
-    """Run ``fn`` in one transaction; retry once on a connection that a reset closed."""
+    """Run ``fn`` in one transaction, within ``DB_BUDGET`` seconds.
+
+    A connection that a reset or a database restart closed fails at once and the
+    pool drops it, so the call is retried on another one while the budget lasts;
+    with the database down, the pool times out and the caller answers an error.
+    """
     pool: AsyncConnectionPool[Any] = request.app.state.pool
-    for attempt in range(2):
+    deadline = time.monotonic() + DB_BUDGET
+    for _ in range(MAX_ATTEMPTS):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        used: Conn | None = None
         try:
-            async with pool.connection(timeout=DB_TIMEOUT) as conn, conn.transaction():
-                return await fn(conn)
+            async with pool.connection(timeout=remaining) as conn:
+                used = conn
+                async with conn.transaction():
+                    return await fn(conn)
+        except PoolTimeout:
+            raise
         except psycopg.OperationalError:
-            if attempt:
-                raise
-            await pool.check()
-    raise AssertionError("unreachable")
+            if used is None or not (used.closed or used.broken):
+                raise  # not a dead connection: retrying would not help
+    raise PoolTimeout("no working database connection within the budget")
 
 
 def _unavailable() -> JSONResponse:
@@ -241,7 +255,7 @@ async def web_api(request: Request) -> Response:
         result = await _in_transaction(request, call)
     except SlackError as exc:
         return _error(exc.code, 200, _scope_headers(caller, spec), **exc.extra)
-    except (psycopg.OperationalError, psycopg.errors.QueryCanceled, TimeoutError):
+    except (psycopg.OperationalError, TimeoutError):
         log.warning("database unavailable during %s", name)
         return _unavailable()
     return JSONResponse({"ok": True, **result}, headers=_scope_headers(caller, spec))
@@ -378,17 +392,32 @@ class HostCheck:
 
 
 async def _trim_pool(pool: AsyncConnectionPool[Any]) -> None:
-    """Close idle connections beyond ``POOL_MAX_IDLE`` a second after a burst ends."""
+    """Close idle connections beyond ``POOL_MAX_IDLE`` once a burst is over.
+
+    psycopg_pool's own ``max_idle`` drops one connection per period, too slow to
+    be back to two within seconds; this closes every connection over the
+    limit that stayed idle for two consecutive ticks. It uses the pool's
+    internals (psycopg_pool 3.2/3.3) and stops, leaving the pool's own
+    shrinking, should they change.
+    """
+    idle_before = 0
     while True:
         await asyncio.sleep(1.0)
-        with contextlib.suppress(Exception):
-            idle = pool.get_stats().get("pool_available", 0)
-            extra = idle - POOL_MAX_IDLE
-            for _ in range(max(0, extra)):
-                conn = await pool.getconn(timeout=0.1)
-                # Closing the connection before handing it back makes the pool drop it.
+        try:
+            async with pool._lock:
+                idle = len(pool._pool)
+                extra = max(0, min(idle, idle_before) - POOL_MAX_IDLE)
+                victims = [pool._pool.popleft() for _ in range(extra)]
+                pool._nconns -= extra
+                pool._nconns_min = min(pool._nconns_min, len(pool._pool))
+                idle_before = len(pool._pool)
+        except AttributeError:
+            log.warning("psycopg_pool internals changed: idle connections trimmed by max_idle only")
+            return
+        for conn in victims:
+            conn._pool = None
+            with contextlib.suppress(Exception):
                 await conn.close()
-                await pool.putconn(conn)
 
 
 @contextlib.asynccontextmanager
