@@ -140,3 +140,45 @@ def test_the_pool_keeps_few_idle_connections_after_a_burst(
             break
         time.sleep(0.25)
     assert int(count) <= 2
+
+
+def test_with_the_database_gone_the_clone_answers_503_then_recovers(acme: Any) -> None:
+    """Connections to the clone's database refused: a Slack-style 503, then service again."""
+    from asymkit import postgres
+
+    server = postgres.server()
+    client = web(acme, "user")
+    client.auth_test()
+
+    def allow(flag: bool) -> None:
+        with server.admin() as admin:
+            admin.execute(f'ALTER DATABASE "{acme.database}" ALLOW_CONNECTIONS {str(flag).lower()}')
+            if not flag:
+                admin.execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                    (acme.database,),
+                )
+
+    allow(False)
+    try:
+        answer = httpx.post(
+            f"{acme.api_url}auth.test",
+            headers={"Authorization": f"Bearer {acme.tokens.user}"},
+            timeout=30,
+        )
+        assert answer.status_code == 503
+        assert answer.json() == {"ok": False, "error": "service_unavailable"}
+        assert int(answer.headers["retry-after"]) >= 1
+    finally:
+        allow(True)
+    deadline = time.monotonic() + 30
+    while True:
+        answer = httpx.post(
+            f"{acme.api_url}auth.test",
+            headers={"Authorization": f"Bearer {acme.tokens.user}"},
+            timeout=30,
+        )
+        if answer.status_code == 200 or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert answer.json()["ok"] is True
