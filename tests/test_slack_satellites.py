@@ -100,3 +100,12 @@ def test_history_shows_reactions_and_pins_on_messages(acme: Any) -> None:
         {"name": "+1", "users": [owner.auth_test()["user_id"]], "count": 1}
     ]
     assert latest["pinned_to"] == [GENERAL]
+
+
+def test_highlight_marks_the_matched_words(acme: Any) -> None:
+    owner = web(acme, "user")
+    owner.chat_postMessage(channel=GENERAL, text="The forklift battery is charged")
+    plain = owner.search_messages(query="forklift")["messages"]["matches"][0]["text"]
+    marked = owner.search_messages(query="forklift", highlight=True)["messages"]["matches"][0]
+    assert plain == "The forklift battery is charged"
+    assert marked["text"] == "The \ue000forklift\ue001 battery is charged"

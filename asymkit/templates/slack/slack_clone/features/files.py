@@ -165,7 +165,7 @@ def file_object(
     return obj
 
 
-async def _shares(conn: Conn, file_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+async def shares_of(conn: Conn, file_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
     cur = await conn.execute(
         """SELECT s.file_id, s.channel_id, s.ts, c.name, c.is_private, c.kind
            FROM file_shares s JOIN channels c ON c.id = s.channel_id
@@ -180,7 +180,7 @@ async def _shares(conn: Conn, file_ids: list[str]) -> dict[str, list[dict[str, A
 
 # A file is visible to its uploader and to whoever can see a conversation it was
 # shared into (public channels: anyone in the workspace; others: their members).
-_VISIBLE = """(f.user_id = %(caller)s OR EXISTS (
+VISIBLE_FILE = """(f.user_id = %(caller)s OR EXISTS (
     SELECT 1 FROM file_shares s JOIN channels c ON c.id = s.channel_id
     WHERE s.file_id = f.id AND (
         (NOT c.is_private AND c.kind IS NULL)
@@ -192,7 +192,7 @@ async def _visible_file(conn: Conn, caller: Caller, file_id: str) -> dict[str, A
     cur = await conn.execute(
         f"""SELECT f.* FROM files f
             WHERE f.id = %(id)s AND f.workspace_id = %(team)s AND f.state <> 'pending'
-              AND {_VISIBLE}""",
+              AND {VISIBLE_FILE}""",
         {"id": file_id, "team": caller.team_id, "caller": caller.user_id},
     )
     row = await cur.fetchone()
@@ -436,7 +436,7 @@ async def files_complete_upload_external(
         await _share(conn, caller, channel, ids, text, thread_ts)
     cur = await conn.execute("SELECT * FROM files WHERE id = ANY(%s)", (ids,))
     rows = {r["id"]: r for r in await cur.fetchall()}
-    shares = await _shares(conn, ids)
+    shares = await shares_of(conn, ids)
     return {"files": [file_object(rows[i], caller, shares[i]) for i in ids]}
 
 
@@ -452,7 +452,7 @@ async def files_info(conn: Conn, caller: Caller, params: Params) -> dict[str, An
     row = await _visible_file(conn, caller, required(params, "file", "file_not_found"))
     if row["state"] == "deleted":
         raise SlackError("file_deleted")
-    shares = await _shares(conn, [row["id"]])
+    shares = await shares_of(conn, [row["id"]])
     count, page = classic_page(params, default=100, maximum=1000)
     return {
         "file": file_object(row, caller, shares[row["id"]]),
@@ -485,7 +485,7 @@ async def files_list(conn: Conn, caller: Caller, params: Params) -> dict[str, An
     type_sql = " OR ".join(_TYPE_FILTERS[t] for t in types)
     cur = await conn.execute(
         f"""SELECT f.*, count(*) OVER () AS total FROM files f
-            WHERE f.workspace_id = %(team)s AND f.state = 'complete' AND {_VISIBLE}
+            WHERE f.workspace_id = %(team)s AND f.state = 'complete' AND {VISIBLE_FILE}
               AND (%(user)s = '' OR f.user_id = %(user)s)
               AND (%(channel)s::text IS NULL OR EXISTS (
                    SELECT 1 FROM file_shares s WHERE s.file_id = f.id
@@ -507,7 +507,7 @@ async def files_list(conn: Conn, caller: Caller, params: Params) -> dict[str, An
     rows = await cur.fetchall()
     more = len(rows) > limit
     rows = rows[:limit]
-    shares = await _shares(conn, [r["id"] for r in rows])
+    shares = await shares_of(conn, [r["id"] for r in rows])
     total = int(rows[0]["total"]) if rows else 0
     return {
         "files": [file_object(r, caller, shares[r["id"]]) for r in rows],
@@ -550,7 +550,7 @@ async def add_files(
         (channel_id, stamps),
     )
     rows = await cur.fetchall()
-    shares = await _shares(conn, list({r["id"] for r in rows}))
+    shares = await shares_of(conn, list({r["id"] for r in rows}))
     by_ts: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         by_ts.setdefault(r["ts"], []).append(file_object(r, caller, shares[r["id"]]))

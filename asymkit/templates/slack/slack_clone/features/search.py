@@ -24,8 +24,17 @@ import attrs
 
 from ..methods import method
 from ..objects import SlackError, format_ts, permalink
-from .common import Caller, Conn, Params, channel_kind, classic_page, next_cursor, offset_page
-from .files import _VISIBLE, _shares, file_object
+from .common import (
+    Caller,
+    Conn,
+    Params,
+    channel_kind,
+    classic_page,
+    flag,
+    next_cursor,
+    offset_page,
+)
+from .files import VISIBLE_FILE, file_object, shares_of
 
 MAX_COUNT = 100
 _NO_END = 10**10 - 1  # no before: modifier (ts seconds have ten digits)
@@ -294,7 +303,22 @@ async def _messages(
             "limit": count,
         },
     )
-    return [_match(r, caller) for r in rows], total
+    matches = [_match(r, caller) for r in rows]
+    if matches and f.query.words and flag(params, "highlight"):
+        await _highlight(conn, f.query.text, matches)
+    return matches, total
+
+
+async def _highlight(conn: Conn, query: str, matches: list[dict[str, Any]]) -> None:
+    """Mark the matched words as Slack does with ``highlight=true`` (U+E000 … U+E001)."""
+    cur = await conn.execute(
+        """SELECT ts_headline('english', t.text, websearch_to_tsquery('english', %s),
+                              'StartSel=, StopSel=, HighlightAll=true') AS text
+           FROM unnest(%s::text[]) WITH ORDINALITY AS t (text, n) ORDER BY t.n""",
+        (query, [m["text"] for m in matches]),
+    )
+    for match, row in zip(matches, await cur.fetchall(), strict=True):
+        match["text"] = row["text"]
 
 
 async def _page_and_total(
@@ -351,7 +375,7 @@ async def _files(
     where = [
         "f.workspace_id = %(team)s",
         "f.state = 'complete'",
-        _VISIBLE,
+        VISIBLE_FILE,
         "f.created >= %(after)s AND f.created < %(before)s",
     ]
     words = [w.strip('"').lower() for w in f.query.words if not w.startswith("-")]
@@ -385,7 +409,7 @@ async def _files(
             OFFSET %(offset)s LIMIT %(limit)s""",
         values,
     )
-    shares = await _shares(conn, [r["id"] for r in rows])
+    shares = await shares_of(conn, [r["id"] for r in rows])
     return [file_object(r, caller, shares[r["id"]]) for r in rows], total
 
 
