@@ -216,3 +216,78 @@ def test_objects_have_the_documented_keys(acme: Any, name: str, get: Call) -> No
     got = get(web(acme), web(acme, "user"))
     missing = set(OBJECTS[name]) - set(got)
     assert not missing, f"{name} lacks {sorted(missing)}"
+
+
+def _script() -> Any:
+    import importlib.util
+
+    path = Path(__file__).parent.parent / "scripts" / "slack_spec_fields.py"
+    spec = importlib.util.spec_from_file_location("slack_spec_fields", path)
+    assert spec and spec.loader
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_the_script_reads_required_keys_and_example_keys() -> None:
+    """scripts/slack_spec_fields.py on a two-method excerpt shaped like the real spec."""
+    script = _script()
+    placeholder = {"title": "Default success template", "required": ["ok"]}
+    spec = {
+        "paths": {
+            "/chat.update": {
+                "post": {
+                    "responses": {
+                        "200": {
+                            "schema": {
+                                "title": "chat.update success schema",
+                                "required": ["ok", "channel", "ts", "text"],
+                            },
+                            "examples": {
+                                "application/json": {
+                                    "ok": True,
+                                    "channel": "C1",
+                                    "ts": "1.0",
+                                    "text": "x",
+                                }
+                            },
+                        }
+                    }
+                }
+            },
+            "/conversations.join": {
+                "post": {
+                    "responses": {
+                        "200": {
+                            "schema": placeholder,
+                            "examples": {
+                                "application/json": {
+                                    "ok": True,
+                                    "channel": {},
+                                    "warning": "w",
+                                    "response_metadata": {},
+                                }
+                            },
+                        }
+                    }
+                }
+            },
+        },
+    }
+    assert script.method_fields(spec, "chat.update") == {
+        "required": ["channel", "ok", "text", "ts"],
+        "example": ["channel", "ok", "text", "ts"],
+    }
+    joined = script.method_fields(spec, "conversations.join")
+    assert joined["required"] == []
+    assert joined["example"] == ["channel", "ok"]
+    assert set(joined["excluded"]) == {"warning", "response_metadata"}
+    assert script.method_fields(spec, "bookmarks.add") is None
+
+
+def test_the_committed_fixture_names_its_source() -> None:
+    source = SPEC["_source"]
+    assert source["repository"] == "slackapi/slack-api-specs"
+    assert source["path"] == "web-api/slack_web_openapi_v2.json"
+    assert len(source["commit"]) == 40
+    assert set(METHODS) == set(_script().METHODS)
