@@ -61,7 +61,7 @@ def int_arg(params: Params, name: str, default: int, *, lo: int, hi: int, error:
         return default
     try:
         value = int(float(raw))
-    except ValueError:
+    except (ValueError, OverflowError):
         raise SlackError(error) from None
     if value < lo:
         raise SlackError(error)
@@ -148,7 +148,7 @@ def offset_page(params: Params, kind: str, *, default: int, maximum: int) -> tup
     offset = 0
     if params.get("cursor"):
         key = decode_cursor(params["cursor"], kind)
-        if not key.isdigit():
+        if not key.isdigit() or len(key) > 9:
             raise SlackError("invalid_cursor")
         offset = int(key)
     return offset, limit

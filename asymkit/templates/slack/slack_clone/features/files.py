@@ -38,6 +38,7 @@ from .common import (
     Params,
     channel_kind,
     classic_page,
+    int_arg,
     message_row,
     next_cursor,
     offset_page,
@@ -467,7 +468,13 @@ async def files_info(conn: Conn, caller: Caller, params: Params) -> dict[str, An
     scope="files:read",
     tier=3,
     args=("channel", "user", "ts_from", "ts_to", "types", "count", "page", "cursor", "limit"),
-    errors=("channel_not_found", "user_not_found", "unknown_type", "invalid_cursor"),
+    errors=(
+        "channel_not_found",
+        "unknown_type",
+        "invalid_cursor",
+        "invalid_ts_from",
+        "invalid_ts_to",
+    ),
 )
 async def files_list(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Files the caller can see, newest first, filtered by channel, user, time and type."""
@@ -498,8 +505,8 @@ async def files_list(conn: Conn, caller: Caller, params: Params) -> dict[str, An
             "caller": caller.user_id,
             "user": params.get("user", "").strip(),
             "channel": channel_id,
-            "ts_from": int(float(params.get("ts_from") or 0)),
-            "ts_to": int(float(params.get("ts_to") or 2**62)),
+            "ts_from": int_arg(params, "ts_from", 0, lo=0, hi=2**62, error="invalid_ts_from"),
+            "ts_to": int_arg(params, "ts_to", 2**62, lo=0, hi=2**62, error="invalid_ts_to"),
             "offset": offset,
             "limit": limit + 1,
         },
