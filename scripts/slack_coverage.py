@@ -73,7 +73,7 @@ CHOICES = """\
 - **conversations.invite** counts a repeated user id once.
 - **Request limits**: bodies over 1 MiB answer HTTP 413 `request_too_large`
   (uploads go to the upload URL, which has its own limit); JSON nested deeper
-  than 32 levels answers `invalid_form_data`; on a loopback bind a request whose
+  than 32 levels (or malformed) answers `invalid_json`; on a loopback bind a request whose
   `Host` is not a loopback name answers HTTP 421 `invalid_host`. With the
   database down, methods answer HTTP 503 `service_unavailable` with
   `Retry-After: 1` within two seconds, and recover when it is back.

@@ -78,7 +78,7 @@ def test_deeply_nested_json_is_refused_not_a_crash(acme: Any, depth: int) -> Non
         acme, "chat.postMessage", headers={"content-type": "application/json"}, content=body
     )
     assert answer.status_code == 200
-    assert answer.json() == {"ok": False, "error": "invalid_form_data"}
+    assert answer.json() == {"ok": False, "error": "invalid_json"}
 
 
 def test_a_repeated_user_in_invite_counts_once(acme: Any) -> None:

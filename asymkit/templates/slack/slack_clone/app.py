@@ -154,7 +154,10 @@ async def _params(request: Request) -> dict[str, str]:
         ctype = request.headers.get("content-type", "")
         body = await read_body(request)
         if ctype.startswith("application/json"):
-            data = _json_loads(body) if body.strip() else {}
+            try:
+                data = _json_loads(body) if body.strip() else {}
+            except (ValueError, RecursionError):
+                raise SlackError("invalid_json") from None
             if not isinstance(data, dict):
                 raise SlackError("invalid_json")
             for key, value in data.items():
