@@ -51,5 +51,6 @@ CHOICES = """\
 - **dnd.info** always answers Do Not Disturb off (the clone has no schedules).
 - **emoji.list** lists custom emoji only (no categories).
 - **User groups** cannot be disabled here; a group's handle defaults to its
-  name, lowercased with spaces as hyphens, and may not equal a user's name.
+  name, lowercased with spaces as hyphens, and may not equal a user's or a
+  channel's name (`handle_already_exists`).
 """

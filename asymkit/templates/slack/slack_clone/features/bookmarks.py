@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import urllib.parse
 from typing import Any
 
@@ -11,6 +12,8 @@ from ..store import next_id
 from .common import Caller, Conn, Params, required, visible_channel, writable_channel
 
 MAX_TITLE = 250
+MAX_PER_CONVERSATION = 100  # Slack's limit
+_EMOJI = re.compile(r"^:[a-z0-9_+\-']+(::skin-tone-[2-6])?:$")
 
 
 def bookmark_object(row: dict[str, Any], team_id: str) -> dict[str, Any]:
@@ -53,10 +56,12 @@ async def _member_channel(conn: Conn, caller: Caller, params: Params) -> dict[st
         "invalid_bookmark_type",
         "invalid_link",
         "invalid_title",
+        "invalid_emoji",
+        "too_many_tabs",
     ),
 )
 async def bookmarks_add(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
-    """Adds a link bookmark to a conversation the caller belongs to."""
+    """Adds a link bookmark (at most 100 per conversation) to one the caller belongs to."""
     channel = await _member_channel(conn, caller, params)
     kind = params.get("type", "").strip() or "link"
     if kind != "link":
@@ -69,6 +74,15 @@ async def bookmarks_add(conn: Conn, caller: Caller, params: Params) -> dict[str,
     if parsed.scheme not in ("http", "https") or not parsed.netloc:
         raise SlackError("invalid_link")
     emoji = params.get("emoji", "").strip() or None
+    if emoji is not None and not _EMOJI.match(emoji):
+        raise SlackError("invalid_emoji")
+    cur = await conn.execute(
+        "SELECT count(*) AS n FROM bookmarks WHERE channel_id = %s", (channel["id"],)
+    )
+    existing = await cur.fetchone()
+    assert existing is not None
+    if existing["n"] >= MAX_PER_CONVERSATION:
+        raise SlackError("too_many_tabs")
     bookmark_id = await next_id(conn, "Bk")
     cur = await conn.execute(
         """INSERT INTO bookmarks (id, channel_id, title, type, link, emoji, created_by,

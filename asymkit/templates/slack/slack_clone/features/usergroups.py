@@ -13,6 +13,7 @@ from .common import Caller, Conn, Params, flag, required
 
 _HANDLE = re.compile(r"^[a-z0-9][a-z0-9._\-]{0,79}$")
 MAX_NAME = 255
+MAX_DESCRIPTION = 255
 
 
 def _ids(raw: str) -> list[str]:
@@ -104,20 +105,26 @@ async def usergroups_list(conn: Conn, caller: Caller, params: Params) -> dict[st
     args=("name", "handle", "description", "channels", "include_count"),
     errors=(
         "invalid_arguments",
-        "invalid_handle",
+        "name_too_long",
+        "description_too_long",
+        "bad_handle",
         "name_already_exists",
         "handle_already_exists",
         "channel_not_found",
     ),
 )
 async def usergroups_create(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
-    """Creates a user group; its handle defaults to the name, lowercased and hyphenated."""
+    """Creates a user group; its handle (unique among groups, users and channels)
+    defaults to the name, lowercased and hyphenated."""
     name = required(params, "name", "invalid_arguments")
     if len(name) > MAX_NAME:
-        raise SlackError("invalid_arguments")
+        raise SlackError("name_too_long")
+    description = params.get("description", "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise SlackError("description_too_long")
     handle = params.get("handle", "").strip().lstrip("@") or re.sub(r"\s+", "-", name.lower())
     if not _HANDLE.match(handle):
-        raise SlackError("invalid_handle")
+        raise SlackError("bad_handle")
     cur = await conn.execute(
         """SELECT bool_or(name = %(name)s) AS name_taken, bool_or(handle = %(handle)s) AS taken
            FROM usergroups WHERE workspace_id = %(team)s""",
@@ -128,7 +135,10 @@ async def usergroups_create(conn: Conn, caller: Caller, params: Params) -> dict[
     if clash["name_taken"]:
         raise SlackError("name_already_exists")
     cur = await conn.execute(
-        "SELECT 1 FROM users WHERE workspace_id = %s AND name = %s", (caller.team_id, handle)
+        """SELECT 1 FROM users WHERE workspace_id = %(team)s AND name = %(handle)s
+           UNION ALL
+           SELECT 1 FROM channels WHERE workspace_id = %(team)s AND name = %(handle)s""",
+        {"team": caller.team_id, "handle": handle},
     )
     if clash["taken"] or await cur.fetchone() is not None:
         raise SlackError("handle_already_exists")
@@ -152,7 +162,7 @@ async def usergroups_create(conn: Conn, caller: Caller, params: Params) -> dict[
             caller.team_id,
             name,
             handle,
-            params.get("description", "").strip(),
+            description,
             ",".join(channels),
             caller.user_id,
             caller.user_id,
