@@ -457,11 +457,7 @@ async def conversations_history(conn: Conn, caller: Caller, params: Params) -> d
 
 
 async def _pin_count(conn: Conn, channel_id: str) -> int:
-    """Pins in the channel, when the pins feature's table exists."""
-    cur = await conn.execute("SELECT to_regclass('public.pins') IS NOT NULL AS present")
-    present = await cur.fetchone()
-    if not present or not present["present"]:
-        return 0
+    """Pins in the channel (the ``pins`` table comes with the pins feature's migration)."""
     cur = await conn.execute("SELECT count(*) AS n FROM pins WHERE channel_id = %s", (channel_id,))
     row = await cur.fetchone()
     return int(row["n"]) if row else 0
