@@ -28,7 +28,7 @@ CHOICES = """\
   standard emoji names (the `emoji` package's CLDR names and aliases, in
   `features/emoji_names.txt`), the workspace's custom emoji and `::skin-tone-2`
   to `-6` suffixes, and stored as given (`thumbsup` is not rewritten to `+1`).
-  At most 23 different names per message (`too_many_reactions`). Bots must be
+  At most 23 different names per message (`too_many_emoji`). Bots must be
   members of the channel; users may react in any public channel.
 - **Pins and bookmarks** need membership of the conversation (`not_in_channel`);
   bookmarks are `type=link` with an http(s) link (`invalid_link` otherwise).

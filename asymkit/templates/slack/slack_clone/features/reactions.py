@@ -21,6 +21,7 @@ from .common import (
     classic_page,
     message_row,
     next_cursor,
+    normalize_ts,
     offset_page,
     paging,
     render_messages,
@@ -32,7 +33,13 @@ from .emoji import reaction_name, valid_name
 
 MAX_NAMES_PER_MESSAGE = 23  # Slack's limit of distinct reactions on one message
 
-_ITEM_ERRORS = ("no_item_specified", "channel_not_found", "message_not_found", "not_in_channel")
+_ITEM_ERRORS = (
+    "no_item_specified",
+    "bad_timestamp",
+    "channel_not_found",
+    "message_not_found",
+    "not_in_channel",
+)
 
 
 async def reactions_of(
@@ -73,6 +80,8 @@ async def add_reactions(
 async def _item(conn: Conn, caller: Caller, params: Params, *, write: bool) -> dict[str, Any]:
     if not params.get("channel") or not params.get("timestamp"):
         raise SlackError("no_item_specified")
+    if normalize_ts(params["timestamp"]) is None:
+        raise SlackError("bad_timestamp")
     find = writable_channel if write else visible_channel
     channel = await find(conn, caller, params["channel"])
     return await message_row(conn, channel["id"], params["timestamp"])
@@ -83,7 +92,7 @@ async def _item(conn: Conn, caller: Caller, params: Params, *, write: bool) -> d
     scope="reactions:write",
     tier=3,
     args=("channel", "timestamp", "name"),
-    errors=(*_ITEM_ERRORS, "invalid_name", "already_reacted", "too_many_reactions", "is_archived"),
+    errors=(*_ITEM_ERRORS, "invalid_name", "already_reacted", "too_many_emoji", "is_archived"),
 )
 async def reactions_add(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Adds a reaction (emoji name, with or without colons) to a message."""
@@ -102,7 +111,7 @@ async def reactions_add(conn: Conn, caller: Caller, params: Params) -> dict[str,
     if row["mine"]:
         raise SlackError("already_reacted")
     if not row["used"] and row["names"] >= MAX_NAMES_PER_MESSAGE:
-        raise SlackError("too_many_reactions")
+        raise SlackError("too_many_emoji")
     await conn.execute(
         """INSERT INTO reactions (channel_id, ts, name, user_id, created)
            VALUES (%s, %s, %s, %s, %s)""",
