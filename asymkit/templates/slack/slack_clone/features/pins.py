@@ -17,6 +17,7 @@ from .common import (
     Params,
     message_row,
     next_cursor,
+    normalize_ts,
     offset_page,
     render_messages,
     required,
@@ -24,7 +25,13 @@ from .common import (
     writable_channel,
 )
 
-_ERRORS = ("channel_not_found", "no_item_specified", "message_not_found", "not_in_channel")
+_ERRORS = (
+    "channel_not_found",
+    "no_item_specified",
+    "bad_timestamp",
+    "message_not_found",
+    "not_in_channel",
+)
 
 
 async def _pinnable(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
@@ -33,6 +40,8 @@ async def _pinnable(conn: Conn, caller: Caller, params: Params) -> dict[str, Any
         raise SlackError("not_in_channel")
     if not params.get("timestamp"):
         raise SlackError("no_item_specified")
+    if normalize_ts(params["timestamp"]) is None:
+        raise SlackError("bad_timestamp")
     return await message_row(conn, channel["id"], params["timestamp"])
 
 
