@@ -361,8 +361,15 @@ async def conversations_members(conn: Conn, caller: Caller, params: Params) -> d
 
 def _ts_bounds(params: Params) -> tuple[str, str, bool]:
     """``oldest``/``latest``/``inclusive`` as comparable ts strings."""
-    oldest = ts_param(params, "oldest", "invalid_ts_oldest") if params.get("oldest") else ""
-    latest = ts_param(params, "latest", "invalid_ts_latest") if params.get("latest") else "9" * 17
+    # Stored ts have ten digits of seconds; pad bounds like "0" or "5" so text order holds.
+    oldest = (
+        ts_param(params, "oldest", "invalid_ts_oldest").zfill(17) if params.get("oldest") else ""
+    )
+    latest = (
+        ts_param(params, "latest", "invalid_ts_latest").zfill(17)
+        if params.get("latest")
+        else "9" * 17
+    )
     return oldest, latest, flag(params, "inclusive")
 
 
