@@ -15,7 +15,7 @@ from ..objects import (
     parse_ts,
     permalink,
 )
-from ..web import conversation, decorate, require_member
+from ..web import conversation, decorate, flag, require_member, required
 
 __all__ = [
     "Caller",
@@ -37,21 +37,6 @@ __all__ = [
     "visible_channel",
     "writable_channel",
 ]
-
-
-def required(params: Params, name: str, error: str) -> str:
-    """The argument's value, or Slack's ``error`` when it is missing or blank."""
-    value = params.get(name, "").strip()
-    if not value:
-        raise SlackError(error)
-    return value
-
-
-def flag(params: Params, name: str, default: bool = False) -> bool:
-    raw = params.get(name, "").strip().lower()
-    if not raw:
-        return default
-    return raw in ("1", "true", "yes")
 
 
 def int_arg(params: Params, name: str, default: int, *, lo: int, hi: int, error: str) -> int:
