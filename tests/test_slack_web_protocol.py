@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -345,3 +348,34 @@ def test_posting_is_limited_per_channel(limited_clone: Any) -> None:
         for n in range(200):
             client.chat_postMessage(channel=GENERAL, text=f"burst {n}")
     assert info.value.response.status_code == 429
+
+
+@pytest.fixture
+def manifest_limited_clone(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A copy of the slack template whose manifest turns rate limits on (tier 2: 5 a minute)."""
+    import asymkit
+    from asymkit import manifest
+
+    root = tmp_path / "templates" / "slack-limited"
+    shutil.copytree(manifest.find("slack").root, root, ignore=shutil.ignore_patterns(".*cache*"))
+    data = json.loads((root / "clone.manifest.json").read_text(encoding="utf-8"))
+    data["name"] = "slack-limited"
+    data["rate_limits"] = {**data.get("rate_limits", {}), "enabled": True, "tiers": {"2": 5}}
+    (root / "clone.manifest.json").write_text(json.dumps(data), encoding="utf-8")
+    monkeypatch.setenv("ASYMKIT_TEMPLATES_DIR", str(tmp_path / "templates"))
+    monkeypatch.delenv("SLACK_CLONE_RATE_LIMITS", raising=False)
+    clone = asymkit.spin("slack-limited", seed=asymkit.Fixture("acme-corp"))
+    try:
+        yield clone
+    finally:
+        clone.destroy()
+
+
+def test_the_manifest_can_turn_rate_limits_on(manifest_limited_clone: Any) -> None:
+    client = web(manifest_limited_clone)
+    client.retry_handlers.clear()
+    with pytest.raises(SlackApiError) as info:
+        for _ in range(10):
+            client.users_list(limit=1)
+    assert info.value.response.status_code == 429
+    assert info.value.response["error"] == "ratelimited"
