@@ -320,6 +320,7 @@ def test_conversations_open_with_several_users_is_a_group_dm(acme: Any) -> None:
     group = owner.conversations_open(users=[LEO, SOFIA])["channel"]["id"]
     info = owner.conversations_info(channel=group)["channel"]
     assert info["is_mpim"] is True
+    assert info["name"].startswith("mpdm-")
     assert set(owner.conversations_members(channel=group)["members"]) == {DANA, LEO, SOFIA}
     again = owner.conversations_open(users=f"{SOFIA},{LEO}")["channel"]["id"]
     assert again == group

@@ -120,3 +120,17 @@ def test_search_files_and_search_all(acme: Any) -> None:
     assert everything["messages"]["total"] >= 1
     assert everything["files"]["total"] >= 1
     assert everything["query"] == "roadmap"
+
+
+@pytest.mark.parametrize("direction", ["asc", "desc"])
+def test_search_sorts_by_timestamp(acme: Any, direction: str) -> None:
+    found = search(acme, "geocoding", sort="timestamp", sort_dir=direction)
+    stamps = [m["ts"] for m in found["matches"]]
+    assert stamps == sorted(stamps, reverse=direction == "desc")
+    assert len(stamps) == found["total"]
+
+
+def test_search_matches_name_the_author(acme: Any) -> None:
+    match = search(acme, "geocoding from:@omar")["matches"][0]
+    assert match["username"] == "omar"
+    assert match["team"] == "TACME00001"
