@@ -14,6 +14,7 @@ with ``file_upload_size_restricted``.
 
 from __future__ import annotations
 
+import contextlib
 import email.parser
 import email.policy
 import hashlib
@@ -22,13 +23,14 @@ import mimetypes
 import os
 import secrets
 import urllib.parse
+from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
-from ..methods import BASE_URL, authenticate, bearer, message_hook, method, route, transaction
+from ..methods import BASE_URL, authenticate, bearer, message_hook, method, route
 from ..objects import SlackError, now_seconds
 from ..store import next_id
 from ..web import next_ts
@@ -285,11 +287,35 @@ async def _read_at_most(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
+DB_TIMEOUT = 1.5  # seconds to wait for a pooled connection before answering 503
+
+
+@contextlib.asynccontextmanager
+async def _transaction(request: Request) -> AsyncIterator[Conn]:
+    """A pooled connection in a transaction, given up on quickly when the database is down."""
+    pool = request.app.state.pool
+    async with pool.connection(timeout=DB_TIMEOUT) as conn, conn.transaction():
+        yield conn
+
+
+def _unavailable() -> Response:
+    return JSONResponse(
+        {"ok": False, "error": "service_unavailable"}, status_code=503, headers={"Retry-After": "1"}
+    )
+
+
 @route(UPLOAD_PATH + "{key}", methods=("POST", "PUT"))
 async def upload(request: Request) -> Response:
     """The upload URL: takes the bytes of a file reserved by files.getUploadURLExternal."""
+    try:
+        return await _upload(request)
+    except (psycopg.OperationalError, TimeoutError):
+        return _unavailable()
+
+
+async def _upload(request: Request) -> Response:
     file_id, _, key = str(request.path_params["key"]).partition(".")
-    async with transaction(request) as conn:
+    async with _transaction(request) as conn:
         cur = await conn.execute(
             "SELECT length, upload_key FROM files WHERE id = %s AND state = 'pending'",
             (file_id,),
@@ -318,7 +344,7 @@ async def upload(request: Request) -> Response:
             f"file larger than the {row['length']} bytes given to files.getUploadURLExternal",
             status_code=413,
         )
-    async with transaction(request) as conn:
+    async with _transaction(request) as conn:
         cur = await conn.execute(
             """UPDATE files SET content = %s, state = 'uploaded', upload_key = NULL
                WHERE id = %s AND state = 'pending'""",
@@ -571,7 +597,7 @@ async def add_files(
 async def _download(request: Request, *, attachment: bool) -> Response:
     team_id, _, file_id = str(request.path_params["team_file"]).partition("-")
     try:
-        async with transaction(request) as conn:
+        async with _transaction(request) as conn:
             try:
                 caller = await authenticate(conn, bearer(request))
             except SlackError as exc:
@@ -588,7 +614,7 @@ async def _download(request: Request, *, attachment: bool) -> Response:
             except SlackError:
                 row = None
     except (psycopg.OperationalError, TimeoutError):
-        return JSONResponse({"ok": False, "error": "service_unavailable"}, status_code=503)
+        return _unavailable()
     if row is None or row["content"] is None:
         return JSONResponse({"ok": False, "error": "file_not_found"}, status_code=404)
     disposition = "attachment" if attachment else "inline"
