@@ -7,7 +7,6 @@ token is the provisioned app's bot, which starts in no channel.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import Any
 
@@ -88,7 +87,3 @@ def history(client: WebClient, channel: str, **kwargs: Any) -> list[dict[str, An
 
 def find(messages: list[dict[str, Any]], ts: str) -> dict[str, Any]:
     return next(m for m in messages if m["ts"] == ts)
-
-
-def ts_now() -> float:
-    return time.time()
