@@ -4,9 +4,11 @@ messages that go away."""
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import httpx
+import psycopg
 from slack_helpers import ENGINEERING, GENERAL, error_of, web
 
 
@@ -109,3 +111,38 @@ def test_highlight_marks_the_matched_words(acme: Any) -> None:
     marked = owner.search_messages(query="forklift", highlight=True)["messages"]["matches"][0]
     assert plain == "The forklift battery is charged"
     assert marked["text"] == "The \ue000forklift\ue001 battery is charged"
+
+
+def test_with_the_database_down_file_routes_answer_503_fast_and_recover(acme: Any) -> None:
+    got = ticket(acme, 5)
+    url = web(acme, "user").files_info(file="FACME00001")["file"]["url_private"]
+    auth = {"Authorization": f"Bearer {acme.tokens.user}"}
+    from asymkit import postgres
+
+    database = psycopg.sql.Identifier(acme.database)
+    with psycopg.connect(postgres.server().dsn("postgres"), autocommit=True) as admin:
+        admin.execute(psycopg.sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(database))
+        try:
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (acme.database,),
+            )
+            for call in (
+                lambda: httpx.post(got["upload_url"], content=b"hello", timeout=10),
+                lambda: httpx.get(url, headers=auth, timeout=10),
+            ):
+                started = time.monotonic()
+                answer = call()
+                assert time.monotonic() - started < 2.5
+                assert answer.status_code == 503
+                assert answer.headers["retry-after"] == "1"
+        finally:
+            admin.execute(
+                psycopg.sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(database)
+            )
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if httpx.get(url, headers=auth, timeout=10).status_code == 200:
+            break
+        time.sleep(0.5)
+    assert httpx.post(got["upload_url"], content=b"hello", timeout=10).status_code == 200
