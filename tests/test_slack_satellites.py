@@ -9,7 +9,7 @@ from typing import Any
 
 import httpx
 import psycopg
-from slack_helpers import ENGINEERING, GENERAL, error_of, web
+from slack_helpers import ENGINEERING, GENERAL, MARCUS, error_of, web
 
 
 def ticket(acme: Any, length: int, name: str = "notes.csv") -> dict[str, Any]:
@@ -146,3 +146,14 @@ def test_with_the_database_down_file_routes_answer_503_fast_and_recover(acme: An
             break
         time.sleep(0.5)
     assert httpx.post(got["upload_url"], content=b"hello", timeout=10).status_code == 200
+
+
+def test_sharing_a_file_with_a_user_posts_it_in_their_dm(acme: Any) -> None:
+    owner = web(acme, "user")
+    got = ticket(acme, 5, "note.txt")
+    httpx.post(got["upload_url"], content=b"hello", timeout=10)
+    done = owner.files_completeUploadExternal(files=[{"id": got["file_id"]}], channels=[MARCUS])
+    [dm] = done["files"][0]["ims"]
+    latest = owner.conversations_history(channel=dm, limit=1)["messages"][0]
+    assert latest["subtype"] == "file_share"
+    assert [f["id"] for f in latest["files"]] == [got["file_id"]]

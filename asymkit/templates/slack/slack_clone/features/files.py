@@ -30,6 +30,7 @@ import psycopg
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from ..chat import target
 from ..methods import BASE_URL, authenticate, bearer, message_hook, method, route
 from ..objects import SlackError, now_seconds
 from ..store import next_id
@@ -414,7 +415,8 @@ async def _share(
 async def files_complete_upload_external(
     conn: Conn, caller: Caller, params: Params
 ) -> dict[str, Any]:
-    """Finishes uploads and shares them: one ``file_share`` message per conversation."""
+    """Finishes uploads and shares them (``channels`` may name users: their DMs), one
+    ``file_share`` message per conversation."""
     wanted = _file_list(params)
     targets = [params["channel_id"]] if params.get("channel_id") else []
     targets += [c.strip() for c in params.get("channels", "").split(",") if c.strip()]
@@ -428,7 +430,7 @@ async def files_complete_upload_external(
         )
     channels = []
     for ref in targets:
-        channel = await visible_channel(conn, caller, ref)
+        channel = await target(conn, caller, ref)  # a user id shares into the DM with them
         if not channel["is_member"]:
             raise SlackError("not_in_channel")
         if channel["is_archived"]:
