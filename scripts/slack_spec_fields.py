@@ -8,17 +8,20 @@ top-level keys Slack documents for a successful response:
 - ``example``: the top-level keys of the spec's HTTP 200 example, minus the
   few keys listed in ``EXCLUDED`` (each with the reason, copied into the JSON).
 
-Methods the document does not describe map to ``null``; the test then checks
+Methods the pinned document does not describe are looked up in a later
+version of the same file (``FALLBACK_COMMIT``; the method's entry then names
+that commit); methods neither describes map to ``null``, and the test checks
 only ``ok``. A few shared object definitions (``objects``) record the
 ``required`` keys of the user, profile, message and conversation objects.
 
 Usage::
 
-    python scripts/slack_spec_fields.py [SPEC] [-o tests/slack_spec_fields.json]
+    python scripts/slack_spec_fields.py [SPEC] [--fallback SPEC] [-o tests/slack_spec_fields.json]
 
 ``SPEC`` is a path to (or an https URL of) ``web-api/slack_web_openapi_v2.json``
 from the public repository ``slackapi/slack-api-specs``; by default the URL of
-the pinned commit below. The output is deterministic (sorted keys).
+the pinned commit below (and of ``FALLBACK_COMMIT`` for ``--fallback``). The
+output is deterministic (sorted keys).
 """
 
 from __future__ import annotations
@@ -33,7 +36,9 @@ from typing import Any
 REPO = "slackapi/slack-api-specs"
 PATH = "web-api/slack_web_openapi_v2.json"
 COMMIT = "1fbe71ecd961895f41ed84c8ee8e5f456767b18f"
+FALLBACK_COMMIT = "3f1e8b4a03855cb29cffbfcaf60195e5867780ea"
 DEFAULT_SPEC = f"https://raw.githubusercontent.com/{REPO}/{COMMIT}/{PATH}"
+DEFAULT_FALLBACK = f"https://raw.githubusercontent.com/{REPO}/{FALLBACK_COMMIT}/{PATH}"
 OUT = Path(__file__).resolve().parent.parent / "tests" / "slack_spec_fields.json"
 
 # The 63 methods of issue 11, in the issue's order.
@@ -170,7 +175,15 @@ def object_fields(spec: dict[str, Any], ref: str) -> list[str]:
     return sorted(definition["required"])
 
 
-def derive(spec: dict[str, Any]) -> dict[str, Any]:
+def derive(spec: dict[str, Any], fallback: dict[str, Any] | None = None) -> dict[str, Any]:
+    methods: dict[str, Any] = {}
+    for name in METHODS:
+        fields = method_fields(spec, name)
+        if fields is None and fallback is not None:
+            fields = method_fields(fallback, name)
+            if fields is not None:
+                fields["commit"] = FALLBACK_COMMIT
+        methods[name] = fields
     return {
         "_source": {
             "repository": REPO,
@@ -179,11 +192,12 @@ def derive(spec: dict[str, Any]) -> dict[str, Any]:
             "note": (
                 "Top-level keys of each method's HTTP 200 response as documented by the "
                 "spec: the schema's required list (unless it is the placeholder "
-                "'Default success template') and the keys of the 200 example. null: "
-                "the method is not in this version of the document."
+                "'Default success template') and the keys of the 200 example. An entry "
+                "with its own commit comes from that later version of the file; null: "
+                "neither version describes the method."
             ),
         },
-        "methods": {name: method_fields(spec, name) for name in METHODS},
+        "methods": methods,
         "objects": {name: object_fields(spec, ref) for name, ref in OBJECTS.items()},
     }
 
@@ -191,14 +205,15 @@ def derive(spec: dict[str, Any]) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("spec", nargs="?", default=DEFAULT_SPEC)
+    parser.add_argument("--fallback", default=DEFAULT_FALLBACK)
     parser.add_argument("-o", "--output", type=Path, default=OUT)
     args = parser.parse_args(argv)
-    fields = derive(load(args.spec))
+    fields = derive(load(args.spec), load(args.fallback))
     args.output.write_text(json.dumps(fields, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     missing = [name for name, value in fields["methods"].items() if value is None]
     print(f"wrote {args.output} ({len(METHODS) - len(missing)} methods documented)")
     if missing:
-        print("not in this version of the spec: " + ", ".join(missing))
+        print("in neither version of the spec: " + ", ".join(missing))
     return 0
 
 
