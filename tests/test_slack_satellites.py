@@ -4,6 +4,7 @@ messages that go away."""
 
 from __future__ import annotations
 
+import concurrent.futures
 import time
 from typing import Any
 
@@ -157,3 +158,24 @@ def test_sharing_a_file_with_a_user_posts_it_in_their_dm(acme: Any) -> None:
     latest = owner.conversations_history(channel=dm, limit=1)["messages"][0]
     assert latest["subtype"] == "file_share"
     assert [f["id"] for f in latest["files"]] == [got["file_id"]]
+
+
+def test_the_same_reaction_added_at_once_lands_once(acme: Any) -> None:
+    owner = web(acme, "user")
+    posted = owner.chat_postMessage(channel=GENERAL, text="race me")
+
+    def react(_: int) -> str:
+        answer = httpx.post(
+            acme.api_url + "reactions.add",
+            headers={"Authorization": f"Bearer {acme.tokens.user}"},
+            data={"channel": GENERAL, "timestamp": posted["ts"], "name": "zap"},
+            timeout=30,
+        )
+        assert answer.status_code == 200
+        return "ok" if answer.json()["ok"] else str(answer.json()["error"])
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        outcomes = sorted(pool.map(react, range(16)))
+    assert outcomes == ["already_reacted"] * 15 + ["ok"]
+    message = owner.reactions_get(channel=GENERAL, timestamp=posted["ts"])["message"]
+    assert message["reactions"][0]["count"] == 1

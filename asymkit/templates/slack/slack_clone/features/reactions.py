@@ -112,11 +112,13 @@ async def reactions_add(conn: Conn, caller: Caller, params: Params) -> dict[str,
         raise SlackError("already_reacted")
     if not row["used"] and row["names"] >= MAX_NAMES_PER_MESSAGE:
         raise SlackError("too_many_emoji")
-    await conn.execute(
+    cur = await conn.execute(
         """INSERT INTO reactions (channel_id, ts, name, user_id, created)
-           VALUES (%s, %s, %s, %s, %s)""",
+           VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING""",
         (msg["channel_id"], msg["ts"], name, caller.user_id, time.time_ns() // 1000),
     )
+    if cur.rowcount == 0:  # the same reaction, added a moment ago by a concurrent call
+        raise SlackError("already_reacted")
     return {}
 
 

@@ -156,7 +156,8 @@ async def usergroups_create(conn: Conn, caller: Caller, params: Params) -> dict[
     cur = await conn.execute(
         """INSERT INTO usergroups (id, workspace_id, name, handle, description, channels,
                                    created_by, updated_by, date_create, date_update)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s) RETURNING *""",
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+           ON CONFLICT DO NOTHING RETURNING *""",
         (
             await next_id(conn, "S"),
             caller.team_id,
@@ -171,7 +172,8 @@ async def usergroups_create(conn: Conn, caller: Caller, params: Params) -> dict[
         ),
     )
     row = await cur.fetchone()
-    assert row is not None
+    if row is None:  # a concurrent create took the name or the handle first
+        raise SlackError("name_already_exists")
     return {
         "usergroup": usergroup_object(
             row, [], with_users=True, with_count=flag(params, "include_count")
@@ -216,6 +218,8 @@ async def usergroups_users_update(conn: Conn, caller: Caller, params: Params) ->
     assert found is not None
     if found["n"] != len(users):
         raise SlackError("invalid_users")
+    # Updates of one group take turns, so that the last one wins whole.
+    await conn.execute("SELECT 1 FROM usergroups WHERE id = %s FOR UPDATE", (row["id"],))
     await conn.execute("DELETE FROM usergroup_members WHERE usergroup_id = %s", (row["id"],))
     await conn.execute(
         """INSERT INTO usergroup_members (usergroup_id, user_id)
