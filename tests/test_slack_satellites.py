@@ -10,7 +10,7 @@ from typing import Any
 
 import httpx
 import psycopg
-from slack_helpers import ENGINEERING, GENERAL, MARCUS, error_of, web
+from slack_helpers import ENGINEERING, GENERAL, LEADERSHIP, MARCUS, error_of, joined, web
 
 
 def ticket(acme: Any, length: int, name: str = "notes.csv") -> dict[str, Any]:
@@ -179,3 +179,16 @@ def test_the_same_reaction_added_at_once_lands_once(acme: Any) -> None:
     assert outcomes == ["already_reacted"] * 15 + ["ok"]
     message = owner.reactions_get(channel=GENERAL, timestamp=posted["ts"])["message"]
     assert message["reactions"][0]["count"] == 1
+
+
+def test_files_info_names_only_the_conversations_the_caller_can_see(acme: Any) -> None:
+    owner = web(acme, "user")
+    got = ticket(acme, 5, "plan.txt")
+    httpx.post(got["upload_url"], content=b"plans", timeout=10)
+    owner.files_completeUploadExternal(
+        files=[{"id": got["file_id"]}], channels=[GENERAL, LEADERSHIP]
+    )
+    assert owner.files_info(file=got["file_id"])["file"]["groups"] == [LEADERSHIP]
+    bot = joined(acme, GENERAL)
+    seen = bot.files_info(file=got["file_id"])["file"]
+    assert (seen["channels"], seen["groups"]) == ([GENERAL], [])

@@ -169,12 +169,19 @@ def file_object(
     return obj
 
 
-async def shares_of(conn: Conn, file_ids: list[str]) -> dict[str, list[dict[str, Any]]]:
+async def shares_of(
+    conn: Conn, caller: Caller, file_ids: list[str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Where each file was shared, among the conversations the caller can see."""
     cur = await conn.execute(
         """SELECT s.file_id, s.channel_id, s.ts, c.name, c.is_private, c.kind
            FROM file_shares s JOIN channels c ON c.id = s.channel_id
-           WHERE s.file_id = ANY(%s) ORDER BY s.ts""",
-        (file_ids,),
+           WHERE s.file_id = ANY(%s)
+             AND ((NOT c.is_private AND c.kind IS NULL) OR EXISTS (
+                  SELECT 1 FROM channel_members x
+                  WHERE x.channel_id = c.id AND x.user_id = %s))
+           ORDER BY s.ts""",
+        (file_ids, caller.user_id),
     )
     out: dict[str, list[dict[str, Any]]] = {f: [] for f in file_ids}
     for r in await cur.fetchall():
@@ -465,7 +472,7 @@ async def files_complete_upload_external(
         await _share(conn, caller, channel, ids, text, thread_ts)
     cur = await conn.execute("SELECT * FROM files WHERE id = ANY(%s)", (ids,))
     rows = {r["id"]: r for r in await cur.fetchall()}
-    shares = await shares_of(conn, ids)
+    shares = await shares_of(conn, caller, ids)
     return {"files": [file_object(rows[i], caller, shares[i]) for i in ids]}
 
 
@@ -481,7 +488,7 @@ async def files_info(conn: Conn, caller: Caller, params: Params) -> dict[str, An
     row = await _visible_file(conn, caller, required(params, "file", "file_not_found"))
     if row["state"] == "deleted":
         raise SlackError("file_deleted")
-    shares = await shares_of(conn, [row["id"]])
+    shares = await shares_of(conn, caller, [row["id"]])
     count, page = classic_page(params, default=100, maximum=1000)
     return {
         "file": file_object(row, caller, shares[row["id"]]),
@@ -542,7 +549,7 @@ async def files_list(conn: Conn, caller: Caller, params: Params) -> dict[str, An
     rows = await cur.fetchall()
     more = len(rows) > limit
     rows = rows[:limit]
-    shares = await shares_of(conn, [r["id"] for r in rows])
+    shares = await shares_of(conn, caller, [r["id"] for r in rows])
     total = int(rows[0]["total"]) if rows else 0
     return {
         "files": [file_object(r, caller, shares[r["id"]]) for r in rows],
@@ -585,7 +592,7 @@ async def add_files(
         (channel_id, stamps),
     )
     rows = await cur.fetchall()
-    shares = await shares_of(conn, list({r["id"] for r in rows}))
+    shares = await shares_of(conn, caller, list({r["id"] for r in rows}))
     by_ts: dict[str, list[dict[str, Any]]] = {}
     for r in rows:
         by_ts.setdefault(r["ts"], []).append(file_object(r, caller, shares[r["id"]]))

@@ -409,7 +409,7 @@ async def _files(
             OFFSET %(offset)s LIMIT %(limit)s""",
         values,
     )
-    shares = await shares_of(conn, [r["id"] for r in rows])
+    shares = await shares_of(conn, caller, [r["id"] for r in rows])
     return [file_object(r, caller, shares[r["id"]]) for r in rows], total
 
 
