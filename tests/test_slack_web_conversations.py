@@ -422,3 +422,12 @@ def test_an_archived_channel_cannot_be_joined_or_invited_to(acme: Any) -> None:
     owner.conversations_archive(channel=channel)
     assert error_of(web(acme).conversations_join, channel=channel) == "is_archived"
     assert error_of(owner.conversations_invite, channel=channel, users=LEO) == "is_archived"
+
+
+def test_an_archived_channel_can_still_be_read(acme: Any) -> None:
+    owner = web(acme, "user")
+    channel = owner.conversations_create(name="old-project")["channel"]["id"]
+    owner.chat_postMessage(channel=channel, text="final notes")
+    owner.conversations_archive(channel=channel)
+    texts = [m["text"] for m in owner.conversations_history(channel=channel)["messages"]]
+    assert "final notes" in texts

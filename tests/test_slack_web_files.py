@@ -124,3 +124,16 @@ def test_a_bot_uploads_into_a_channel_it_joined(acme: Any) -> None:
     client = joined(acme)
     answer = client.files_upload_v2(channel=GENERAL, content=b"bot log", filename="bot.log")
     assert answer["file"]["id"].startswith("F")
+
+
+def test_a_file_shared_into_a_thread_is_a_reply(acme: Any) -> None:
+    owner = web(acme, "user")
+    parent = owner.chat_postMessage(channel=GENERAL, text="Send me the routes?")["ts"]
+    uploaded = owner.files_upload_v2(
+        channel=GENERAL, thread_ts=parent, content=CONTENT, filename="routes.csv"
+    )["file"]["id"]
+    thread = owner.conversations_replies(channel=GENERAL, ts=parent)["messages"]
+    assert thread[0]["reply_count"] == 1
+    assert thread[1]["files"][0]["id"] == uploaded
+    top = owner.conversations_history(channel=GENERAL, limit=1)["messages"][0]
+    assert top["ts"] == parent  # the reply stays in the thread

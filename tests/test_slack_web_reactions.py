@@ -275,3 +275,12 @@ def test_dnd_info_for_the_caller_and_another_user(acme: Any) -> None:
 
 def test_dnd_info_of_an_unknown_user(acme: Any) -> None:
     assert error_of(web(acme).dnd_info, user="UNOPE0000") == "user_not_found"
+
+
+def test_reactions_on_a_thread_reply(acme: Any) -> None:
+    owner = web(acme, "user")
+    parent = owner.chat_postMessage(channel=GENERAL, text="Ship Friday?")["ts"]
+    reply = owner.chat_postMessage(channel=GENERAL, text="Yes", thread_ts=parent)["ts"]
+    owner.reactions_add(channel=GENERAL, timestamp=reply, name="white_check_mark")
+    thread = owner.conversations_replies(channel=GENERAL, ts=parent)["messages"]
+    assert thread[1]["reactions"] == [{"name": "white_check_mark", "count": 1, "users": [DANA]}]

@@ -134,3 +134,11 @@ def test_search_matches_name_the_author(acme: Any) -> None:
     match = search(acme, "geocoding from:@omar")["matches"][0]
     assert match["username"] == "omar"
     assert match["team"] == "TACME00001"
+
+
+def test_search_does_not_reveal_other_peoples_dms(acme: Any) -> None:
+    web(acme).chat_postMessage(channel="UACME00004", text="quokka launch codes")  # bot -> leo
+    owner = web(acme, "user")
+    owner.chat_postMessage(channel=GENERAL, text="quokka sighting in the park")
+    found = search(acme, "quokka")
+    assert [m["text"] for m in found["matches"]] == ["quokka sighting in the park"]
