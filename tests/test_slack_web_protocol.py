@@ -382,3 +382,20 @@ def test_the_manifest_can_turn_rate_limits_on(manifest_limited_clone: Any) -> No
             client.users_list(limit=1)
     assert info.value.response.status_code == 429
     assert info.value.response["error"] == "ratelimited"
+
+
+async def test_the_async_client_retries_after_a_429(limited_clone: Any) -> None:
+    from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+    from slack_sdk.web.async_client import AsyncWebClient
+
+    eager = AsyncWebClient(token=limited_clone.tokens.bot, base_url=limited_clone.api_url)
+    eager.retry_handlers.clear()
+    with pytest.raises(SlackApiError):
+        for _ in range(40):
+            await eager.conversations_list(limit=1)
+    patient = AsyncWebClient(
+        token=limited_clone.tokens.bot,
+        base_url=limited_clone.api_url,
+        retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
+    )
+    assert (await patient.conversations_list(limit=1))["ok"] is True
