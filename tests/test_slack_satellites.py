@@ -192,3 +192,11 @@ def test_files_info_names_only_the_conversations_the_caller_can_see(acme: Any) -
     bot = joined(acme, GENERAL)
     seen = bot.files_info(file=got["file_id"])["file"]
     assert (seen["channels"], seen["groups"]) == ([GENERAL], [])
+
+
+def test_search_modifiers_ignore_case(acme: Any) -> None:
+    owner = web(acme, "user")
+    lower = owner.search_messages(query="geocoding from:@omar in:#incidents")["messages"]
+    mixed = owner.search_messages(query="geocoding FROM:@Omar In:#Incidents")["messages"]
+    assert lower["total"] >= 1
+    assert [m["ts"] for m in mixed["matches"]] == [m["ts"] for m in lower["matches"]]

@@ -165,27 +165,30 @@ async def _resolve(conn: Conn, caller: Caller, params: Params) -> Filters:
     user_refs = [caller.user_id if u.lower() == "me" else u for u in q.users]
     user_ids: list[str] | None = None
     if user_refs:
+        lowered = [u.lower() for u in user_refs]
         cur = await conn.execute(
             """SELECT id FROM users WHERE workspace_id = %s
-               AND (id = ANY(%s) OR name = ANY(%s) OR display_name = ANY(%s))""",
-            (caller.team_id, user_refs, user_refs, user_refs),
+               AND (id = ANY(%s) OR lower(name) = ANY(%s) OR lower(display_name) = ANY(%s))""",
+            (caller.team_id, user_refs, lowered, lowered),
         )
         user_ids = [r["id"] for r in await cur.fetchall()]
     channel_ids: list[str] | None = None
     if q.channels or q.dm_users:
         cur = await conn.execute(
             """SELECT c.id FROM channels c WHERE c.workspace_id = %(team)s AND (
-                   (c.kind IS NULL AND (c.id = ANY(%(refs)s) OR c.name = ANY(%(refs)s)))
+                   (c.kind IS NULL AND (c.id = ANY(%(refs)s) OR c.name = ANY(%(names)s)))
                    OR (c.kind = 'im' AND EXISTS (
                        SELECT 1 FROM channel_members o JOIN users u ON u.id = o.user_id
                        WHERE o.channel_id = c.id AND o.user_id <> %(caller)s
-                         AND (u.id = ANY(%(dm)s) OR u.name = ANY(%(dm)s)))
+                         AND (u.id = ANY(%(dm)s) OR lower(u.name) = ANY(%(dm_lower)s)))
                        AND EXISTS (SELECT 1 FROM channel_members me
                                    WHERE me.channel_id = c.id AND me.user_id = %(caller)s)))""",
             {
                 "team": caller.team_id,
                 "refs": q.channels,
+                "names": [c.lower() for c in q.channels],
                 "dm": q.dm_users,
+                "dm_lower": [u.lower() for u in q.dm_users],
                 "caller": caller.user_id,
             },
         )
