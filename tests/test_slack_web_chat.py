@@ -439,3 +439,23 @@ def test_a_too_long_message_is_msg_too_long(acme: Any) -> None:
     assert error_of(web(acme, "user").chat_postMessage, channel=GENERAL, text="x" * 40_001) == (
         "msg_too_long"
     )
+
+
+def test_short_ts_forms_work_for_reactions_pins_and_delete(acme: Any, old_message: str) -> None:
+    owner = web(acme, "user")
+    owner.reactions_add(channel=GENERAL, timestamp="1700000000.1", name="tada")
+    got = owner.reactions_get(channel=GENERAL, timestamp=1700000000.1)
+    assert got["message"]["ts"] == old_message
+    assert got["message"]["reactions"][0]["name"] == "tada"
+    owner.pins_add(channel=GENERAL, timestamp="1700000000.10")
+    assert old_message in [i["message"]["ts"] for i in owner.pins_list(channel=GENERAL)["items"]]
+    deleted = owner.chat_delete(channel=GENERAL, ts="1700000000.1")
+    assert deleted["ts"] == old_message
+
+
+def test_history_bounds_accept_whole_seconds(acme: Any, old_message: str) -> None:
+    owner = web(acme, "user")
+    window = owner.conversations_history(
+        channel=GENERAL, oldest="1700000000", latest="1700000001", inclusive=True
+    )["messages"]
+    assert [m["ts"] for m in window] == [old_message]
