@@ -399,3 +399,29 @@ async def test_the_async_client_retries_after_a_429(limited_clone: Any) -> None:
         retry_handlers=[AsyncRateLimitErrorRetryHandler(max_retry_count=2)],
     )
     assert (await patient.conversations_list(limit=1))["ok"] is True
+
+
+SCOPED = sorted(
+    json.loads((Path(__file__).parent / "slack_spec_fields.json").read_text(encoding="utf-8"))[
+        "methods"
+    ].keys()
+    - {"api.test", "auth.test", "chat.getPermalink"}  # Slack requires no scope for these
+)
+
+
+@pytest.fixture(scope="module")
+def scopeless_user_token(acme_session: Any) -> str:
+    """A user token of the acme clone with one unrelated scope (minted once per module)."""
+    return mint_token(acme_session, "user", ["identify"])
+
+
+@pytest.mark.parametrize("method", SCOPED)
+def test_every_method_checks_its_scope(
+    acme_session: Any, scopeless_user_token: str, method: str
+) -> None:
+    """Before looking at the arguments, as Slack does: missing_scope names what is needed."""
+    client = token_web(acme_session, scopeless_user_token)
+    answer = failure(client.api_call, api_method=method)
+    assert answer["error"] == "missing_scope"
+    assert answer["needed"]
+    assert answer["provided"] == "identify"
