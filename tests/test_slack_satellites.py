@@ -200,3 +200,10 @@ def test_search_modifiers_ignore_case(acme: Any) -> None:
     mixed = owner.search_messages(query="geocoding FROM:@Omar In:#Incidents")["messages"]
     assert lower["total"] >= 1
     assert [m["ts"] for m in mixed["matches"]] == [m["ts"] for m in lower["matches"]]
+
+
+def test_a_text_file_has_a_preview(acme: Any) -> None:
+    runbook = web(acme, "user").files_info(file="FACME00002")["file"]
+    assert runbook["preview"].startswith("On-call runbook\n")
+    assert runbook["preview_is_truncated"] is False
+    assert runbook["size"] == len(runbook["preview"].encode())

@@ -145,7 +145,7 @@ def file_object(
         "user": row["user_id"],
         "user_team": row["workspace_id"],
         "editable": False,
-        "size": len(row["content"]) if row["content"] is not None else row["length"],
+        "size": row["length"],
         "mode": "hosted",
         "is_external": False,
         "external_type": "",
@@ -166,6 +166,9 @@ def file_object(
     }
     if row["alt_txt"]:
         obj["alt_txt"] = row["alt_txt"]
+    if row.get("head") is not None and row["mimetype"].startswith("text/"):
+        obj["preview"] = bytes(row["head"]).decode("utf-8", errors="replace")
+        obj["preview_is_truncated"] = row["length"] > PREVIEW_BYTES
     return obj
 
 
@@ -189,6 +192,12 @@ async def shares_of(
     return out
 
 
+# A file's columns without its bytes (lists never load them), plus the first KiB
+# for text previews.
+FILE_COLUMNS = """f.id, f.workspace_id, f.user_id, f.name, f.title, f.mimetype, f.filetype,
+    f.alt_txt, f.length, f.state, f.created, substring(f.content from 1 for 1024) AS head"""
+PREVIEW_BYTES = 1024
+
 # A file is visible to its uploader and to whoever can see a conversation it was
 # shared into (public channels: anyone in the workspace; others: their members).
 VISIBLE_FILE = """(f.user_id = %(caller)s OR EXISTS (
@@ -199,9 +208,12 @@ VISIBLE_FILE = """(f.user_id = %(caller)s OR EXISTS (
                    WHERE x.channel_id = c.id AND x.user_id = %(caller)s))))"""
 
 
-async def _visible_file(conn: Conn, caller: Caller, file_id: str) -> dict[str, Any]:
+async def _visible_file(
+    conn: Conn, caller: Caller, file_id: str, *, content: bool = False
+) -> dict[str, Any]:
+    columns = f"{FILE_COLUMNS}, f.content" if content else FILE_COLUMNS
     cur = await conn.execute(
-        f"""SELECT f.* FROM files f
+        f"""SELECT {columns} FROM files f
             WHERE f.id = %(id)s AND f.workspace_id = %(team)s AND f.state <> 'pending'
               AND {VISIBLE_FILE}""",
         {"id": file_id, "team": caller.team_id, "caller": caller.user_id},
@@ -354,9 +366,9 @@ async def _upload(request: Request) -> Response:
         )
     async with _transaction(request) as conn:
         cur = await conn.execute(
-            """UPDATE files SET content = %s, state = 'uploaded', upload_key = NULL
+            """UPDATE files SET content = %s, length = %s, state = 'uploaded', upload_key = NULL
                WHERE id = %s AND state = 'pending'""",
-            (content, file_id),
+            (content, len(content), file_id),
         )
         if cur.rowcount == 0:
             return PlainTextResponse("no upload is waiting at this URL", status_code=404)
@@ -470,7 +482,7 @@ async def files_complete_upload_external(
     text = params.get("initial_comment", "")
     for channel in channels:
         await _share(conn, caller, channel, ids, text, thread_ts)
-    cur = await conn.execute("SELECT * FROM files WHERE id = ANY(%s)", (ids,))
+    cur = await conn.execute(f"SELECT {FILE_COLUMNS} FROM files f WHERE f.id = ANY(%s)", (ids,))
     rows = {r["id"]: r for r in await cur.fetchall()}
     shares = await shares_of(conn, caller, ids)
     return {"files": [file_object(rows[i], caller, shares[i]) for i in ids]}
@@ -526,7 +538,7 @@ async def files_list(conn: Conn, caller: Caller, params: Params) -> dict[str, An
         offset, limit = (page - 1) * count, count
     type_sql = " OR ".join(_TYPE_FILTERS[t] for t in types)
     cur = await conn.execute(
-        f"""SELECT f.*, count(*) OVER () AS total FROM files f
+        f"""SELECT {FILE_COLUMNS}, count(*) OVER () AS total FROM files f
             WHERE f.workspace_id = %(team)s AND f.state = 'complete' AND {VISIBLE_FILE}
               AND (%(user)s = '' OR f.user_id = %(user)s)
               AND (%(channel)s::text IS NULL OR EXISTS (
@@ -587,7 +599,7 @@ async def add_files(
     if not stamps:
         return
     cur = await conn.execute(
-        """SELECT s.ts, f.* FROM file_shares s JOIN files f ON f.id = s.file_id
+        f"""SELECT s.ts, {FILE_COLUMNS} FROM file_shares s JOIN files f ON f.id = s.file_id
            WHERE s.channel_id = %s AND s.ts = ANY(%s) ORDER BY s.ts, f.id""",
         (channel_id, stamps),
     )
@@ -619,7 +631,7 @@ async def _download(request: Request, *, attachment: bool) -> Response:
                     status_code=403,
                 )
             try:
-                row = await _visible_file(conn, caller, file_id)
+                row = await _visible_file(conn, caller, file_id, content=True)
             except SlackError:
                 row = None
     except (psycopg.OperationalError, TimeoutError):

@@ -34,7 +34,7 @@ from .common import (
     next_cursor,
     offset_page,
 )
-from .files import VISIBLE_FILE, file_object, shares_of
+from .files import FILE_COLUMNS, VISIBLE_FILE, file_object, shares_of
 
 MAX_COUNT = 100
 _NO_END = 10**10 - 1  # no before: modifier (ts seconds have ten digits)
@@ -406,7 +406,7 @@ async def _files(
         values[f"w{n}"] = f"%{escaped}%"
     rows, total = await _page_and_total(
         conn,
-        f"""SELECT f.*, count(*) OVER () AS total FROM files f
+        f"""SELECT {FILE_COLUMNS}, count(*) OVER () AS total FROM files f
             WHERE {" AND ".join(where)}
             ORDER BY {_order(params, "f.created", "f.created")}, f.id DESC
             OFFSET %(offset)s LIMIT %(limit)s""",
