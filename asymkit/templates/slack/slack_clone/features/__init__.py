@@ -42,6 +42,8 @@ CHOICES = """\
   wants a token of the workspace with `files:read` that may see the file (HTTP
   401/403/404 otherwise, rather than Slack's login page). A deleted file answers
   `file_deleted` and shows as a `tombstone` in the messages that shared it.
+  Text files carry a `preview` of their first KiB; a file lists only the
+  conversations the caller can see in `channels`/`groups`/`ims`/`shares`.
 - **Search** covers public channels and the caller's own conversations. Words
   use Postgres full-text search (English stemming, quoted phrases, `-word`);
   `before:`/`after:`/`on:`/`during:` dates are days in the caller's time zone;
