@@ -425,3 +425,42 @@ def test_every_method_checks_its_scope(
     assert answer["error"] == "missing_scope"
     assert answer["needed"]
     assert answer["provided"] == "identify"
+
+
+def test_json_calls_the_way_slack_mcp_servers_send_them(acme: Any) -> None:
+    """JSON bodies with real booleans and numbers, as MCP servers' fetch() calls send them."""
+
+    def call(method: str, body: dict[str, Any]) -> dict[str, Any]:
+        answer = httpx.post(
+            f"{acme.api_url}{method}",
+            json=body,
+            headers={"Authorization": f"Bearer {acme.tokens.bot}"},
+            timeout=10,
+        )
+        assert answer.status_code == 200
+        data = dict(answer.json())
+        assert data["ok"] is True, data
+        return data
+
+    listed = call(
+        "conversations.list",
+        {
+            "types": "public_channel",
+            "exclude_archived": True,
+            "limit": 100,
+            "team_id": "TACME00001",
+        },
+    )
+    assert GENERAL in [c["id"] for c in listed["channels"]]
+    call("conversations.join", {"channel": GENERAL})
+    posted = call("chat.postMessage", {"channel": GENERAL, "text": "Hello from MCP"})
+    call("chat.postMessage", {"channel": GENERAL, "thread_ts": posted["ts"], "text": "threaded"})
+    call("reactions.add", {"channel": GENERAL, "timestamp": posted["ts"], "name": "wave"})
+    replies = call("conversations.replies", {"channel": GENERAL, "ts": posted["ts"], "limit": 10})
+    assert [m["text"] for m in replies["messages"]] == ["Hello from MCP", "threaded"]
+    users = call("users.list", {"limit": 200})
+    assert len(users["members"]) >= 10
+    profile = call("users.profile.get", {"user": "UACME00004", "include_labels": True})
+    assert profile["profile"]["real_name"] == "Leo Alvarez"
+    history = call("conversations.history", {"channel": GENERAL, "limit": 5})
+    assert history["messages"][0]["reactions"][0]["name"] == "wave"
