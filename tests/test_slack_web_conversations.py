@@ -431,3 +431,13 @@ def test_an_archived_channel_can_still_be_read(acme: Any) -> None:
     owner.conversations_archive(channel=channel)
     texts = [m["text"] for m in owner.conversations_history(channel=channel)["messages"]]
     assert "final notes" in texts
+
+
+def test_channel_only_methods_refuse_a_dm(acme: Any) -> None:
+    owner = web(acme, "user")
+    dm = owner.conversations_open(users=LEO)["channel"]["id"]
+    unsupported = "method_not_supported_for_channel_type"
+    assert error_of(owner.conversations_archive, channel=dm) == unsupported
+    assert error_of(owner.conversations_rename, channel=dm, name="nope") == unsupported
+    assert error_of(owner.conversations_kick, channel=dm, user=LEO) == unsupported
+    assert error_of(owner.conversations_invite, channel=dm, users=SOFIA) == unsupported
