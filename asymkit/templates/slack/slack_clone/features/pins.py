@@ -50,6 +50,8 @@ async def add_pinned_to(
     conn: Conn, caller: Caller, channel_id: str, messages: list[dict[str, Any]]
 ) -> None:
     """``pinned_to`` on pinned messages, wherever messages are returned."""
+    if not messages:
+        return
     cur = await conn.execute(
         "SELECT ts FROM pins WHERE channel_id = %s AND ts = ANY(%s)",
         (channel_id, [m["ts"] for m in messages]),
