@@ -16,7 +16,6 @@ import httpx
 import psycopg
 import pytest
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 
 GENERAL = "CACME00001"
 PRODUCT = "CACME00003"  # Leo (UACME00004) is not a member
@@ -118,7 +117,9 @@ def test_with_the_database_down_methods_answer_fast_and_recover(acme: Any) -> No
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
                 (acme.database,),
             )
-            for _ in range(2):
+            # Long enough for the pool's reconnect backoff to grow past several seconds.
+            outage_ends = time.monotonic() + 8
+            while time.monotonic() < outage_ends:
                 started = time.monotonic()
                 answer = post(acme, "auth.test")
                 assert time.monotonic() - started < 2.0
@@ -129,16 +130,12 @@ def test_with_the_database_down_methods_answer_fast_and_recover(acme: Any) -> No
             admin.execute(
                 psycopg.sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS true").format(quoted)
             )
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if post(acme, "auth.test").json().get("ok"):
-            break
-        time.sleep(0.5)
+    back = time.monotonic()
+    while not post(acme, "auth.test").json().get("ok") and time.monotonic() - back < 15:
+        time.sleep(0.2)
+    assert time.monotonic() - back < 3.0, "the clone took too long to use the database again"
     client = WebClient(token=acme.tokens.bot, base_url=acme.api_url)
-    try:
-        assert client.auth_test()["ok"] is True
-    except SlackApiError as exc:  # pragma: no cover - the failure message says what happened
-        pytest.fail(f"the clone did not recover: {exc.response.data}")
+    assert client.auth_test()["ok"] is True
 
 
 def test_a_json_body_that_is_not_an_object_is_a_slack_error(acme: Any) -> None:

@@ -53,6 +53,7 @@ MANIFEST = Path(__file__).resolve().parent.parent / "clone.manifest.json"
 MAX_BODY = int(os.environ.get("SLACK_CLONE_MAX_BODY", str(1024 * 1024)))
 MAX_JSON_DEPTH = 32
 DB_BUDGET = 1.5  # seconds a call may spend getting a working connection before an error
+REVIVE_EVERY = 0.5  # seconds between checks that the database is back
 MAX_ATTEMPTS = 10  # more than the pool's connections: every stale one can be dropped
 POOL_MAX_IDLE = 2
 # Slack's documented per-minute budgets for each tier; "special" is chat.postMessage's
@@ -214,10 +215,12 @@ async def _in_transaction(
                 async with conn.transaction():
                     return await fn(conn)
         except PoolTimeout:
+            _revive_later(request.app)
             raise
         except psycopg.OperationalError:
             if used is None or not (used.closed or used.broken):
                 raise  # not a dead connection: retrying would not help
+    _revive_later(request.app)
     raise PoolTimeout("no working database connection within the budget")
 
 
@@ -394,7 +397,59 @@ class HostCheck:
         await self.app(scope, receive, send)
 
 
-async def _trim_pool(pool: AsyncConnectionPool[Any]) -> None:
+def _new_pool() -> AsyncConnectionPool[Any]:
+    return AsyncConnectionPool(
+        os.environ["CLONE_DATABASE_URL"],
+        min_size=1,
+        max_size=int(os.environ.get("CLONE_POOL_SIZE", "8")),
+        kwargs={"row_factory": dict_row, "connect_timeout": 2},
+        open=False,
+        reconnect_timeout=3600,
+        max_idle=5.0,
+    )
+
+
+def _revive_later(app: Starlette) -> None:
+    """Watch for the database to come back (once: a running watch is enough)."""
+    if getattr(app.state, "reviver", None) is None:
+        app.state.reviver = asyncio.create_task(_revive(app))
+
+
+async def _revive(app: Starlette) -> None:
+    """Once the database answers again, replace a pool still waiting out its backoff.
+
+    psycopg_pool retries a lost server with exponential backoff (1, 2, 4, 8...
+    seconds), so after a long outage the clone would stay unavailable for as
+    long again; a fresh pool connects at once.
+    """
+    try:
+        while True:
+            await asyncio.sleep(REVIVE_EVERY)
+            try:
+                probe = await psycopg.AsyncConnection.connect(
+                    os.environ["CLONE_DATABASE_URL"], connect_timeout=2
+                )
+            except psycopg.OperationalError:
+                continue
+            await probe.close()
+            old: AsyncConnectionPool[Any] = app.state.pool
+            try:
+                async with old.connection(timeout=REVIVE_EVERY) as conn:
+                    await conn.execute("SELECT 1")
+                return  # the pool is serving again by itself
+            except (psycopg.OperationalError, TimeoutError):
+                pass
+            fresh = _new_pool()
+            await fresh.open(wait=False)
+            app.state.pool = fresh
+            log.warning("database back: replaced the connection pool")
+            await old.close(timeout=1.0)
+            return
+    finally:
+        app.state.reviver = None
+
+
+async def _trim_pool(app: Starlette) -> None:
     """Close idle connections beyond ``POOL_MAX_IDLE`` once a burst is over.
 
     psycopg_pool's own ``max_idle`` drops one connection per period, too slow to
@@ -406,6 +461,7 @@ async def _trim_pool(pool: AsyncConnectionPool[Any]) -> None:
     idle_before = 0
     while True:
         await asyncio.sleep(1.0)
+        pool: AsyncConnectionPool[Any] = app.state.pool
         try:
             async with pool._lock:
                 idle = len(pool._pool)
@@ -425,26 +481,21 @@ async def _trim_pool(pool: AsyncConnectionPool[Any]) -> None:
 
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    pool: AsyncConnectionPool[Any] = AsyncConnectionPool(
-        os.environ["CLONE_DATABASE_URL"],
-        min_size=1,
-        max_size=int(os.environ.get("CLONE_POOL_SIZE", "8")),
-        kwargs={"row_factory": dict_row, "connect_timeout": 2},
-        open=False,
-        reconnect_timeout=3600,
-        max_idle=5.0,
-    )
+    pool = _new_pool()
     await pool.open(wait=True, timeout=30)
     app.state.pool = pool
+    app.state.reviver = None
     app.state.rate_limiter = _rate_limiter()
-    trimmer = asyncio.create_task(_trim_pool(pool))
+    trimmer = asyncio.create_task(_trim_pool(app))
     try:
         yield
     finally:
-        trimmer.cancel()
-        with contextlib.suppress(asyncio.CancelledError):
-            await trimmer
-        await pool.close()
+        for task in (trimmer, app.state.reviver):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await app.state.pool.close()
 
 
 def create_app() -> Starlette:
