@@ -435,7 +435,8 @@ async def conversations_history(conn: Conn, caller: Caller, params: Params) -> d
     oldest, latest, inclusive = _ts_bounds(params)
     if (resume := cursor_key(params, "next_ts")) is not None:
         latest, inclusive = resume, False
-    await deliver_due(conn, row["id"])
+    if row["has_due"]:
+        await deliver_due(conn, row["id"])
     cur = await conn.execute(
         THREAD_SUMMARY
         + """WHERE m.channel_id = %(channel)s AND (m.thread_ts IS NULL OR m.reply_broadcast)
@@ -495,7 +496,8 @@ async def conversations_replies(conn: Conn, caller: Caller, params: Params) -> d
     row = await conversation(conn, caller, required(params, "channel", "channel_not_found"))
     require_member(caller, row)
     ts = ts_param(params, "ts", "thread_not_found")
-    await deliver_due(conn, row["id"])
+    if row["has_due"]:
+        await deliver_due(conn, row["id"])
     root = await thread_root(conn, row["id"], ts)
     limit = limit_param(params, 1000, 1000)
     oldest, latest, inclusive = _ts_bounds(params)

@@ -138,7 +138,8 @@ _limit, _flag, _required, _split_page, _page = limit_param, flag, required, spli
 
 
 async def conversation(conn: Conn, caller: Caller, ref: str) -> dict[str, Any]:
-    """A conversation the caller may see, by id or ``#name``, with ``is_member``.
+    """A conversation the caller may see, by id or ``#name``, with ``is_member``
+    (and ``has_due``: scheduled messages are waiting to be posted in it).
 
     Private channels, DMs and group DMs exist only for their members
     (``channel_not_found`` for everyone else), as in Slack.
@@ -146,11 +147,13 @@ async def conversation(conn: Conn, caller: Caller, ref: str) -> dict[str, Any]:
     name = ref[1:] if ref.startswith("#") else ref
     cur = await conn.execute(
         """SELECT c.*, m.user_id IS NOT NULL AS is_member, m.last_read,
-                  COALESCE(NOT m.closed, true) AS is_open
+                  COALESCE(NOT m.closed, true) AS is_open,
+                  EXISTS (SELECT 1 FROM scheduled_messages s
+                          WHERE s.channel_id = c.id AND s.post_at <= %s) AS has_due
            FROM channels c
            LEFT JOIN channel_members m ON m.channel_id = c.id AND m.user_id = %s
            WHERE c.workspace_id = %s AND (c.id = %s OR (c.name = %s AND c.kind IS NULL))""",
-        (caller.user_id, caller.team_id, ref, name),
+        (now_seconds(), caller.user_id, caller.team_id, ref, name),
     )
     row = await cur.fetchone()
     if row is None or (row["is_private"] and not row["is_member"]):
