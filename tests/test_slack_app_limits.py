@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import concurrent.futures
 import json
+import shutil
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -19,6 +21,7 @@ from slack_sdk import WebClient
 
 GENERAL = "CACME00001"
 PRODUCT = "CACME00003"  # Leo (UACME00004) is not a member
+SLACK_TEMPLATE = Path(__file__).parent.parent / "asymkit" / "templates" / "slack"
 
 
 def post(clone: Any, method: str, **kwargs: Any) -> httpx.Response:
@@ -144,3 +147,23 @@ def test_a_json_body_that_is_not_an_object_is_a_slack_error(acme: Any) -> None:
     )
     assert answer.status_code == 200
     assert answer.json()["ok"] is False
+
+
+def test_the_manifest_turns_rate_limits_on(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    import asymkit
+
+    root = tmp_path / "templates" / "slack-limited"
+    shutil.copytree(
+        SLACK_TEMPLATE, root, ignore=shutil.ignore_patterns("__pycache__", ".mypy_cache")
+    )
+    manifest = json.loads((root / "clone.manifest.json").read_text())
+    manifest["name"] = "slack-limited"
+    manifest["rate_limits"] = {"enabled": True, "tiers": {"2": 3}}
+    (root / "clone.manifest.json").write_text(json.dumps(manifest))
+    monkeypatch.setenv("ASYMKIT_TEMPLATES_DIR", str(tmp_path / "templates"))
+    monkeypatch.delenv("SLACK_CLONE_RATE_LIMITS", raising=False)
+    with asymkit.spin("slack-limited", seed="acme-corp") as clone:
+        headers = {"Authorization": f"Bearer {clone.tokens.bot}"}
+        answers = [httpx.post(clone.api_url + "users.list", headers=headers) for _ in range(4)]
+        assert [a.status_code for a in answers] == [200, 200, 200, 429]
+        assert httpx.post(clone.api_url + "users.info", headers=headers).status_code == 200
