@@ -7,11 +7,12 @@ file upload/download routes in :mod:`slack_clone.methods`; the app imports it on
 
 from __future__ import annotations
 
-from . import bookmarks, dnd, emoji, files, pins, reactions, search, usergroups
+from . import bookmarks, decorations, dnd, emoji, files, pins, reactions, search, usergroups
 
 __all__ = [
     "CHOICES",
     "bookmarks",
+    "decorations",
     "dnd",
     "emoji",
     "files",

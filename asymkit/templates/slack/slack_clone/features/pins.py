@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..methods import message_hook, method
+from ..methods import method
 from ..objects import SlackError, now_seconds
 from .common import (
     Caller,
@@ -43,23 +43,6 @@ async def _pinnable(conn: Conn, caller: Caller, params: Params) -> dict[str, Any
     if normalize_ts(params["timestamp"]) is None:
         raise SlackError("bad_timestamp")
     return await message_row(conn, channel["id"], params["timestamp"])
-
-
-@message_hook
-async def add_pinned_to(
-    conn: Conn, caller: Caller, channel_id: str, messages: list[dict[str, Any]]
-) -> None:
-    """``pinned_to`` on pinned messages, wherever messages are returned."""
-    if not messages:
-        return
-    cur = await conn.execute(
-        "SELECT ts FROM pins WHERE channel_id = %s AND ts = ANY(%s)",
-        (channel_id, [m["ts"] for m in messages]),
-    )
-    pinned = {r["ts"] for r in await cur.fetchall()}
-    for m in messages:
-        if m["ts"] in pinned:
-            m["pinned_to"] = [channel_id]
 
 
 @method(

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from ..methods import message_hook, method
+from ..methods import method
 from ..objects import SlackError
 from .common import (
     Caller,
@@ -40,41 +40,6 @@ _ITEM_ERRORS = (
     "message_not_found",
     "not_in_channel",
 )
-
-
-async def reactions_of(
-    conn: Conn, keys: list[tuple[str, str]]
-) -> dict[tuple[str, str], list[dict[str, Any]]]:
-    """``(channel, ts)`` → Slack's ``reactions`` list, for each message that has any."""
-    if not keys:
-        return {}
-    channels, stamps = zip(*keys, strict=True)
-    cur = await conn.execute(
-        """SELECT r.channel_id, r.ts, r.name, array_agg(r.user_id ORDER BY r.created) AS users,
-                  min(r.created) AS first
-           FROM reactions r
-           JOIN unnest(%s::text[], %s::text[]) AS k (channel_id, ts)
-             ON k.channel_id = r.channel_id AND k.ts = r.ts
-           GROUP BY r.channel_id, r.ts, r.name ORDER BY first, r.name""",
-        (list(channels), list(stamps)),
-    )
-    out: dict[tuple[str, str], list[dict[str, Any]]] = {}
-    for r in await cur.fetchall():
-        out.setdefault((r["channel_id"], r["ts"]), []).append(
-            {"name": r["name"], "users": r["users"], "count": len(r["users"])}
-        )
-    return out
-
-
-@message_hook
-async def add_reactions(
-    conn: Conn, caller: Caller, channel_id: str, messages: list[dict[str, Any]]
-) -> None:
-    """``reactions`` on the messages history, replies and the feature methods return."""
-    found = await reactions_of(conn, [(channel_id, m["ts"]) for m in messages])
-    for m in messages:
-        if (channel_id, m["ts"]) in found:
-            m["reactions"] = found[(channel_id, m["ts"])]
 
 
 async def _item(conn: Conn, caller: Caller, params: Params, *, write: bool) -> dict[str, Any]:
