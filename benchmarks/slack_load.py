@@ -73,7 +73,12 @@ async def one_call(web: Any, op: str, rng: random.Random, mine: list[tuple[str, 
 
 
 async def client_loop(
-    clone: Any, seed: int, until: float, latencies: list[float], errors: dict[str, int]
+    clone: Any,
+    seed: int,
+    until: float,
+    latencies: list[float],
+    finished: list[float],
+    errors: dict[str, int],
 ) -> None:
     from slack_sdk.errors import SlackApiError
     from slack_sdk.web.async_client import AsyncWebClient
@@ -94,14 +99,18 @@ async def client_loop(
         except Exception as exc:  # a transport error counts against the clone too
             errors[type(exc).__name__] = errors.get(type(exc).__name__, 0) + 1
         latencies.append(time.perf_counter() - started)
+        finished.append(time.monotonic())
 
 
 async def run(clone: Any, clients: int, seconds: float) -> dict[str, Any]:
     latencies: list[float] = []
+    finished: list[float] = []
     errors: dict[str, int] = {}
     started = time.monotonic()
     until = started + seconds
-    await asyncio.gather(*(client_loop(clone, n, until, latencies, errors) for n in range(clients)))
+    await asyncio.gather(
+        *(client_loop(clone, n, until, latencies, finished, errors) for n in range(clients))
+    )
     elapsed = time.monotonic() - started
     ordered = sorted(latencies)
 
@@ -116,6 +125,19 @@ async def run(clone: Any, clients: int, seconds: float) -> dict[str, Any]:
         "p50_ms": pct(0.50),
         "p99_ms": pct(0.99),
         "errors_5xx": errors.get("5xx", 0),
+        # requests/s in each tenth of the run: does the clone slow down as it fills up?
+        "req_per_s_by_tenth": [
+            round(
+                sum(
+                    1
+                    for t in finished
+                    if started + i * elapsed / 10 <= t < started + (i + 1) * elapsed / 10
+                )
+                / (elapsed / 10),
+                1,
+            )
+            for i in range(10)
+        ],
         "errors": errors,
     }
 
