@@ -77,3 +77,11 @@ def test_scheduled_messages_page_with_a_cursor(acme: Any) -> None:
     rest = owner.chat_scheduledMessages_list(limit=2, cursor=cursor)
     assert len(rest["scheduled_messages"]) == 1
     assert rest["response_metadata"]["next_cursor"] == ""
+
+
+def test_include_locale_adds_the_users_locale(acme: Any) -> None:
+    client = web(acme)
+    assert "locale" not in client.users_info(user="UACME00002")["user"]
+    assert client.users_info(user="UACME00002", include_locale=True)["user"]["locale"] == "en-US"
+    members = client.users_list(include_locale=True)["members"]
+    assert {m["locale"] for m in members} == {"en-US"}

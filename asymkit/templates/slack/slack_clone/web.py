@@ -67,6 +67,7 @@ MANAGE = {
 JOIN = {"bot": "channels:join", "user": "channels:write"}
 OPEN = "channels:manage,groups:write,im:write,mpim:write"
 PAGING = ("cursor", "limit")
+LOCALE = "en-US"  # every clone user's locale (include_locale=true)
 
 
 # --- argument helpers -------------------------------------------------------------
@@ -294,7 +295,13 @@ _USERS = """SELECT u.*, (w.owner_id = u.id) AS is_primary_owner, b.id AS bot_id
             LEFT JOIN bots b ON b.user_id = u.id"""
 
 
-@method("users.list", scope="users:read", tier=2, args=PAGING, errors=("invalid_cursor",))
+@method(
+    "users.list",
+    scope="users:read",
+    tier=2,
+    args=("include_locale", *PAGING),
+    errors=("invalid_cursor", "invalid_limit"),
+)
 async def users_list(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Every user of the workspace, bots included, in pages."""
     limit = limit_param(params, 200, 1000)
@@ -304,18 +311,28 @@ async def users_list(conn: Conn, caller: Caller, params: Params) -> dict[str, An
         (caller.team_id, after, limit + 1),
     )
     rows, more = split_page(await cur.fetchall(), limit)
+    locale = {"locale": LOCALE} if flag(params, "include_locale") else {}
     return {
-        "members": [user_object(r, caller.team_id) for r in rows],
+        "members": [{**user_object(r, caller.team_id), **locale} for r in rows],
         "cache_ts": now_seconds(),
         "response_metadata": page(rows[-1]["id"] if more else None, "user"),
     }
 
 
-@method("users.info", scope="users:read", tier=4, args=("user",), errors=("user_not_found",))
+@method(
+    "users.info",
+    scope="users:read",
+    tier=4,
+    args=("user", "include_locale"),
+    errors=("user_not_found",),
+)
 async def users_info(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """One user, with profile and time zone."""
     user_id = required(params, "user", "user_not_found")
-    return {"user": user_object(await user_row(conn, caller, user_id), caller.team_id)}
+    user = user_object(await user_row(conn, caller, user_id), caller.team_id)
+    if flag(params, "include_locale"):
+        user["locale"] = LOCALE
+    return {"user": user}
 
 
 @method(
