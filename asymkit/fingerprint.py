@@ -4,6 +4,11 @@ Columns that must vary between two replays of the same data (creation times,
 salted password hashes, tokens) are left out, as the template's manifest says
 (``fingerprint.ignore``). Timestamps that only order rows are replaced by
 their rank (``fingerprint.ordinal``): replays may differ in time, never in order.
+
+Schemas grow, and a state recorded before a migration must keep its
+fingerprint: a table with no rows contributes nothing, and a NULL in a column
+the manifest lists under ``fingerprint.optional`` (columns added later, where
+NULL means "as before") is left out of its row.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from .manifest import Template
 def fingerprint(server: postgres.Server, database: str, template: Template) -> str:
     ignore: dict[str, list[str]] = template.fingerprint.get("ignore", {})
     ordinal: dict[str, dict[str, Any]] = template.fingerprint.get("ordinal", {})
+    optional: dict[str, list[str]] = template.fingerprint.get("optional", {})
     digest = hashlib.sha256()
     with postgres.connect(server.dsn(database)) as conn:
         for table, cols in public_columns(conn, ignore).items():
@@ -30,8 +36,12 @@ def fingerprint(server: postgres.Server, database: str, template: Template) -> s
                 dict(zip(cols, r, strict=True))
                 for r in conn.execute(f'SELECT {quoted} FROM "{table}"')
             ]
+            if not rows:
+                continue
             if table in ordinal:
                 rows = _rank(rows, **ordinal[table])
+            if table in optional:
+                rows = _drop_nulls(rows, set(optional[table]))
             lines = sorted(json.dumps(r, sort_keys=True, default=str) for r in rows)
             digest.update(f"{table}\n".encode())
             for line in lines:
@@ -56,6 +66,10 @@ def public_columns(
             continue
         columns.setdefault(str(table), []).append(str(column))
     return columns
+
+
+def _drop_nulls(rows: list[dict[str, Any]], columns: set[str]) -> list[dict[str, Any]]:
+    return [{k: v for k, v in r.items() if v is not None or k not in columns} for r in rows]
 
 
 def _rank(

@@ -214,3 +214,122 @@ INSERT INTO messages (channel_id, ts, user_id, text, thread_ts) VALUES
   ('CACME00005', '1772855877.781687', 'UACME00006', 'Weekly on-call summary: 2 incidents, 1 false-positive page, 0 customer-facing outages since Tuesday.', NULL),
   ('CACME00002', '1772860315.663354', 'UACME00002', 'On-write geocoding RFC is approved. Leo and Omar are pairing on it next sprint.', NULL),
   ('CACME00007', '1772867272.649750', 'UACME00010', 'Runway model updated with the second SRE hire: 24 months.', NULL);
+
+-- ===== core surface (DMs, group DM, the app's bot, archived channel, edited message) =====
+-- The app's bot user: asymkit provisions its tokens onto this bot (same app name), so
+-- the bot token spin prints already has a DM with Dana (it joins channels itself).
+INSERT INTO users (id, workspace_id, account_id, name, real_name, is_bot, created) VALUES
+  ('UACMEBOT01', 'TACME00001', NULL, 'asymkit', 'asymkit', true, 1767340000);
+INSERT INTO bots (id, workspace_id, user_id, app_id, name) VALUES
+  ('BACMEBOT01', 'TACME00001', 'UACMEBOT01', 'AACMEAPP01', 'asymkit');
+
+UPDATE users SET tz = 'America/New_York', status_text = 'Board prep', status_emoji = ':spiral_calendar_pad:' WHERE id = 'UACME00001';
+UPDATE users SET tz = 'Asia/Kolkata' WHERE id = 'UACME00003';
+UPDATE users SET tz = 'Europe/Madrid' WHERE id = 'UACME00004';
+UPDATE users SET tz = 'Europe/London', status_text = 'On call', status_emoji = ':pager:', phone = '+44 20 7946 0958' WHERE id = 'UACME00006';
+UPDATE users SET tz = 'America/Chicago', status_text = 'Customer visits in Denver', status_emoji = ':airplane:' WHERE id = 'UACME00008';
+UPDATE users SET tz = 'Asia/Tokyo', pronouns = 'she/her' WHERE id = 'UACME00009';
+UPDATE users SET tz = 'Europe/Berlin' WHERE id = 'UACME00010';
+
+-- An archived channel (hidden from conversations.list unless exclude_archived=false).
+INSERT INTO channels (id, workspace_id, name, is_private, is_general, is_archived, creator, created, topic, topic_creator, topic_last_set, purpose, purpose_creator, purpose_last_set) VALUES
+  ('CACME00008', 'TACME00001', 'q1-launch', false, false, true, 'UACME00003', 1767348600, 'Shipped!', 'UACME00003', 1767348600, 'Q1 launch coordination (done)', 'UACME00003', 1767348600);
+INSERT INTO channel_members (channel_id, user_id, joined) VALUES
+  ('CACME00008', 'UACME00003', 1767348600),
+  ('CACME00008', 'UACME00002', 1767348660),
+  ('CACME00008', 'UACME00007', 1767348720);
+
+-- DMs (D…) and a group DM (G…): Dana (the workspace owner) with Marcus, with Priya and
+-- with the bot; Dana, Marcus and Priya together.
+INSERT INTO channels (id, workspace_id, name, is_private, creator, created, kind, im_user) VALUES
+  ('DACME00001', 'TACME00001', 'DACME00001', true, 'UACME00001', 1767350000, 'im', 'UACME00002'),
+  ('DACME00002', 'TACME00001', 'DACME00002', true, 'UACME00001', 1767350100, 'im', 'UACME00003'),
+  ('DACME00003', 'TACME00001', 'DACME00003', true, 'UACME00001', 1767350200, 'im', 'UACMEBOT01'),
+  ('GACME00001', 'TACME00001', 'mpdm-dana--marcus--priya-1', true, 'UACME00001', 1767350300, 'mpim', NULL);
+INSERT INTO channel_members (channel_id, user_id, joined) VALUES
+  ('DACME00001', 'UACME00001', 1767350000),
+  ('DACME00001', 'UACME00002', 1767350000),
+  ('DACME00002', 'UACME00001', 1767350100),
+  ('DACME00002', 'UACME00003', 1767350100),
+  ('DACME00003', 'UACME00001', 1767350200),
+  ('DACME00003', 'UACMEBOT01', 1767350200),
+  ('GACME00001', 'UACME00001', 1767350300),
+  ('GACME00001', 'UACME00002', 1767350300),
+  ('GACME00001', 'UACME00003', 1767350300);
+
+INSERT INTO messages (channel_id, ts, user_id, bot_id, text, thread_ts) VALUES
+  ('CACME00008', '1767349000.000100', 'UACME00003', NULL, 'Launch checklist is done. Archiving this channel, thanks all!', NULL),
+  ('DACME00001', '1772870000.000100', 'UACME00001', NULL, 'Can you own the SRE job description? I''d like it posted by Wednesday.', NULL),
+  ('DACME00001', '1772870400.000200', 'UACME00002', NULL, 'Yes, draft tonight. I''ll borrow from Omar''s notes on the on-call load.', NULL),
+  ('DACME00002', '1772871000.000100', 'UACME00001', NULL, 'Loved the roadmap walkthrough. Can we move the onboarding fixes up one slot?', NULL),
+  ('DACME00002', '1772871300.000200', 'UACME00003', NULL, 'Doable if the optimizer beta holds. I''ll confirm Monday.', NULL),
+  ('DACME00003', '1772872000.000100', 'UACME00001', NULL, 'Summarize what #incidents discussed this week, please.', NULL),
+  ('DACME00003', '1772872005.000200', 'UACMEBOT01', 'BACMEBOT01', 'Two incidents, one false-positive page, no customer-facing outages.', NULL),
+  ('GACME00001', '1772873000.000100', 'UACME00002', NULL, 'Quick sync on the board deck before Friday?', NULL),
+  ('GACME00001', '1772873200.000200', 'UACME00003', NULL, 'Thursday 15:00 works for me.', NULL),
+  ('GACME00001', '1772873300.000300', 'UACME00001', NULL, 'Thursday 15:00 it is.', NULL);
+
+-- An edited message: Tom moved the expense report deadline.
+UPDATE messages SET text = 'Reminder: expense reports for March are due Thursday (not Friday). Receipts in the shared drive please!',
+                    edited_by = 'UACME00010', edited_ts = '1772450000.000000'
+ WHERE channel_id = 'CACME00001' AND ts = '1772449554.628374';
+-- ===== end of core surface =====
+
+-- ===== satellites (custom emoji, reactions, pins, files, bookmarks, user groups) =====
+INSERT INTO custom_emoji (workspace_id, name, value, user_id, created) VALUES
+  ('TACME00001', 'acme-logo', 'https://emoji.acme-corp.test/acme-logo.png', 'UACME00007', 1767344400),
+  ('TACME00001', 'party-truck', 'https://emoji.acme-corp.test/party-truck.gif', 'UACME00002', 1767345000),
+  ('TACME00001', 'lgtm', 'alias:white_check_mark', 'UACME00004', 1767345600);
+
+-- created: microseconds; the order people reacted in.
+INSERT INTO reactions (channel_id, ts, name, user_id, created) VALUES
+  ('CACME00001', '1772444400.000000', 'tada', 'UACME00002', 1772444500000000),
+  ('CACME00001', '1772444400.000000', 'tada', 'UACME00003', 1772444510000000),
+  ('CACME00001', '1772444400.000000', 'tada', 'UACME00009', 1772444520000000),
+  ('CACME00001', '1772444400.000000', 'heart', 'UACME00007', 1772444530000000),
+  ('CACME00001', '1772444400.000000', 'acme-logo', 'UACME00008', 1772444540000000),
+  ('CACME00001', '1772474169.760095', 'wave', 'UACME00004', 1772474200000000),
+  ('CACME00001', '1772474169.760095', 'wave', 'UACME00005', 1772474210000000),
+  ('CACME00002', '1772496291.243144', 'eyes', 'UACME00002', 1772496300000000),
+  ('CACME00002', '1772496291.243144', 'party-truck', 'UACME00006', 1772498600000000),
+  ('CACME00002', '1772860315.663354', '+1', 'UACME00001', 1772860400000000),
+  ('CACME00002', '1772860315.663354', '+1', 'UACME00004', 1772860410000000),
+  ('CACME00002', '1772860315.663354', 'lgtm', 'UACME00006', 1772860420000000);
+
+INSERT INTO pins (channel_id, ts, pinned_by, created) VALUES
+  ('CACME00001', '1772456631.047290', 'UACME00001', 1772456700),
+  ('CACME00002', '1772860315.663354', 'UACME00002', 1772860500);
+
+-- Two small files, each shared into a channel by a file_share message.
+INSERT INTO files (id, workspace_id, user_id, name, title, mimetype, filetype, length, content, state, created)
+SELECT id, 'TACME00001', user_id, name, title, mimetype, filetype, octet_length(body), body, 'complete', created
+FROM (VALUES
+  ('FACME00001', 'UACME00003', 'q2-roadmap.md', 'Q2 roadmap', 'text/markdown', 'markdown',
+   convert_to(E'# Q2 roadmap\n\n1. Routes v2 (multi-stop optimizer)\n2. Driver app offline mode\n3. Salesforce integration\n', 'UTF8'),
+   1772483500),
+  ('FACME00002', 'UACME00006', 'oncall-runbook.txt', 'On-call runbook', 'text/plain', 'text',
+   convert_to(E'On-call runbook\n- Check the status page first.\n- Page the secondary after 15 minutes.\n- Post updates in #incidents every 30 min.\n', 'UTF8'),
+   1772855800)
+) AS f (id, user_id, name, title, mimetype, filetype, body, created);
+
+INSERT INTO messages (channel_id, ts, user_id, text, thread_ts, subtype) VALUES
+  ('CACME00003', '1772483650.000100', 'UACME00003', 'Roadmap doc for the kickoff, comments welcome.', NULL, 'file_share'),
+  ('CACME00005', '1772855900.000100', 'UACME00006', 'Updated runbook after this week''s pages.', NULL, 'file_share'),
+  ('CACME00005', '1772856000.000100', 'UACME00006', 'Customer-facing incident history now lives at https://health.acme-corp.test', NULL, NULL);
+
+INSERT INTO file_shares (file_id, channel_id, ts) VALUES
+  ('FACME00001', 'CACME00003', '1772483650.000100'),
+  ('FACME00002', 'CACME00005', '1772855900.000100');
+
+INSERT INTO bookmarks (id, channel_id, title, type, link, emoji, created_by, date_created) VALUES
+  ('BkACME00001', 'CACME00002', 'Engineering handbook', 'link', 'https://wiki.acme-corp.test/engineering/handbook', ':books:', 'UACME00002', 1767345100);
+
+INSERT INTO usergroups (id, workspace_id, name, handle, description, channels, created_by, updated_by, date_create, date_update) VALUES
+  ('SACME00001', 'TACME00001', 'Engineering', 'eng', 'Everyone who ships Acme Routes', 'CACME00002', 'UACME00002', 'UACME00002', 1767345000, 1767345000);
+
+INSERT INTO usergroup_members (usergroup_id, user_id) VALUES
+  ('SACME00001', 'UACME00002'),
+  ('SACME00001', 'UACME00004'),
+  ('SACME00001', 'UACME00005'),
+  ('SACME00001', 'UACME00006');
+-- ===== end of satellites =====

@@ -126,7 +126,7 @@ def test_fixture_then_ai_layer_and_reset_restores_both(
             == 0
         )
         assert capsys.readouterr().out.startswith(
-            f"✓ seeded {clone.id}  (fixture: 201 rows · ai: 19 (0 rejected))"
+            f"✓ seeded {clone.id}  (fixture: 268 rows · ai: 19 (0 rejected))"
         )
         layered = state(clone)
         web = WebClient(token=clone.tokens.user, base_url=clone.api_url)
@@ -146,7 +146,7 @@ def test_no_key_and_no_cassette_skips_ai_but_applies_the_fixture(
     with asymkit.spin("slack") as clone:
         assert main(["seed", clone.id, "--fixture", "acme-corp", "--ai"]) == 0
         out = capsys.readouterr().out
-        assert out.startswith(f"✓ seeded {clone.id}  (fixture: 201 rows)")
+        assert out.startswith(f"✓ seeded {clone.id}  (fixture: 268 rows)")
         assert "! AI seeding skipped: ANTHROPIC_API_KEY is not set" in out
         assert asymkit.Clone.get(clone.id).seed_spec == asymkit.SeedSpec(fixture="acme-corp")
     assert not (tmp_path / "cassettes").exists()
@@ -342,7 +342,7 @@ def test_spin_with_fixture_and_cassette_reports_both_as_json(
     )
     info = json.loads(capsys.readouterr().out)
     try:
-        assert info["fixture"] == {"name": "acme-corp", "rows": 201}
+        assert info["fixture"] == {"name": "acme-corp", "rows": 268}
         assert info["ai"]["written"] == 19 and info["ai"]["rejected"] == 0
         assert info["ai"]["cassette"] == str(SMALL)
         assert info["seed"]["fixture"] == "acme-corp" and len(info["seed"]["ai"]) == 1

@@ -28,7 +28,8 @@ def test_seed_reports_rows_written(acme: Any, capsys: pytest.CaptureFixture[str]
     assert out.startswith(f"✓ seeded {acme.id}  (fixture: ")
     rows = int(out.split("fixture: ")[1].split(" rows")[0])
     # workspace, accounts, users, owner update, channels, memberships, messages
-    assert rows == 1 + 10 + 10 + 1 + 7 + 47 + 125
+    # the original workspace, then the core-surface and satellites sections (issue 11)
+    assert rows == (1 + 10 + 10 + 1 + 7 + 47 + 125) + 37 + 30
 
 
 @pytest.mark.parametrize(

@@ -67,12 +67,15 @@ def test_reset_removes_posted_messages_and_tokens_keep_working(acme: Any) -> Non
     assert main(["reset", acme.id]) == 0
 
     # No request after reset returns may fail, and the token printed at spin still works.
-    latest = web.conversations_history(channel=general, limit=1)["messages"][0]
+    # (The reset also undid the bot's join, so the owner reads the channel.)
+    owner = WebClient(token=acme.tokens.user, base_url=acme.api_url)
+    latest = owner.conversations_history(channel=general, limit=1)["messages"][0]
     assert latest["ts"] != posted
     assert all(
         m["text"] != "temporary"
-        for m in web.conversations_history(channel=general, limit=200)["messages"]
+        for m in owner.conversations_history(channel=general, limit=200)["messages"]
     )
+    assert web.auth_test()["ok"] is True
     assert WebClient(token=acme.tokens.user, base_url=acme.api_url).auth_test()["user"] == "dana"
 
 
@@ -83,7 +86,7 @@ def test_reset_output_lines(acme: Any, capsys: pytest.CaptureFixture[str]) -> No
     )
     assert main(["reset", acme.id, "--rebuild"]) == 0
     assert capsys.readouterr().out.startswith(
-        f"✓ reset {acme.id} (fixture: acme-corp, 201 rows; rebuilt in "
+        f"✓ reset {acme.id} (fixture: acme-corp, 268 rows; rebuilt in "
     )
 
 

@@ -81,6 +81,7 @@ def test_users_list_pages_and_shapes_profiles(acme: Any) -> None:
 def test_history_pages_newest_first_and_replies_follow_threads(acme: Any) -> None:
     web = client(acme)
     general = channel_id(web, "general")
+    web.conversations_join(channel=general)  # bots read only where they are members
     # slack_sdk reuses one response object across pages: keep each page's data.
     pages = [dict(p.data) for p in web.conversations_history(channel=general, limit=4)]
     assert len(pages) > 1
@@ -211,6 +212,7 @@ def test_a_garbled_cursor_is_invalid_cursor(acme: Any) -> None:
 def test_history_window_with_oldest_latest_and_inclusive(acme: Any) -> None:
     web = client(acme)
     general = channel_id(web, "general")
+    web.conversations_join(channel=general)  # bots read only where they are members
     stamps = [m["ts"] for m in web.conversations_history(channel=general)["messages"]]
     newest, middle, oldest = stamps[0], stamps[len(stamps) // 2], stamps[-1]
     window = web.conversations_history(channel=general, oldest=oldest, latest=middle)["messages"]

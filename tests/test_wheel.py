@@ -61,7 +61,7 @@ def test_wheel_installed_outside_the_checkout_spins_and_seeds(tmp_path: Path) ->
         assert "acme-corp" in asymkit("ls", "--templates")
         info = json.loads(asymkit("spin", "slack", "--seed", "acme-corp", "--json"))
         assert asymkit("seed", info["id"], "--fixture", "acme-corp").startswith(
-            f"✓ seeded {info['id']}  (fixture: 201 rows)"
+            f"✓ seeded {info['id']}  (fixture: 268 rows)"
         )
         asymkit("destroy", info["id"])
     finally:

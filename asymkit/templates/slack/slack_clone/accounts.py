@@ -12,6 +12,7 @@ from .objects import (
     SlackError,
     check_password,
     hash_password,
+    hash_token,
     new_token,
     now_seconds,
     valid_email,
@@ -224,3 +225,38 @@ async def provision(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
         "bot_id": bot_id,
         "tokens": {"bot": bot_token, "user": user_token},
     }
+
+
+async def mint_token(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
+    """A new bot or user token of the primary workspace with exactly the scopes given.
+
+    ``{"kind": "bot"|"user", "scopes": ["chat:write", ...]}``; tests use it to
+    check ``missing_scope`` (asymkit's ``tokens ID --scopes``).
+    """
+    kind = body.get("kind", "bot")
+    scopes = body.get("scopes")
+    if kind not in ("bot", "user"):
+        raise SlackError("invalid_kind", 400, detail="kind must be 'bot' or 'user'")
+    if not isinstance(scopes, list) or not all(
+        isinstance(s, str) and s and "," not in s for s in scopes
+    ):
+        raise SlackError("invalid_scopes", 400, detail="scopes must be a list of scope names")
+    ws = await primary_workspace(conn)
+    if ws is None:
+        raise SlackError("team_not_found", 404)
+    user_id = None
+    if kind == "bot":
+        cur = await conn.execute(
+            "SELECT user_id FROM bots WHERE workspace_id = %s ORDER BY id LIMIT 1", (ws["id"],)
+        )
+        bot = await cur.fetchone()
+        if bot is None:
+            raise SlackError("no_bot", 409, detail="provision the app first")
+        user_id = bot["user_id"]
+    token = new_token(kind)
+    await store_token(conn, token, kind, workspace_id=ws["id"], user_id=user_id)
+    await conn.execute(
+        "UPDATE tokens SET scopes = %s WHERE token_hash = %s",
+        (",".join(sorted(set(scopes))), hash_token(token)),
+    )
+    return {"token": token, "kind": kind, "scopes": sorted(set(scopes))}

@@ -1,82 +1,164 @@
-"""The ASGI app: routing, parameter merging, the envelope, rate limits, the pool.
+"""The ASGI app: routing, parameter merging, the envelope, scopes, rate limits, the pool.
 
 Configuration comes from the environment asymkit sets when it starts the clone:
 ``CLONE_DATABASE_URL`` (required), ``CLONE_ADMIN_SECRET`` (guards provision and
-drain) and ``SLACK_CLONE_RATE_LIMIT`` (calls per minute per token and method;
-0, the default, means unlimited).
+drain), ``SLACK_CLONE_RATE_LIMITS`` (``1`` turns Slack's per-method rate tiers
+on, ``0`` off; unset, the manifest's ``rate_limits.enabled`` decides, default
+off) and ``SLACK_CLONE_RATE_LIMIT`` (a flat calls-per-minute limit per token
+and method for every method, overriding the tiers; 0 or unset: no flat limit).
+
+All state lives on the Starlette app (``app.state``), none in module globals.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
+import math
 import os
 import secrets
+import threading
 import time
 import urllib.parse
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg_pool import AsyncConnectionPool
+from psycopg_pool import AsyncConnectionPool, PoolTimeout
 from starlette.applications import Starlette
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
-from . import accounts
+from . import (  # noqa: F401  (these modules register their methods on import)
+    accounts,
+    chat,
+    conversations,
+    features,
+    web,
+)
+from .methods import ANONYMOUS, BASE_URL, METHODS, ROUTES, Caller, Method, authenticate, bearer
 from .objects import SlackError
 from .store import Conn
-from .web import METHODS, authenticate
 
 log = logging.getLogger("slack_clone")
 
-_pool: AsyncConnectionPool[Any] | None = None
-_windows: dict[tuple[str, str], tuple[int, int]] = {}
+MANIFEST = Path(__file__).resolve().parent.parent / "clone.manifest.json"
+MAX_BODY = int(os.environ.get("SLACK_CLONE_MAX_BODY", str(1024 * 1024)))
+MAX_JSON_DEPTH = 32
+DB_BUDGET = 1.5  # seconds a call may spend getting a working connection before an error
+REVIVE_EVERY = 0.5  # seconds between checks that the database is back
+MAX_ATTEMPTS = 10  # more than the pool's connections: every stale one can be dropped
+POOL_MAX_IDLE = 2
+# Slack's documented per-minute budgets for each tier; "special" is chat.postMessage's
+# "about one message per second per channel", with a short burst allowed.
+DEFAULT_TIER_LIMITS: dict[str, int] = {"1": 1, "2": 20, "3": 50, "4": 100, "special": 60}
 
 
-def _rate_limit() -> int:
-    return int(os.environ.get("SLACK_CLONE_RATE_LIMIT", "0") or 0)
+class BodyTooLarge(Exception):
+    pass
 
 
-def _limited(token: str, method: str) -> int:
-    """Seconds to wait if this call is over the per-minute limit, else 0."""
-    limit = _rate_limit()
-    if not limit:
-        return 0
-    minute = int(time.time() // 60)
-    start, count = _windows.get((token, method), (minute, 0))
-    if start != minute:
-        start, count = minute, 0
-    if count >= limit:
-        return max(1, 60 - int(time.time()) % 60)
-    _windows[(token, method)] = (start, count + 1)
-    return 0
+class RateLimiter:
+    """Token buckets per (token, method[, channel]): a tier's budget refills over a minute."""
+
+    def __init__(self, per_minute: Mapping[str, int], *, flat: int = 0) -> None:
+        self.per_minute = dict(per_minute)
+        self.flat = flat
+        self._lock = threading.Lock()
+        self._buckets: dict[tuple[str, ...], tuple[float, float]] = {}
+
+    def retry_after(self, key: tuple[str, ...], tier: int | str) -> int:
+        """Seconds to wait if this call is over budget (and so refused), else 0."""
+        limit = self.flat or self.per_minute.get(str(tier), 0)
+        if limit <= 0:
+            return 0
+        rate = limit / 60.0
+        now = time.monotonic()
+        with self._lock:
+            tokens, last = self._buckets.get(key, (float(limit), now))
+            tokens = min(float(limit), tokens + (now - last) * rate)
+            if tokens >= 1.0:
+                self._buckets[key] = (tokens - 1.0, now)
+                if len(self._buckets) > 50_000:  # forget idle buckets: bounded memory
+                    self._buckets = {key: self._buckets[key]}
+                return 0
+            self._buckets[key] = (tokens, now)
+            return max(1, math.ceil((1.0 - tokens) / rate))
 
 
-async def _in_transaction(fn: Callable[[Conn], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
-    """Run ``fn`` in one transaction; retry once on a connection that a reset closed."""
-    assert _pool is not None
-    for attempt in range(2):
-        try:
-            async with _pool.connection() as conn, conn.transaction():
-                return await fn(conn)
-        except psycopg.OperationalError:
-            if attempt:
-                raise
-            await _pool.check()
-    raise AssertionError("unreachable")
+def _manifest() -> dict[str, Any]:
+    try:
+        data = json.loads(MANIFEST.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def _rate_limiter() -> RateLimiter | None:
+    config = _manifest().get("rate_limits") or {}
+    flag = os.environ.get("SLACK_CLONE_RATE_LIMITS", "").strip().lower()
+    enabled = flag in ("1", "true", "yes", "on") if flag else bool(config.get("enabled"))
+    flat = int(os.environ.get("SLACK_CLONE_RATE_LIMIT", "0") or 0)
+    if not enabled and not flat:
+        return None
+    limits = {**DEFAULT_TIER_LIMITS, **{str(k): int(v) for k, v in config.get("tiers", {}).items()}}
+    return RateLimiter(limits, flat=flat)
+
+
+def _depth(value: Any, limit: int) -> bool:
+    """Whether ``value`` nests deeper than ``limit`` (iteratively: no recursion limit to hit)."""
+    stack: list[tuple[Any, int]] = [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        if isinstance(item, dict):
+            stack.extend((v, depth + 1) for v in item.values())
+        elif isinstance(item, list):
+            stack.extend((v, depth + 1) for v in item)
+    return False
+
+
+async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
+    """The request body, refusing (``BodyTooLarge``) past ``limit`` bytes without reading on."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _json_loads(body: bytes) -> Any:
+    if len(body) - len(body.lstrip(b"[{ \t\r\n")) > MAX_JSON_DEPTH:
+        raise ValueError("nested too deeply")
+    data = json.loads(body)
+    if _depth(data, MAX_JSON_DEPTH):
+        raise ValueError("nested too deeply")
+    return data
 
 
 async def _params(request: Request) -> dict[str, str]:
     params: dict[str, str] = dict(request.query_params)
     if request.method == "POST":
         ctype = request.headers.get("content-type", "")
+        body = await read_body(request)
         if ctype.startswith("application/json"):
-            body = await request.body()
-            data = json.loads(body) if body.strip() else {}
+            try:
+                data = _json_loads(body) if body.strip() else {}
+            except (ValueError, RecursionError):
+                raise SlackError("invalid_json") from None
             if not isinstance(data, dict):
                 raise SlackError("invalid_json")
             for key, value in data.items():
@@ -86,67 +168,122 @@ async def _params(request: Request) -> dict[str, str]:
                     params[key] = "true" if value else "false"
                 elif value is not None:
                     params[key] = json.dumps(value)
-        elif ctype.startswith("application/x-www-form-urlencoded"):
-            form = (await request.body()).decode("utf-8")
-            params.update(urllib.parse.parse_qsl(form, keep_blank_values=True))
         elif ctype.startswith("multipart/form-data"):
-            raise SlackError("invalid_form_data")  # file uploads are not cloned
+            raise SlackError("invalid_form_data")  # uploads go to the upload URL instead
+        elif body:
+            form = body.decode("utf-8")
+            params.update(urllib.parse.parse_qsl(form, keep_blank_values=True))
+    if any("\x00" in k or "\x00" in v for k, v in params.items()):
+        raise SlackError("invalid_arguments")
     return params
 
 
-def _bearer(request: Request) -> str | None:
-    auth = request.headers.get("authorization", "")
-    return auth[7:].strip() if auth.lower().startswith("bearer ") else None
+def _error(
+    code: str, status: int = 200, headers: Mapping[str, str] | None = None, **extra: Any
+) -> JSONResponse:
+    return JSONResponse({"ok": False, "error": code, **extra}, status_code=status, headers=headers)
 
 
-def _error(code: str, status: int = 200, **extra: Any) -> JSONResponse:
-    return JSONResponse({"ok": False, "error": code, **extra}, status_code=status)
+def _scope_headers(caller: Caller | None, spec: Method) -> dict[str, str]:
+    if caller is None:
+        return {}
+    return {
+        "x-oauth-scopes": ",".join(sorted(caller.scopes)),
+        "x-accepted-oauth-scopes": spec.needed(caller.token_type) or "",
+    }
+
+
+async def _in_transaction(
+    request: Request, fn: Callable[[Conn], Awaitable[dict[str, Any]]]
+) -> dict[str, Any]:
+    """Run ``fn`` in one transaction, within ``DB_BUDGET`` seconds.
+
+    A connection that a reset or a database restart closed fails at once and the
+    pool drops it, so the call is retried on another one while the budget lasts;
+    with the database down, the pool times out and the caller answers an error.
+    """
+    pool: AsyncConnectionPool[Any] = request.app.state.pool
+    deadline = time.monotonic() + DB_BUDGET
+    for _ in range(MAX_ATTEMPTS):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            break
+        used: Conn | None = None
+        try:
+            async with pool.connection(timeout=remaining) as conn:
+                used = conn
+                async with conn.transaction():
+                    return await fn(conn)
+        except PoolTimeout:
+            _revive_later(request.app)
+            raise
+        except psycopg.OperationalError:
+            if used is None or not (used.closed or used.broken):
+                raise  # not a dead connection: retrying would not help
+    _revive_later(request.app)
+    raise PoolTimeout("no working database connection within the budget")
+
+
+def _unavailable() -> JSONResponse:
+    return _error("service_unavailable", 503, {"Retry-After": "1"})
 
 
 async def web_api(request: Request) -> Response:
     name = request.path_params["method"]
+    BASE_URL.set(str(request.base_url))
     try:
         params = await _params(request)
-    except (SlackError, ValueError):
+    except BodyTooLarge:
+        return _error("request_too_large", 413)
+    except SlackError as exc:
+        return _error(exc.code)
+    except (ValueError, RecursionError, ClientDisconnect):
         return _error("invalid_form_data")
-    token = _bearer(request) or params.pop("token", None)
-    method = METHODS.get(name)
-    if method is None:
+    token = bearer(request) or params.pop("token", None)
+    spec = METHODS.get(name)
+    if spec is None:
         return _error("unknown_method")
-    if token and (wait := _limited(token, name)):
-        return JSONResponse(
-            {"ok": False, "error": "ratelimited"},
-            status_code=429,
-            headers={"Retry-After": str(wait)},
-        )
+    limiter: RateLimiter | None = request.app.state.rate_limiter
+    if token and limiter is not None:
+        key = (token, name, params.get("channel", "")) if spec.tier == "special" else (token, name)
+        if wait := limiter.retry_after(key, spec.tier):
+            return _error("ratelimited", 429, {"Retry-After": str(wait)})
+    caller: Caller | None = None
 
     async def call(conn: Conn) -> dict[str, Any]:
-        caller = await authenticate(conn, token)
-        return await method(conn, caller, params)
+        nonlocal caller
+        if spec.auth or token:
+            caller = await authenticate(conn, token)
+        spec.check(caller or ANONYMOUS)
+        return await spec.handler(conn, caller or ANONYMOUS, params)
 
     try:
-        result = await _in_transaction(call)
+        result = await _in_transaction(request, call)
     except SlackError as exc:
-        return _error(exc.code, 200, **exc.extra)
-    except psycopg.OperationalError:
+        return _error(exc.code, 200, _scope_headers(caller, spec), **exc.extra)
+    except (psycopg.OperationalError, TimeoutError):
         log.warning("database unavailable during %s", name)
-        return JSONResponse(
-            {"ok": False, "error": "service_unavailable"},
-            status_code=503,
-            headers={"Retry-After": "1"},
-        )
-    return JSONResponse({"ok": True, **result})
+        return _unavailable()
+    return JSONResponse({"ok": True, **result}, headers=_scope_headers(caller, spec))
 
 
 async def _json_body(request: Request) -> dict[str, Any]:
-    body = await request.body()
     try:
-        data = json.loads(body) if body.strip() else {}
-    except ValueError:
+        body = await read_body(request)
+    except BodyTooLarge:
+        raise SlackError("request_too_large", 413) from None
+    try:
+        data = _json_loads(body) if body.strip() else {}
+    except (ValueError, RecursionError):
         raise SlackError("invalid_json", 400) from None
     if not isinstance(data, dict):
         raise SlackError("invalid_json", 400)
     return data
+
+
+def _admin_ok(request: Request) -> bool:
+    secret = os.environ.get("CLONE_ADMIN_SECRET", "")
+    return bool(secret) and secrets.compare_digest(bearer(request) or "", secret)
 
 
 def _rest(
@@ -156,18 +293,15 @@ def _rest(
     created: bool = True,
 ) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        if admin:
-            secret = os.environ.get("CLONE_ADMIN_SECRET", "")
-            given = _bearer(request) or ""
-            if not secret or not secrets.compare_digest(given, secret):
-                return _error("not_authorized", 401)
+        if admin and not _admin_ok(request):
+            return _error("not_authorized", 401)
         try:
             body = await _json_body(request) if request.method == "POST" else {}
-            result = await _in_transaction(await handler(request, body))
+            result = await _in_transaction(request, await handler(request, body))
         except SlackError as exc:
             return _error(exc.code, exc.status, **exc.extra)
-        except psycopg.OperationalError:
-            return _error("service_unavailable", 503)
+        except (psycopg.OperationalError, TimeoutError):
+            return _unavailable()
         status = 201 if created and request.method == "POST" else 200
         return JSONResponse({"ok": True, **result}, status_code=status)
 
@@ -183,12 +317,12 @@ async def _login(request: Request, body: dict[str, Any]) -> Callable[[Conn], Awa
 
 
 async def _create_ws(request: Request, body: dict[str, Any]) -> Callable[[Conn], Awaitable[Any]]:
-    return lambda conn: accounts.create_workspace(conn, _bearer(request), body)
+    return lambda conn: accounts.create_workspace(conn, bearer(request), body)
 
 
 async def _join_ws(request: Request, body: dict[str, Any]) -> Callable[[Conn], Awaitable[Any]]:
     team = request.path_params["team_id"]
-    return lambda conn: accounts.join_workspace(conn, _bearer(request), team, body)
+    return lambda conn: accounts.join_workspace(conn, bearer(request), team, body)
 
 
 async def _workspace(request: Request, body: dict[str, Any]) -> Callable[[Conn], Awaitable[Any]]:
@@ -199,24 +333,27 @@ async def _provision(request: Request, body: dict[str, Any]) -> Callable[[Conn],
     return lambda conn: accounts.provision(conn, body)
 
 
+async def _mint_token(request: Request, body: dict[str, Any]) -> Callable[[Conn], Awaitable[Any]]:
+    return lambda conn: accounts.mint_token(conn, body)
+
+
 async def health(request: Request) -> Response:
     async def ping(conn: Conn) -> dict[str, Any]:
         await conn.execute("SELECT 1")
         return {}
 
     try:
-        await _in_transaction(ping)
-    except psycopg.OperationalError:
+        await _in_transaction(request, ping)
+    except (psycopg.OperationalError, TimeoutError):
         return _error("database_unavailable", 503)
     return JSONResponse({"ok": True})
 
 
 async def drain(request: Request) -> Response:
     """Replace every pooled connection (asymkit calls this right after a reset)."""
-    if not secrets.compare_digest(_bearer(request) or "", os.environ.get("CLONE_ADMIN_SECRET", "")):
+    if not _admin_ok(request):
         return _error("not_authorized", 401)
-    assert _pool is not None
-    await _pool.drain()
+    await request.app.state.pool.drain()
     return JSONResponse({"ok": True})
 
 
@@ -229,36 +366,159 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return _error("internal_error", 500)
 
 
-@contextlib.asynccontextmanager
-async def lifespan(app: Starlette) -> AsyncIterator[None]:
-    global _pool
-    _pool = AsyncConnectionPool(
+_LOOPBACK_NAMES = {"localhost", "localhost.", "127.0.0.1", "::1"}
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host.lower() in _LOOPBACK_NAMES
+
+
+class HostCheck:
+    """On a loopback bind, refuse requests whose Host is not a loopback name (DNS rebinding)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("server") and _loopback(str(scope["server"][0])):
+            host = ""
+            for key, value in scope.get("headers", []):
+                if key == b"host":
+                    host = value.decode("latin-1")
+                    break
+            name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:].split("]")[0]
+            if host and not _loopback(name):
+                response = _error("invalid_host", 421)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
+def _new_pool() -> AsyncConnectionPool[Any]:
+    return AsyncConnectionPool(
         os.environ["CLONE_DATABASE_URL"],
         min_size=1,
         max_size=int(os.environ.get("CLONE_POOL_SIZE", "8")),
-        kwargs={"row_factory": dict_row},
+        kwargs={"row_factory": dict_row, "connect_timeout": 2},
         open=False,
         reconnect_timeout=3600,
+        max_idle=5.0,
     )
-    await _pool.open(wait=True, timeout=30)
+
+
+def _revive_later(app: Starlette) -> None:
+    """Watch for the database to come back (once: a running watch is enough)."""
+    if getattr(app.state, "reviver", None) is None:
+        app.state.reviver = asyncio.create_task(_revive(app))
+
+
+async def _revive(app: Starlette) -> None:
+    """Once the database answers again, replace a pool still waiting out its backoff.
+
+    psycopg_pool retries a lost server with exponential backoff (1, 2, 4, 8...
+    seconds), so after a long outage the clone would stay unavailable for as
+    long again; a fresh pool connects at once.
+    """
+    try:
+        while True:
+            await asyncio.sleep(REVIVE_EVERY)
+            try:
+                probe = await psycopg.AsyncConnection.connect(
+                    os.environ["CLONE_DATABASE_URL"], connect_timeout=2
+                )
+            except psycopg.OperationalError:
+                continue
+            await probe.close()
+            old: AsyncConnectionPool[Any] = app.state.pool
+            try:
+                async with old.connection(timeout=REVIVE_EVERY) as conn:
+                    await conn.execute("SELECT 1")
+                return  # the pool is serving again by itself
+            except (psycopg.OperationalError, TimeoutError):
+                pass
+            fresh = _new_pool()
+            await fresh.open(wait=False)
+            app.state.pool = fresh
+            log.warning("database back: replaced the connection pool")
+            await old.close(timeout=1.0)
+            return
+    finally:
+        app.state.reviver = None
+
+
+async def _trim_pool(app: Starlette) -> None:
+    """Close idle connections beyond ``POOL_MAX_IDLE`` once a burst is over.
+
+    psycopg_pool's own ``max_idle`` drops one connection per period, too slow to
+    be back to two within seconds; this closes every connection over the
+    limit that stayed idle for two consecutive ticks. It uses the pool's
+    internals (psycopg_pool 3.2/3.3) and stops, leaving the pool's own
+    shrinking, should they change.
+    """
+    idle_before = 0
+    while True:
+        await asyncio.sleep(1.0)
+        pool: AsyncConnectionPool[Any] = app.state.pool
+        try:
+            async with pool._lock:
+                idle = len(pool._pool)
+                extra = max(0, min(idle, idle_before) - POOL_MAX_IDLE)
+                victims = [pool._pool.popleft() for _ in range(extra)]
+                pool._nconns -= extra
+                pool._nconns_min = min(pool._nconns_min, len(pool._pool))
+                idle_before = len(pool._pool)
+        except AttributeError:
+            log.warning("psycopg_pool internals changed: idle connections trimmed by max_idle only")
+            return
+        for conn in victims:
+            conn._pool = None
+            with contextlib.suppress(Exception):
+                await conn.close()
+
+
+@contextlib.asynccontextmanager
+async def lifespan(app: Starlette) -> AsyncIterator[None]:
+    pool = _new_pool()
+    await pool.open(wait=True, timeout=30)
+    app.state.pool = pool
+    app.state.reviver = None
+    app.state.rate_limiter = _rate_limiter()
+    trimmer = asyncio.create_task(_trim_pool(app))
     try:
         yield
     finally:
-        await _pool.close()
+        for task in (trimmer, app.state.reviver):
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await task
+        await app.state.pool.close()
 
 
-app = Starlette(
-    routes=[
-        Route("/api/{method}", web_api, methods=["GET", "POST"]),
-        Route("/clone/health", health, methods=["GET"]),
-        Route("/clone/signup", _rest(_signup), methods=["POST"]),
-        Route("/clone/login", _rest(_login, created=False), methods=["POST"]),
-        Route("/clone/workspace", _rest(_workspace), methods=["GET"]),
-        Route("/clone/workspaces", _rest(_create_ws), methods=["POST"]),
-        Route("/clone/workspaces/{team_id}/join", _rest(_join_ws), methods=["POST"]),
-        Route("/clone/provision", _rest(_provision, admin=True), methods=["POST"]),
-        Route("/clone/drain", drain, methods=["POST"]),
-    ],
-    exception_handlers={404: not_found, 500: server_error},
-    lifespan=lifespan,
-)
+def create_app() -> Starlette:
+    """A new app with its own pool, rate limiter and routes."""
+    starlette = Starlette(
+        routes=[
+            Route("/api/{method}", web_api, methods=["GET", "POST"]),
+            Route("/clone/health", health, methods=["GET"]),
+            Route("/clone/signup", _rest(_signup), methods=["POST"]),
+            Route("/clone/login", _rest(_login, created=False), methods=["POST"]),
+            Route("/clone/workspace", _rest(_workspace), methods=["GET"]),
+            Route("/clone/workspaces", _rest(_create_ws), methods=["POST"]),
+            Route("/clone/workspaces/{team_id}/join", _rest(_join_ws), methods=["POST"]),
+            Route("/clone/provision", _rest(_provision, admin=True), methods=["POST"]),
+            Route("/clone/tokens", _rest(_mint_token, admin=True), methods=["POST"]),
+            Route("/clone/drain", drain, methods=["POST"]),
+            *ROUTES,
+        ],
+        exception_handlers={404: not_found, 500: server_error},
+        lifespan=lifespan,
+    )
+    starlette.add_middleware(HostCheck)
+    return starlette
+
+
+app = create_app()

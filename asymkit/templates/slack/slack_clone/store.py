@@ -27,8 +27,8 @@ async def resolve_token(conn: Conn, token: str) -> dict[str, Any] | None:
                FROM tokens t LEFT JOIN workspaces w ON w.id = t.workspace_id
                WHERE t.token_hash = %s)
            SELECT t.kind, t.workspace_id, t.account_id, t.acting_user AS user_id,
-                  w.name AS team_name, w.domain AS team_domain, u.name AS user_name,
-                  b.id AS bot_id
+                  t.scopes, w.name AS team_name, w.domain AS team_domain,
+                  u.name AS user_name, (u.is_admin OR u.is_owner) AS is_admin, b.id AS bot_id
            FROM t
            LEFT JOIN workspaces w ON w.id = t.workspace_id
            LEFT JOIN users u ON u.id = t.acting_user AND NOT u.deleted

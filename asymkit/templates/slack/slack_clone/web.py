@@ -1,18 +1,27 @@
-"""The Slack Web API methods: ``/api/<method>``, Slack's envelope and errors."""
+"""The core Web API methods (api, auth, team, bots, users) and the helpers every method shares.
+
+Conversations live in ``conversations.py``, chat in ``chat.py``, the satellite
+features (reactions, pins, files, search...) under ``features/``; they all
+register in one table, ``methods.METHODS``.
+"""
 
 from __future__ import annotations
 
+import json
 import time
-from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
-import attrs
-from psycopg import AsyncConnection
-
+from .methods import (
+    MESSAGE_HOOKS,
+    METHODS,
+    Caller,
+    Conn,
+    Params,
+    authenticate,
+    method,
+)
 from .objects import (
-    MAX_MESSAGE_CHARS,
     SlackError,
-    channel_name_error,
     channel_object,
     decode_cursor,
     encode_cursor,
@@ -20,56 +29,53 @@ from .objects import (
     message_object,
     now_seconds,
     parse_ts,
+    profile_object,
     user_object,
 )
-from .store import next_id, resolve_token
+from .store import next_id
 
-Conn = AsyncConnection[dict[str, Any]]
+__all__ = [
+    "METHODS",
+    "Caller",
+    "Conn",
+    "Params",
+    "authenticate",
+    "channel_object",
+    "conversation",
+    "cursor_key",
+    "flag",
+    "limit_param",
+    "message_object",
+    "method",
+    "next_id",
+    "page",
+    "required",
+    "split_page",
+    "user_row",
+]
+
 T = TypeVar("T")
 
-
-@attrs.frozen
-class Caller:
-    """Who is calling: the token's workspace and acting user."""
-
-    team_id: str
-    team_name: str
-    team_domain: str
-    user_id: str
-    user_name: str
-    bot_id: str | None
-
-
-Method = Callable[[Conn, Caller, dict[str, str]], Awaitable[dict[str, Any]]]
-METHODS: dict[str, Method] = {}
+# Scopes for methods whose scope depends on the conversation type: any one will do,
+# and missing_scope names them all, as Slack does.
+READ = "channels:read,groups:read,im:read,mpim:read"
+HISTORY = "channels:history,groups:history,im:history,mpim:history"
+MANAGE = {
+    "bot": "channels:manage,groups:write,im:write,mpim:write",
+    "user": "channels:write,groups:write,im:write,mpim:write",
+}
+JOIN = {"bot": "channels:join", "user": "channels:write"}
+OPEN = "channels:manage,groups:write,im:write,mpim:write"
+PAGING = ("cursor", "limit")
+LOCALE = "en-US"  # every clone user's locale (include_locale=true)
 
 
-def method(name: str) -> Callable[[Method], Method]:
-    def register(fn: Method) -> Method:
-        METHODS[name] = fn
-        return fn
-
-    return register
+# --- argument helpers -------------------------------------------------------------
 
 
-async def authenticate(conn: Conn, token: str | None) -> Caller:
-    if not token:
-        raise SlackError("not_authed")
-    row = await resolve_token(conn, token)
-    if row is None or row["kind"] == "session" or row["user_id"] is None:
-        raise SlackError("invalid_auth")
-    return Caller(
-        team_id=row["workspace_id"],
-        team_name=row["team_name"],
-        team_domain=row["team_domain"],
-        user_id=row["user_id"],
-        user_name=row["user_name"],
-        bot_id=row["bot_id"],
-    )
-
-
-def _limit(params: dict[str, str], default: int, maximum: int) -> int:
-    raw = params.get("limit") or ""
+def limit_param(params: Params, default: int, maximum: int) -> int:
+    """``limit`` as Slack reads it: absent or 0 means the default, capped at ``maximum``."""
+    raw = (params.get("limit") or "").strip()
     if not raw:
         return default
     try:
@@ -81,45 +87,98 @@ def _limit(params: dict[str, str], default: int, maximum: int) -> int:
     return min(limit, maximum) if limit else default
 
 
-def _flag(params: dict[str, str], name: str) -> bool:
-    return params.get(name, "").lower() in ("1", "true", "yes")
+def flag(params: Params, name: str, default: bool = False) -> bool:
+    raw = params.get(name, "").strip().lower()
+    if not raw:
+        return default
+    return raw in ("1", "true", "yes", "on")
 
 
-def _required(params: dict[str, str], name: str, error: str) -> str:
+def required(params: Params, name: str, error: str) -> str:
     value = params.get(name, "").strip()
     if not value:
         raise SlackError(error)
     return value
 
 
-def _split_page(rows: list[T], limit: int) -> tuple[list[T], bool]:
+def cursor_key(params: Params, kind: str) -> str | None:
+    """The key a ``cursor`` argument resumes after (``invalid_cursor`` if garbled)."""
+    raw = params.get("cursor", "").strip()
+    return decode_cursor(raw, kind) if raw else None
+
+
+def split_page(rows: list[T], limit: int) -> tuple[list[T], bool]:
     """Queries fetch ``limit + 1`` rows: the extra one only says there is more."""
     return rows[:limit], len(rows) > limit
 
 
-def _page(next_key: str | None, kind: str) -> dict[str, Any]:
+def page(next_key: str | None, kind: str) -> dict[str, Any]:
+    """``response_metadata``: ``next_cursor`` is ``""`` on the last page."""
     return {"next_cursor": encode_cursor(kind, next_key) if next_key else ""}
 
 
-async def _channel(conn: Conn, caller: Caller, ref: str) -> dict[str, Any]:
-    """A channel the caller may see, by id or ``#name``; private ones only to members."""
-    name = ref.lstrip("#")
+def json_array(params: Params, name: str, error: str) -> list[Any] | None:
+    """A JSON array argument (``blocks``, ``attachments``); Slack's ``error`` otherwise."""
+    raw = params.get(name)
+    if raw is None or not raw.strip():
+        return None
+    try:
+        value = json.loads(raw)
+    except ValueError:
+        raise SlackError(error) from None
+    if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
+        raise SlackError(error)
+    return value
+
+
+# Old private names, kept for modules written against them.
+_limit, _flag, _required, _split_page, _page = limit_param, flag, required, split_page, page
+
+
+# --- lookups ----------------------------------------------------------------------
+
+
+async def conversation(conn: Conn, caller: Caller, ref: str) -> dict[str, Any]:
+    """A conversation the caller may see, by id or ``#name``, with ``is_member``
+    (and ``has_due``: scheduled messages are waiting to be posted in it).
+
+    Private channels, DMs and group DMs exist only for their members
+    (``channel_not_found`` for everyone else), as in Slack.
+    """
+    name = ref[1:] if ref.startswith("#") else ref
     cur = await conn.execute(
-        """SELECT c.*, EXISTS (SELECT 1 FROM channel_members m
-                               WHERE m.channel_id = c.id AND m.user_id = %s) AS is_member
-           FROM channels c WHERE c.workspace_id = %s AND (c.id = %s OR c.name = %s)""",
-        (caller.user_id, caller.team_id, ref, name),
+        """SELECT c.*, m.user_id IS NOT NULL AS is_member, m.last_read,
+                  COALESCE(NOT m.closed, true) AS is_open,
+                  EXISTS (SELECT 1 FROM scheduled_messages s
+                          WHERE s.channel_id = c.id AND s.post_at <= %s) AS has_due
+           FROM channels c
+           LEFT JOIN channel_members m ON m.channel_id = c.id AND m.user_id = %s
+           WHERE c.workspace_id = %s AND (c.id = %s OR (c.name = %s AND c.kind IS NULL))""",
+        (now_seconds(), caller.user_id, caller.team_id, ref, name),
     )
     row = await cur.fetchone()
     if row is None or (row["is_private"] and not row["is_member"]):
         raise SlackError("channel_not_found")
+    if row["kind"] == "im":
+        row["other_user"] = row["im_user"] if row["creator"] == caller.user_id else row["creator"]
     return row
 
 
-async def _user(conn: Conn, caller: Caller, user_id: str) -> dict[str, Any]:
+_channel = conversation
+
+
+def require_member(caller: Caller, row: dict[str, Any]) -> None:
+    """Bots read and write only where they are members (``not_in_channel``)."""
+    if caller.is_bot and not row["is_member"]:
+        raise SlackError("not_in_channel")
+
+
+async def user_row(conn: Conn, caller: Caller, user_id: str) -> dict[str, Any]:
+    """A user of the caller's workspace (``user_not_found`` otherwise)."""
     cur = await conn.execute(
-        """SELECT u.*, (w.owner_id = u.id) AS is_primary_owner
+        """SELECT u.*, (w.owner_id = u.id) AS is_primary_owner, b.id AS bot_id
            FROM users u JOIN workspaces w ON w.id = u.workspace_id
+           LEFT JOIN bots b ON b.user_id = u.id
            WHERE u.id = %s AND u.workspace_id = %s""",
         (user_id, caller.team_id),
     )
@@ -129,22 +188,46 @@ async def _user(conn: Conn, caller: Caller, user_id: str) -> dict[str, Any]:
     return row
 
 
-async def _num_members(conn: Conn, channel_id: str) -> int:
+_user = user_row
+
+
+async def decorate(
+    conn: Conn, caller: Caller, channel_id: str, messages: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
+    """Let feature modules add their fields (reactions, files...) to these messages."""
+    for hook in MESSAGE_HOOKS:
+        await hook(conn, caller, channel_id, messages)
+    return messages
+
+
+async def next_ts(conn: Conn, channel_id: str) -> str:
+    """Now, or one microsecond after the channel's latest message: ts stays unique and ordered."""
+    await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (channel_id,))
     cur = await conn.execute(
-        "SELECT count(*) AS n FROM channel_members WHERE channel_id = %s", (channel_id,)
+        "SELECT max(ts) AS ts FROM messages WHERE channel_id = %s", (channel_id,)
     )
     row = await cur.fetchone()
-    assert row is not None
-    return int(row["n"])
+    now = int(time.time() * 1_000_000)
+    if row is not None and row["ts"]:
+        now = max(now, parse_ts(row["ts"]) + 1)
+    return format_ts(now)
 
 
-@method("api.test")
-async def api_test(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[str, Any]:
-    return {"args": params}
+# --- api, auth, team, bots ---------------------------------------------------------
 
 
-@method("auth.test")
-async def auth_test(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[str, Any]:
+@method("api.test", scope=None, tier=4, auth=False, args=("error",), errors=("<error>",))
+async def api_test(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """Echo the arguments; ``error=X`` answers error X, as Slack does."""
+    args = {k: v for k, v in params.items() if k != "token"}
+    if params.get("error"):
+        raise SlackError(params["error"], args=args)
+    return {"args": args} if args else {}
+
+
+@method("auth.test", scope=None, tier="special", errors=("not_authed", "invalid_auth"))
+async def auth_test(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """Who the token belongs to: team, user and (for a bot token) bot id."""
     result = {
         "url": f"https://{caller.team_domain}.slack.com/",
         "team": caller.team_name,
@@ -158,48 +241,110 @@ async def auth_test(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[
     return result
 
 
-@method("team.info")
-async def team_info(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[str, Any]:
+@method("team.info", scope="team:read", tier=3, args=("team",), errors=("team_not_found",))
+async def team_info(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """The workspace: id, name, domain, icon."""
+    team = params.get("team", "").strip()
+    if team and team != caller.team_id:
+        raise SlackError("team_not_found")
     return {
         "team": {
             "id": caller.team_id,
             "name": caller.team_name,
+            "url": f"https://{caller.team_domain}.slack.com/",
             "domain": caller.team_domain,
             "email_domain": "",
+            "is_verified": False,
             "icon": {"image_default": True},
+            "avatar_base_url": "https://ca.slack-edge.com/",
         }
     }
 
 
-@method("users.list")
-async def users_list(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[str, Any]:
-    limit = _limit(params, 200, 1000)
-    after = decode_cursor(params["cursor"], "user") if params.get("cursor") else ""
+@method("bots.info", scope="users:read", tier=3, args=("bot",), errors=("bot_not_found",))
+async def bots_info(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """A bot of the workspace: name, app id, bot user id (the caller's bot by default)."""
+    bot_id = params.get("bot", "").strip() or caller.bot_id
     cur = await conn.execute(
-        """SELECT u.*, (w.owner_id = u.id) AS is_primary_owner
-           FROM users u JOIN workspaces w ON w.id = u.workspace_id
-           WHERE u.workspace_id = %s AND u.id > %s ORDER BY u.id LIMIT %s""",
-        (caller.team_id, after, limit + 1),
+        "SELECT * FROM bots WHERE id = %s AND workspace_id = %s", (bot_id, caller.team_id)
     )
-    rows, more = _split_page(await cur.fetchall(), limit)
+    row = await cur.fetchone()
+    if row is None:
+        raise SlackError("bot_not_found")
     return {
-        "members": [user_object(r, caller.team_id) for r in rows],
-        "cache_ts": now_seconds(),
-        "response_metadata": _page(rows[-1]["id"] if more else None, "user"),
+        "bot": {
+            "id": row["id"],
+            "deleted": False,
+            "name": row["name"],
+            "updated": 0,
+            "app_id": row["app_id"],
+            "user_id": row["user_id"],
+            "icons": {
+                "image_36": "https://a.slack-edge.com/80588/img/plugins/app/bot_36.png",
+                "image_48": "https://a.slack-edge.com/80588/img/plugins/app/bot_48.png",
+                "image_72": "https://a.slack-edge.com/80588/img/plugins/app/service_72.png",
+            },
+        }
     }
 
 
-@method("users.info")
-async def users_info(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[str, Any]:
-    user_id = _required(params, "user", "user_not_found")
-    return {"user": user_object(await _user(conn, caller, user_id), caller.team_id)}
+# --- users -------------------------------------------------------------------------
+
+_USERS = """SELECT u.*, (w.owner_id = u.id) AS is_primary_owner, b.id AS bot_id
+            FROM users u JOIN workspaces w ON w.id = u.workspace_id
+            LEFT JOIN bots b ON b.user_id = u.id"""
 
 
-@method("users.lookupByEmail")
-async def users_lookup_by_email(
-    conn: Conn, caller: Caller, params: dict[str, str]
-) -> dict[str, Any]:
-    email = _required(params, "email", "users_not_found")
+@method(
+    "users.list",
+    scope="users:read",
+    tier=2,
+    args=("include_locale", *PAGING),
+    errors=("invalid_cursor", "invalid_limit"),
+)
+async def users_list(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """Every user of the workspace, bots included, in pages."""
+    limit = limit_param(params, 200, 1000)
+    after = cursor_key(params, "user") or ""
+    cur = await conn.execute(
+        _USERS + " WHERE u.workspace_id = %s AND u.id > %s ORDER BY u.id LIMIT %s",
+        (caller.team_id, after, limit + 1),
+    )
+    rows, more = split_page(await cur.fetchall(), limit)
+    locale = {"locale": LOCALE} if flag(params, "include_locale") else {}
+    return {
+        "members": [{**user_object(r, caller.team_id), **locale} for r in rows],
+        "cache_ts": now_seconds(),
+        "response_metadata": page(rows[-1]["id"] if more else None, "user"),
+    }
+
+
+@method(
+    "users.info",
+    scope="users:read",
+    tier=4,
+    args=("user", "include_locale"),
+    errors=("user_not_found",),
+)
+async def users_info(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """One user, with profile and time zone."""
+    user_id = required(params, "user", "user_not_found")
+    user = user_object(await user_row(conn, caller, user_id), caller.team_id)
+    if flag(params, "include_locale"):
+        user["locale"] = LOCALE
+    return {"user": user}
+
+
+@method(
+    "users.lookupByEmail",
+    scope="users:read.email",
+    tier=3,
+    args=("email",),
+    errors=("users_not_found",),
+)
+async def users_lookup_by_email(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """The user with this email address."""
+    email = required(params, "email", "users_not_found")
     cur = await conn.execute(
         "SELECT id FROM users WHERE workspace_id = %s AND lower(email) = lower(%s)",
         (caller.team_id, email),
@@ -207,341 +352,129 @@ async def users_lookup_by_email(
     row = await cur.fetchone()
     if row is None:
         raise SlackError("users_not_found")
-    return {"user": user_object(await _user(conn, caller, row["id"]), caller.team_id)}
+    return {"user": user_object(await user_row(conn, caller, row["id"]), caller.team_id)}
 
 
-_CHANNEL_TYPES = {"public_channel", "private_channel", "mpim", "im"}
+@method("users.getPresence", scope="users:read", tier=3, args=("user",), errors=("user_not_found",))
+async def users_get_presence(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """``active`` or ``away`` (set with users.setPresence); details for the caller only."""
+    user_id = params.get("user", "").strip() or caller.user_id
+    row = await user_row(conn, caller, user_id)
+    away = row["presence"] == "away"
+    result: dict[str, Any] = {"presence": "away" if away else "active"}
+    if user_id == caller.user_id:
+        result.update(
+            online=not away,
+            auto_away=False,
+            manual_away=away,
+            connection_count=0 if away else 1,
+            last_activity=now_seconds(),
+        )
+    return result
 
 
-@method("conversations.list")
-async def conversations_list(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[str, Any]:
-    types = {t.strip() for t in params.get("types", "public_channel").split(",") if t.strip()}
-    if not types <= _CHANNEL_TYPES:
-        raise SlackError("invalid_types")
-    limit = _limit(params, 100, 1000)
-    after = decode_cursor(params["cursor"], "channel") if params.get("cursor") else ""
-    cur = await conn.execute(
-        """SELECT c.*, m.user_id IS NOT NULL AS is_member,
-                  (SELECT count(*) FROM channel_members x WHERE x.channel_id = c.id) AS num_members
-           FROM channels c
-           LEFT JOIN channel_members m ON m.channel_id = c.id AND m.user_id = %(user)s
-           WHERE c.workspace_id = %(team)s AND c.id > %(after)s
-             AND ((NOT c.is_private AND %(public)s)
-                  OR (c.is_private AND %(private)s AND m.user_id IS NOT NULL))
-             AND (NOT %(exclude_archived)s OR NOT c.is_archived)
-           ORDER BY c.id LIMIT %(limit)s""",
-        {
-            "user": caller.user_id,
-            "team": caller.team_id,
-            "after": after,
-            "public": "public_channel" in types,
-            "private": "private_channel" in types,
-            "exclude_archived": _flag(params, "exclude_archived"),
-            "limit": limit + 1,
-        },
-    )
-    rows, more = _split_page(await cur.fetchall(), limit)
-    return {
-        "channels": [channel_object(r, is_member=r["is_member"]) for r in rows],
-        "response_metadata": _page(rows[-1]["id"] if more else None, "channel"),
-    }
-
-
-@method("conversations.info")
-async def conversations_info(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[str, Any]:
-    row = await _channel(conn, caller, _required(params, "channel", "channel_not_found"))
-    if _flag(params, "include_num_members"):
-        row = {**row, "num_members": await _num_members(conn, row["id"])}
-    return {"channel": channel_object(row, is_member=row["is_member"])}
-
-
-@method("conversations.create")
-async def conversations_create(
-    conn: Conn, caller: Caller, params: dict[str, str]
-) -> dict[str, Any]:
-    name = params.get("name", "")
-    error = channel_name_error(name)
-    if error:
-        raise SlackError(error)
-    cur = await conn.execute(
-        "SELECT 1 FROM channels WHERE workspace_id = %s AND name = %s", (caller.team_id, name)
-    )
-    if await cur.fetchone() is not None:
-        raise SlackError("name_taken")
-    channel_id = await next_id(conn, "C")
-    created = now_seconds()
-    cur = await conn.execute(
-        """INSERT INTO channels (id, workspace_id, name, is_private, creator, created)
-           VALUES (%s, %s, %s, %s, %s, %s) RETURNING *""",
-        (channel_id, caller.team_id, name, _flag(params, "is_private"), caller.user_id, created),
-    )
-    row = await cur.fetchone()
-    assert row is not None
+@method(
+    "users.setPresence",
+    scope="users:write",
+    tier=2,
+    args=("presence",),
+    errors=("invalid_presence",),
+)
+async def users_set_presence(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """``auto`` or ``away``: what users.getPresence reports for the caller."""
+    presence = params.get("presence", "").strip()
+    if presence not in ("auto", "away"):
+        raise SlackError("invalid_presence")
     await conn.execute(
-        "INSERT INTO channel_members (channel_id, user_id, joined) VALUES (%s, %s, %s)",
-        (channel_id, caller.user_id, created),
+        "UPDATE users SET presence = %s WHERE id = %s",
+        (None if presence == "auto" else "away", caller.user_id),
     )
-    return {"channel": channel_object({**row, "num_members": 1}, is_member=True)}
+    return {}
 
 
-@method("conversations.join")
-async def conversations_join(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[str, Any]:
-    row = await _channel(conn, caller, _required(params, "channel", "channel_not_found"))
-    if row["is_archived"]:
-        raise SlackError("is_archived")
-    if row["is_private"] and not row["is_member"]:
-        raise SlackError("method_not_supported_for_channel_type")
-    result: dict[str, Any] = {}
-    if row["is_member"]:
-        result = {
-            "warning": "already_in_channel",
-            "response_metadata": {"warnings": ["already_in_channel"]},
-        }
-    else:
-        await conn.execute(
-            "INSERT INTO channel_members (channel_id, user_id, joined) VALUES (%s, %s, %s)",
-            (row["id"], caller.user_id, now_seconds()),
-        )
-    return {"channel": channel_object({**row, "is_member": True}, is_member=True), **result}
+@method(
+    "users.profile.get",
+    scope="users.profile:read",
+    tier=4,
+    args=("user", "include_labels"),
+    errors=("user_not_found",),
+)
+async def users_profile_get(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """A user's profile (the caller's by default)."""
+    user_id = params.get("user", "").strip() or caller.user_id
+    return {"profile": profile_object(await user_row(conn, caller, user_id), caller.team_id)}
 
 
-@method("conversations.invite")
-async def conversations_invite(
-    conn: Conn, caller: Caller, params: dict[str, str]
-) -> dict[str, Any]:
-    row = await _channel(conn, caller, _required(params, "channel", "channel_not_found"))
-    if not row["is_member"]:
-        raise SlackError("not_in_channel")
-    if row["is_archived"]:
-        raise SlackError("is_archived")
-    users = [u.strip() for u in params.get("users", "").split(",") if u.strip()]
-    if not users:
-        raise SlackError("no_user")
-    for user_id in users:
-        if user_id == caller.user_id:
-            raise SlackError("cant_invite_self")
-        await _user(conn, caller, user_id)
-    cur = await conn.execute(
-        "SELECT user_id FROM channel_members WHERE channel_id = %s AND user_id = ANY(%s)",
-        (row["id"], users),
-    )
-    if await cur.fetchone() is not None:
-        raise SlackError("already_in_channel")
-    joined = now_seconds()
-    for user_id in users:
-        await conn.execute(
-            "INSERT INTO channel_members (channel_id, user_id, joined) VALUES (%s, %s, %s)",
-            (row["id"], user_id, joined),
-        )
-    return {"channel": channel_object(row, is_member=True)}
+# Profile fields users.profile.set changes, with Slack's length limits.
+_PROFILE_FIELDS = {
+    "real_name": 100,
+    "display_name": 80,
+    "title": 200,
+    "phone": 50,
+    "pronouns": 50,
+    "status_text": 100,
+    "status_emoji": 100,
+    "first_name": 50,
+    "last_name": 50,
+    "email": 254,
+    "status_expiration": 20,
+}
 
 
-@method("conversations.members")
-async def conversations_members(
-    conn: Conn, caller: Caller, params: dict[str, str]
-) -> dict[str, Any]:
-    row = await _channel(conn, caller, _required(params, "channel", "channel_not_found"))
-    limit = _limit(params, 100, 1000)
-    after = decode_cursor(params["cursor"], "member") if params.get("cursor") else ""
-    cur = await conn.execute(
-        """SELECT user_id FROM channel_members WHERE channel_id = %s AND user_id > %s
-           ORDER BY user_id LIMIT %s""",
-        (row["id"], after, limit + 1),
-    )
-    ids, more = _split_page([r["user_id"] for r in await cur.fetchall()], limit)
-    return {"members": ids, "response_metadata": _page(ids[-1] if more else None, "member")}
-
-
-def _ts_bounds(params: dict[str, str]) -> tuple[str, str, bool]:
-    """``oldest``/``latest``/``inclusive`` as comparable ts strings."""
-    try:
-        oldest = format_ts(parse_ts(params["oldest"])) if params.get("oldest") else ""
-        latest = format_ts(parse_ts(params["latest"])) if params.get("latest") else "9" * 17
-    except ValueError:
-        raise SlackError(
-            "invalid_ts_latest" if params.get("latest") else "invalid_ts_oldest"
-        ) from None
-    return oldest, latest, _flag(params, "inclusive")
-
-
-_THREAD_SUMMARY = """
-    SELECT m.*, r.reply_count, r.reply_users, r.latest_reply
-    FROM messages m
-    LEFT JOIN LATERAL (
-        SELECT count(*) AS reply_count, max(x.ts) AS latest_reply,
-               array_agg(DISTINCT x.user_id) AS reply_users
-        FROM messages x WHERE x.channel_id = m.channel_id AND x.thread_ts = m.ts
-    ) r ON true
-"""
-
-
-@method("conversations.history")
-async def conversations_history(
-    conn: Conn, caller: Caller, params: dict[str, str]
-) -> dict[str, Any]:
-    row = await _channel(conn, caller, _required(params, "channel", "channel_not_found"))
-    limit = _limit(params, 100, 999)
-    oldest, latest, inclusive = _ts_bounds(params)
-    if params.get("cursor"):
-        latest, inclusive = decode_cursor(params["cursor"], "next_ts"), False
-    cur = await conn.execute(
-        _THREAD_SUMMARY
-        + """WHERE m.channel_id = %(channel)s AND m.thread_ts IS NULL
-               AND (m.ts < %(latest)s OR (%(inclusive)s AND m.ts = %(latest)s))
-               AND (m.ts > %(oldest)s OR (%(inclusive)s AND m.ts = %(oldest)s))
-             ORDER BY m.ts DESC LIMIT %(limit)s""",
-        {
-            "channel": row["id"],
-            "latest": latest,
-            "oldest": oldest,
-            "inclusive": inclusive,
-            "limit": limit + 1,
-        },
-    )
-    rows, more = _split_page(await cur.fetchall(), limit)
-    return {
-        "messages": [message_object(r, caller.team_id) for r in rows],
-        "has_more": more,
-        "pin_count": 0,
-        "channel_actions_ts": None,
-        "channel_actions_count": 0,
-        "response_metadata": _page(rows[-1]["ts"] if more else None, "next_ts"),
-    }
-
-
-async def _thread_root(conn: Conn, channel_id: str, ts: str) -> dict[str, Any]:
-    cur = await conn.execute(
-        "SELECT * FROM messages WHERE channel_id = %s AND ts = %s", (channel_id, ts)
-    )
-    msg = await cur.fetchone()
-    if msg is None:
-        raise SlackError("thread_not_found")
-    if msg["thread_ts"]:
-        return await _thread_root(conn, channel_id, msg["thread_ts"])
-    return msg
-
-
-@method("conversations.replies")
-async def conversations_replies(
-    conn: Conn, caller: Caller, params: dict[str, str]
-) -> dict[str, Any]:
-    row = await _channel(conn, caller, _required(params, "channel", "channel_not_found"))
-    try:
-        ts = format_ts(parse_ts(_required(params, "ts", "thread_not_found")))
-    except ValueError:
-        raise SlackError("thread_not_found") from None
-    root = await _thread_root(conn, row["id"], ts)
-    limit = _limit(params, 1000, 1000)
-    oldest, latest, inclusive = _ts_bounds(params)
-    if params.get("cursor"):
-        oldest, inclusive = decode_cursor(params["cursor"], "next_ts"), False
-    cur = await conn.execute(
-        _THREAD_SUMMARY
-        + """WHERE m.channel_id = %(channel)s AND (m.ts = %(root)s OR m.thread_ts = %(root)s)
-               AND (m.ts < %(latest)s OR (%(inclusive)s AND m.ts = %(latest)s))
-               AND (m.ts > %(oldest)s OR (%(inclusive)s AND m.ts = %(oldest)s)
-                    OR (m.ts = %(root)s AND %(first_page)s))
-             ORDER BY m.ts LIMIT %(limit)s""",
-        {
-            "channel": row["id"],
-            "root": root["ts"],
-            "latest": latest,
-            "oldest": oldest,
-            "inclusive": inclusive,
-            "limit": limit + 1,
-            "first_page": not params.get("cursor"),
-        },
-    )
-    rows, more = _split_page(await cur.fetchall(), limit)
-    messages = []
-    for r in rows:
-        if r["ts"] != root["ts"]:
-            r = {**r, "parent_user_id": root["user_id"], "reply_count": 0}
-        messages.append(message_object(r, caller.team_id))
-    return {
-        "messages": messages,
-        "has_more": more,
-        "response_metadata": _page(rows[-1]["ts"] if more else None, "next_ts"),
-    }
-
-
-async def _next_ts(conn: Conn, channel_id: str) -> str:
-    """Now, or one microsecond after the channel's latest message: ts stays unique and ordered."""
-    await conn.execute("SELECT pg_advisory_xact_lock(hashtext(%s))", (channel_id,))
-    cur = await conn.execute(
-        "SELECT max(ts) AS ts FROM messages WHERE channel_id = %s", (channel_id,)
-    )
-    row = await cur.fetchone()
-    now = int(time.time() * 1_000_000)
-    if row is not None and row["ts"]:
-        now = max(now, parse_ts(row["ts"]) + 1)
-    return format_ts(now)
-
-
-@method("chat.postMessage")
-async def chat_post_message(conn: Conn, caller: Caller, params: dict[str, str]) -> dict[str, Any]:
-    row = await _channel(conn, caller, _required(params, "channel", "channel_not_found"))
-    text = params.get("text", "")
-    if not text.strip():
-        raise SlackError("no_text")
-    if len(text) > MAX_MESSAGE_CHARS:
-        raise SlackError("msg_too_long")
-    if row["is_archived"]:
-        raise SlackError("is_archived")
-    if not row["is_member"]:
-        raise SlackError("not_in_channel")
-    thread_ts = None
-    if params.get("thread_ts"):
+@method(
+    "users.profile.set",
+    scope="users.profile:write",
+    tier=3,
+    tokens=("user",),
+    args=("profile", "name", "value", "user"),
+    errors=("invalid_profile", "too_long", "not_admin", "cannot_update_admin_user"),
+)
+async def users_profile_set(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """Change profile fields (``profile`` JSON, or one ``name``/``value``)."""
+    changes: dict[str, Any]
+    if params.get("profile", "").strip():
         try:
-            parent = format_ts(parse_ts(params["thread_ts"]))
+            changes = json.loads(params["profile"])
         except ValueError:
-            raise SlackError("thread_not_found") from None
-        root = await _thread_root(conn, row["id"], parent)
-        thread_ts = root["ts"]
-    ts = await _next_ts(conn, row["id"])
-    await conn.execute(
-        """INSERT INTO messages (channel_id, ts, user_id, bot_id, text, thread_ts)
-           VALUES (%s, %s, %s, %s, %s, %s)""",
-        (row["id"], ts, caller.user_id, caller.bot_id, text, thread_ts),
-    )
-    msg = {
-        "user_id": caller.user_id,
-        "bot_id": caller.bot_id,
-        "text": text,
-        "ts": ts,
-        "thread_ts": thread_ts,
-        "parent_user_id": root["user_id"] if thread_ts else None,
-    }
-    return {"channel": row["id"], "ts": ts, "message": message_object(msg, caller.team_id)}
-
-
-async def _set_channel_text(
-    conn: Conn, caller: Caller, params: dict[str, str], field: str
-) -> dict[str, Any]:
-    row = await _channel(conn, caller, _required(params, "channel", "channel_not_found"))
-    if not row["is_member"]:
-        raise SlackError("not_in_channel")
-    value = params.get(field, "")
-    if len(value) > 250:
-        raise SlackError("too_long")
-    await conn.execute(
-        f"UPDATE channels SET {field} = %s, {field}_creator = %s, {field}_last_set = %s"
-        " WHERE id = %s",
-        (value, caller.user_id, now_seconds(), row["id"]),
-    )
-    updated = {**row, field: value, f"{field}_creator": caller.user_id}
-    return {field: value, "channel": channel_object(updated, is_member=True)}
-
-
-@method("conversations.setPurpose")
-async def conversations_set_purpose(
-    conn: Conn, caller: Caller, params: dict[str, str]
-) -> dict[str, Any]:
-    return await _set_channel_text(conn, caller, params, "purpose")
-
-
-@method("conversations.setTopic")
-async def conversations_set_topic(
-    conn: Conn, caller: Caller, params: dict[str, str]
-) -> dict[str, Any]:
-    return await _set_channel_text(conn, caller, params, "topic")
+            raise SlackError("invalid_profile") from None
+        if not isinstance(changes, dict):
+            raise SlackError("invalid_profile")
+    elif params.get("name", "").strip():
+        changes = {params["name"].strip(): params.get("value", "")}
+    else:
+        raise SlackError("invalid_profile")
+    user_id = params.get("user", "").strip() or caller.user_id
+    if user_id != caller.user_id and not caller.is_admin:
+        raise SlackError("not_admin")
+    row = await user_row(conn, caller, user_id)
+    if row["is_owner"] and user_id != caller.user_id:
+        raise SlackError("cannot_update_admin_user")
+    updates: dict[str, Any] = {}
+    for key, value in changes.items():
+        if key not in _PROFILE_FIELDS:
+            continue  # Slack ignores fields it does not know (custom fields are not cloned)
+        if key == "status_expiration":
+            try:
+                updates[key] = int(value or 0)
+            except (TypeError, ValueError):
+                raise SlackError("invalid_profile") from None
+            continue
+        if not isinstance(value, str):
+            raise SlackError("invalid_profile")
+        if len(value) > _PROFILE_FIELDS[key]:
+            raise SlackError("too_long")
+        updates[key] = value.strip()
+    if "email" in updates and not caller.is_admin:
+        raise SlackError("not_admin")
+    first = updates.pop("first_name", None)
+    last = updates.pop("last_name", None)
+    if (first is not None or last is not None) and "real_name" not in updates:
+        real = row["real_name"] or row["name"]
+        first = real.split(" ")[0] if first is None else first
+        last = " ".join(real.split(" ")[1:]) if last is None else last
+        updates["real_name"] = f"{first} {last}".strip()
+    if updates:
+        sets = ", ".join(f"{k} = %({k})s" for k in updates)
+        await conn.execute(f"UPDATE users SET {sets} WHERE id = %(id)s", {**updates, "id": user_id})
+    row = await user_row(conn, caller, user_id)
+    return {"profile": profile_object(row, caller.team_id), "username": row["name"]}

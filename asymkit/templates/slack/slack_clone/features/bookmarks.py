@@ -1,0 +1,133 @@
+"""Channel bookmarks: ``bookmarks.add``/``list``/``remove`` (links only, as Slack's API allows)."""
+
+from __future__ import annotations
+
+import re
+import urllib.parse
+from typing import Any
+
+from ..methods import method
+from ..objects import SlackError, now_seconds
+from ..store import next_id
+from .common import Caller, Conn, Params, required, visible_channel, writable_channel
+
+MAX_TITLE = 250
+MAX_PER_CONVERSATION = 100  # Slack's limit
+_EMOJI = re.compile(r"^:[a-z0-9_+\-']+(::skin-tone-[2-6])?:$")
+
+
+def bookmark_object(row: dict[str, Any], team_id: str) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "channel_id": row["channel_id"],
+        "title": row["title"],
+        "link": row["link"],
+        "emoji": row["emoji"],
+        "icon_url": None,
+        "type": row["type"],
+        "entity_id": None,
+        "date_created": row["date_created"],
+        "date_updated": row["date_updated"],
+        "last_updated_by_user_id": row["created_by"],
+        "last_updated_by_team_id": team_id,
+        "shortcut_id": None,
+        "app_id": None,
+    }
+
+
+async def _member_channel(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    channel = await writable_channel(
+        conn, caller, required(params, "channel_id", "channel_not_found")
+    )
+    if not channel["is_member"]:
+        raise SlackError("not_in_channel")
+    return channel
+
+
+@method(
+    "bookmarks.add",
+    scope="bookmarks:write",
+    tier=2,
+    args=("channel_id", "title", "type", "link", "emoji"),
+    errors=(
+        "channel_not_found",
+        "not_in_channel",
+        "is_archived",
+        "invalid_bookmark_type",
+        "invalid_link",
+        "invalid_title",
+        "invalid_emoji",
+        "too_many_tabs",
+    ),
+)
+async def bookmarks_add(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """Adds a link bookmark (at most 100 per conversation) to one the caller belongs to."""
+    channel = await _member_channel(conn, caller, params)
+    kind = params.get("type", "").strip() or "link"
+    if kind != "link":
+        raise SlackError("invalid_bookmark_type")
+    title = params.get("title", "").strip()
+    if not title or len(title) > MAX_TITLE:
+        raise SlackError("invalid_title")
+    link = params.get("link", "").strip()
+    parsed = urllib.parse.urlsplit(link)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SlackError("invalid_link")
+    emoji = params.get("emoji", "").strip() or None
+    if emoji is not None and not _EMOJI.match(emoji):
+        raise SlackError("invalid_emoji")
+    cur = await conn.execute(
+        "SELECT count(*) AS n FROM bookmarks WHERE channel_id = %s", (channel["id"],)
+    )
+    existing = await cur.fetchone()
+    assert existing is not None
+    if existing["n"] >= MAX_PER_CONVERSATION:
+        raise SlackError("too_many_tabs")
+    bookmark_id = await next_id(conn, "Bk")
+    cur = await conn.execute(
+        """INSERT INTO bookmarks (id, channel_id, title, type, link, emoji, created_by,
+                                  date_created)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s) RETURNING *""",
+        (bookmark_id, channel["id"], title, kind, link, emoji, caller.user_id, now_seconds()),
+    )
+    row = await cur.fetchone()
+    assert row is not None
+    return {"bookmark": bookmark_object(row, caller.team_id)}
+
+
+@method(
+    "bookmarks.list",
+    scope="bookmarks:read",
+    tier=2,
+    args=("channel_id",),
+    errors=("channel_not_found", "not_in_channel"),
+)
+async def bookmarks_list(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """A conversation's bookmarks, oldest first (Slack's order)."""
+    channel = await visible_channel(
+        conn, caller, required(params, "channel_id", "channel_not_found")
+    )
+    cur = await conn.execute(
+        "SELECT * FROM bookmarks WHERE channel_id = %s ORDER BY date_created, id",
+        (channel["id"],),
+    )
+    return {"bookmarks": [bookmark_object(r, caller.team_id) for r in await cur.fetchall()]}
+
+
+@method(
+    "bookmarks.remove",
+    scope="bookmarks:write",
+    tier=2,
+    args=("channel_id", "bookmark_id"),
+    errors=("channel_not_found", "not_in_channel", "is_archived", "not_found"),
+)
+async def bookmarks_remove(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """Removes a bookmark from a conversation the caller belongs to."""
+    channel = await _member_channel(conn, caller, params)
+    bookmark_id = required(params, "bookmark_id", "not_found")
+    cur = await conn.execute(
+        "DELETE FROM bookmarks WHERE id = %s AND channel_id = %s", (bookmark_id, channel["id"])
+    )
+    if cur.rowcount == 0:
+        raise SlackError("not_found")
+    return {}

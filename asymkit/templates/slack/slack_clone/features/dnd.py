@@ -1,0 +1,32 @@
+"""Do Not Disturb: ``dnd.info``.
+
+The clone has no DND schedules or snoozes, so every user answers as Slack does
+for someone who never set one: DND off, no snooze.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..methods import method
+from ..objects import SlackError
+from .common import Caller, Conn, Params
+
+
+@method("dnd.info", scope="dnd:read", tier=3, args=("user",), errors=("user_not_found",))
+async def dnd_info(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """A user's Do Not Disturb status (the caller's when ``user`` is not given)."""
+    user_id = params.get("user", "").strip() or caller.user_id
+    cur = await conn.execute(
+        "SELECT 1 FROM users WHERE id = %s AND workspace_id = %s", (user_id, caller.team_id)
+    )
+    if await cur.fetchone() is None:
+        raise SlackError("user_not_found")
+    result: dict[str, Any] = {
+        "dnd_enabled": False,
+        "next_dnd_start_ts": 1,
+        "next_dnd_end_ts": 1,
+    }
+    if user_id == caller.user_id:
+        result["snooze_enabled"] = False
+    return result

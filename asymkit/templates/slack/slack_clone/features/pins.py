@@ -1,0 +1,119 @@
+"""Pinned messages: ``pins.add``/``remove``/``list``.
+
+Only messages are pinned here (Slack's ``file`` items are not cloned). Pinning
+needs a conversation the caller belongs to, as in Slack; the message then carries
+``pinned_to`` and ``pins.list`` shows who pinned it and when.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..methods import method
+from ..objects import SlackError, now_seconds
+from .common import (
+    Caller,
+    Conn,
+    Params,
+    message_row,
+    next_cursor,
+    normalize_ts,
+    offset_page,
+    render_messages,
+    required,
+    visible_channel,
+    writable_channel,
+)
+
+_ERRORS = (
+    "channel_not_found",
+    "no_item_specified",
+    "bad_timestamp",
+    "message_not_found",
+    "not_in_channel",
+)
+
+
+async def _pinnable(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    channel = await writable_channel(conn, caller, required(params, "channel", "channel_not_found"))
+    if not channel["is_member"]:
+        raise SlackError("not_in_channel")
+    if not params.get("timestamp"):
+        raise SlackError("no_item_specified")
+    if normalize_ts(params["timestamp"]) is None:
+        raise SlackError("bad_timestamp")
+    return await message_row(conn, channel["id"], params["timestamp"])
+
+
+@method(
+    "pins.add",
+    scope="pins:write",
+    tier=2,
+    args=("channel", "timestamp"),
+    errors=(*_ERRORS, "already_pinned", "is_archived"),
+)
+async def pins_add(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """Pins a message to its conversation."""
+    msg = await _pinnable(conn, caller, params)
+    cur = await conn.execute(
+        """INSERT INTO pins (channel_id, ts, pinned_by, created) VALUES (%s, %s, %s, %s)
+           ON CONFLICT DO NOTHING""",
+        (msg["channel_id"], msg["ts"], caller.user_id, now_seconds()),
+    )
+    if cur.rowcount == 0:
+        raise SlackError("already_pinned")
+    return {}
+
+
+@method(
+    "pins.remove",
+    scope="pins:write",
+    tier=2,
+    args=("channel", "timestamp"),
+    errors=(*_ERRORS, "no_pin", "is_archived"),
+)
+async def pins_remove(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """Un-pins a message."""
+    msg = await _pinnable(conn, caller, params)
+    cur = await conn.execute(
+        "DELETE FROM pins WHERE channel_id = %s AND ts = %s", (msg["channel_id"], msg["ts"])
+    )
+    if cur.rowcount == 0:
+        raise SlackError("no_pin")
+    return {}
+
+
+@method(
+    "pins.list",
+    scope="pins:read",
+    tier=2,
+    args=("channel", "limit", "cursor"),
+    errors=("channel_not_found", "not_in_channel", "invalid_cursor", "invalid_limit"),
+)
+async def pins_list(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """A conversation's pinned messages, most recently pinned first."""
+    channel = await visible_channel(conn, caller, required(params, "channel", "channel_not_found"))
+    offset, limit = offset_page(params, "pins", default=100, maximum=1000)
+    cur = await conn.execute(
+        """SELECT m.*, t.user_id AS parent_user_id, p.pinned_by, p.created AS pinned_at
+           FROM pins p JOIN messages m ON m.channel_id = p.channel_id AND m.ts = p.ts
+           LEFT JOIN messages t ON t.channel_id = m.channel_id AND t.ts = m.thread_ts
+           WHERE p.channel_id = %s ORDER BY p.created DESC, p.ts DESC OFFSET %s LIMIT %s""",
+        (channel["id"], offset, limit + 1),
+    )
+    rows = await cur.fetchall()
+    shown = rows[:limit]
+    items = [
+        {
+            "type": "message",
+            "created": r["pinned_at"],
+            "created_by": r["pinned_by"],
+            "channel": channel["id"],
+            "message": msg,
+        }
+        for r, msg in zip(shown, await render_messages(conn, caller, shown), strict=True)
+    ]
+    return {
+        "items": items,
+        "response_metadata": next_cursor("pins", offset, limit, len(rows) > limit),
+    }
