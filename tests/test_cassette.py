@@ -127,7 +127,7 @@ def test_fields_a_newer_asymkit_adds_to_records_keep_the_cassette_valid(
     data = raw(packed)
     dataset = msgpack.unpackb(data["dataset"])
     for message in dataset["messages"]:
-        message["reactions"] = ["tada"]  # a field this asymkit does not know
+        message["mood"] = ["upbeat"]  # a field this asymkit does not know
     blob = msgpack.packb(dataset)
     newer = tmp_path / "newer.msgpack"
     digest = "sha256:" + hashlib.sha256(blob).hexdigest()

@@ -1,5 +1,10 @@
 """The generated dataset: plain data with names, not database ids.
 
+Reactions on a message (``reactions: [{"name": "tada", "users": ["maya"]}]``)
+and direct conversations (``dms: [{"members": ["maya", "dev"], "messages":
+[{"author": "maya", "text": "…"}]}]``) are optional: a dataset without them
+reads, stores and digests exactly as before they existed.
+
 Reading is lenient per record, strict per shape: unknown keys are ignored; a
 record missing a required key is kept as *invalid* (the driver counts it as
 rejected) instead of failing the whole dataset.
@@ -10,6 +15,7 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
+from cattrs.gen import make_dict_unstructure_fn, override
 
 from ... import serde
 from ...errors import CassetteInvalid
@@ -45,11 +51,32 @@ class Channel:
 
 
 @attrs.frozen
+class Reaction:
+    name: str = attrs.field(validator=_nonblank)  # emoji name, without colons
+    users: tuple[str, ...] = ()  # handles of the people who reacted
+
+
+@attrs.frozen
 class Message:
     channel: str = attrs.field(validator=_nonblank)
     author: str = attrs.field(validator=_nonblank)
     text: str = attrs.field(validator=_nonblank)
     reply_to: int | None = None
+    reactions: tuple[Reaction, ...] = ()
+
+
+@attrs.frozen
+class DirectMessage:
+    author: str = attrs.field(validator=_nonblank)
+    text: str = attrs.field(validator=_nonblank)
+
+
+@attrs.frozen
+class DM:
+    """A direct conversation: two members (a DM) or more (a group DM), and what they said."""
+
+    members: tuple[str, ...]
+    messages: tuple[DirectMessage, ...] = ()
 
 
 @attrs.frozen
@@ -67,27 +94,37 @@ class Dataset:
     users: tuple[User | Invalid, ...] = ()
     channels: tuple[Channel | Invalid, ...] = ()
     messages: tuple[Message | Invalid, ...] = ()
+    dms: tuple[DM | Invalid, ...] = ()
 
     def counts(self) -> dict[str, int]:
-        return {
+        counts = {
             "users": len(self.users),
             "channels": len(self.channels),
             "messages": len(self.messages),
         }
+        reactions = sum(
+            len(r.users) for m in self.messages if isinstance(m, Message) for r in m.reactions
+        )
+        if reactions:
+            counts["reactions"] = reactions
+        if self.dms:
+            counts["dms"] = len(self.dms)
+        return counts
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = serde.unstructure(self)
         return data
 
 
-_MODELS: dict[str, type[User | Channel | Message]] = {
+_MODELS: dict[str, type[User | Channel | Message | DM]] = {
     "users": User,
     "channels": Channel,
     "messages": Message,
+    "dms": DM,
 }
 
 
-def _record(kind: str, index: int, raw: Any) -> User | Channel | Message | Invalid:
+def _record(kind: str, index: int, raw: Any) -> User | Channel | Message | DM | Invalid:
     """One record, or an ``Invalid`` saying why not (the driver counts it as rejected)."""
     if isinstance(raw, dict) and "invalid" in raw:  # kept as invalid when it was stored
         return Invalid(kind, index, str(raw["invalid"]))
@@ -127,6 +164,15 @@ def _structure(data: Any, _: Any) -> Dataset:
 serde.converter.register_structure_hook(Dataset, _structure)
 # A record that could not be read is stored as what it was: {"invalid": why}.
 serde.converter.register_unstructure_hook(Invalid, lambda record: {"invalid": record.reason})
+# Optional parts are left out when empty: older datasets keep their exact bytes.
+serde.converter.register_unstructure_hook(
+    Message,
+    make_dict_unstructure_fn(Message, serde.converter, reactions=override(omit_if_default=True)),
+)
+serde.converter.register_unstructure_hook(
+    Dataset,
+    make_dict_unstructure_fn(Dataset, serde.converter, dms=override(omit_if_default=True)),
+)
 
 
 def from_json(data: Any) -> Dataset:

@@ -20,7 +20,7 @@ from ...http import client as shared_client
 from ...target import Target
 from . import dataset as ds
 
-KINDS = ("users", "channels", "messages")
+KINDS = ("users", "channels", "messages", "reactions", "dms")
 
 
 def drive(
@@ -49,7 +49,16 @@ class _Driver:
         self._users()
         self._channels()
         self._messages(workers)
-        return self.tally.report()
+        self._dms()
+        report = self.tally.report()
+        # Optional kinds appear in the report only when the dataset has them.
+        optional = ("reactions", "dms")
+        unused = [k for k in optional if not report.written[k] and not report.rejected[k]]
+        return DriveReport(
+            {k: v for k, v in report.written.items() if k not in unused},
+            {k: v for k, v in report.rejected.items() if k not in unused},
+            report.warnings,
+        )
 
     def _users(self) -> None:
         info = self.api.get("/clone/workspace").get("workspace")
@@ -197,6 +206,65 @@ class _Driver:
                 self.tally.reject("messages", f"message #{i} in {msg.channel}: {exc}")
                 continue
             self.tally.ok("messages")
+            self._react(i, msg, posted[i])
+
+    def _react(self, i: int, msg: ds.Message, ts: str) -> None:
+        for reaction in msg.reactions:
+            for handle in reaction.users:
+                self.progress(1)
+                what = f"reaction :{reaction.name}: by {handle} on message #{i}"
+                if handle not in self.tokens:
+                    self.tally.reject("reactions", f"{what}: unknown user")
+                    continue
+                try:
+                    self.api.call(
+                        "reactions.add",
+                        self.tokens[handle],
+                        channel=self.channel_ids[msg.channel],
+                        timestamp=ts,
+                        name=reaction.name,
+                    )
+                except Rejected as exc:
+                    self.tally.reject("reactions", f"{what}: {exc}")
+                    continue
+                self.tally.ok("reactions")
+
+    def _dms(self) -> None:
+        """Direct conversations: opened by their first member, then each message in order."""
+        for n, dm in enumerate(self.data.dms):
+            self.progress(1)
+            if isinstance(dm, ds.Invalid):
+                self.tally.reject("dms", f"dm #{n}: {dm.reason}")
+                continue
+            unknown = [h for h in dm.members if h not in self.tokens]
+            if unknown or len(dm.members) < 2:
+                why = f"unknown member {unknown[0]}" if unknown else "needs two members"
+                self.tally.reject("dms", f"dm #{n}: {why}")
+                continue
+            others = ",".join(self.user_ids[h] for h in dm.members[1:])
+            try:
+                opened = self.api.call(
+                    "conversations.open", self.tokens[dm.members[0]], users=others
+                )
+            except Rejected as exc:
+                self.tally.reject("dms", f"dm #{n}: {exc}")
+                continue
+            self.tally.ok("dms")
+            for message in dm.messages:
+                if message.author not in dm.members:
+                    self.tally.reject("messages", f"dm #{n}: {message.author} is not a member")
+                    continue
+                try:
+                    self.api.call(
+                        "chat.postMessage",
+                        self.tokens[message.author],
+                        channel=opened["channel"]["id"],
+                        text=message.text,
+                    )
+                except Rejected as exc:
+                    self.tally.reject("messages", f"dm #{n}: {exc}")
+                    continue
+                self.tally.ok("messages")
 
     def _unpostable(self, i: int, msg: ds.Message, posted: dict[int, str]) -> str | None:
         if msg.channel not in self.channel_ids:
