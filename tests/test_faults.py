@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -129,3 +130,23 @@ def test_a_rebuild_killed_half_way_shows_broken_until_reset(acme: Any) -> None:
     asymkit.Clone.get(acme.id).reset()
     assert asymkit.Clone.get(acme.id).status() == "running"
     assert state(acme) == seeded
+
+
+def test_sigterm_during_a_spin_leaves_no_clone_behind() -> None:
+    """SIGTERM runs the same cleanup as Ctrl-C: the half-made clone is undone."""
+    before = {c.id for c in asymkit.Clone.all()}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "asymkit.cli", "spin", "slack", "--seed", "acme-corp"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 60
+    while not ({c.id for c in asymkit.Clone.all()} - before):  # reserved: under way
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.02)
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 143, err
+    assert err.strip().splitlines()[-1] == "terminated"
+    assert {c.id for c in asymkit.Clone.all()} == before

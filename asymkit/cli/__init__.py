@@ -11,6 +11,7 @@ success                                 0
 a named ``AsymkitError``                1     ``error: <message> [CODE]``
 a usage error (click)                   2     ``error: <problem> (see `... --help`)``
 interrupted (Ctrl-C)                    130   ``interrupted``
+terminated (SIGTERM)                    143   ``terminated`` (cleanups ran, as for Ctrl-C)
 stdout closed early (``| head -1``)     141   nothing
 anything else: a bug in asymkit         2     one line naming the log with the traceback
 ======================================  ====  =========================================
@@ -21,8 +22,10 @@ from __future__ import annotations
 import contextlib
 import datetime
 import os
+import signal
 import sys
 import tempfile
+import threading
 import traceback
 from collections.abc import Sequence
 from pathlib import Path
@@ -32,9 +35,11 @@ import click
 from click.exceptions import NoArgsIsHelpError
 
 from .. import __version__
-from ..errors import AsymkitError
+from ..errors import AsymkitError, DiffMismatch
 from ..paths import home
 from . import cassette, clones, env, grading, mcp, server
+
+EXIT_TERMINATED = 143  # 128 + SIGTERM, as shells report it
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
@@ -60,8 +65,18 @@ class AsymkitGroup(click.Group):
         return list(self.commands)
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised where the program is so that every cleanup runs, as for Ctrl-C."""
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise Terminated
+
+
 def run(group: click.Group, args: list[str], prog_name: str) -> int:
     """Run the command line in ``args``; return the exit code (see the module docstring)."""
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     try:
         try:
             with group.make_context(prog_name, args) as ctx:
@@ -71,6 +86,9 @@ def run(group: click.Group, args: list[str], prog_name: str) -> int:
         except click.exceptions.Exit as exc:  # --help, --version
             sys.stdout.flush()
             return exc.exit_code
+    except DiffMismatch as exc:  # a report, not a sentence: its lines stay lines
+        print(f"error: {exc.message} [{exc.code}]", file=sys.stderr)
+        return EXIT_ERROR
     except AsymkitError as exc:
         _err(f"error: {exc.message} [{exc.code}]")
         return EXIT_ERROR
@@ -84,6 +102,9 @@ def run(group: click.Group, args: list[str], prog_name: str) -> int:
     except click.ClickException as exc:  # e.g. a file option that cannot be opened
         _err(f"error: {exc.format_message()}")
         return EXIT_ERROR
+    except Terminated:
+        _err("terminated")
+        return EXIT_TERMINATED
     except (KeyboardInterrupt, click.Abort):
         _err("interrupted")
         return EXIT_INTERRUPTED
