@@ -39,6 +39,7 @@ from .errors import (
     InvalidArgument,
     PortInUse,
     choices,
+    expect,
 )
 from .manifest import Template
 from .registry import CloneRecord
@@ -80,6 +81,7 @@ class Clone:
 
     @classmethod
     def get(cls, clone_id: str) -> Clone:
+        expect(clone_id, str, "Clone.get()'s clone id")
         state = registry.read()
         if clone_id not in state.clones:
             raise CloneNotFound(
@@ -224,6 +226,8 @@ class Clone:
         staging database: on failure nothing changes). An AI seed is layered on
         top, through the clone's REST API.
         """
+        expect(fixture, (Fixture, str, type(None)), "seed()'s fixture")
+        expect(ai, (AISeed, type(None)), "seed()'s ai")
         name = _fixture_name(fixture)
         if name is None and ai is None:
             raise InvalidArgument("Nothing to seed. Pass --fixture <name> and/or --ai.")
@@ -266,6 +270,8 @@ class Clone:
         ``auto`` restores the seed's snapshot when valid, else rebuilds;
         ``rebuild`` always takes the full path (see ``asymkit.reset``).
         """
+        expect(to, (str, type(None)), "reset()'s to")
+        expect(strategy, str, "reset()'s strategy")
         reset.check_strategy(strategy)
         template = self.template
         with self._locked():
@@ -369,6 +375,14 @@ def spin(
     ``clone.last_report`` tells what was written. Use as a context manager to
     destroy the clone on exit.
     """
+    expect(template, str, "spin()'s template")
+    expect(seed, (Fixture, str, type(None)), "spin()'s seed")
+    expect(ai, (AISeed, type(None)), "spin()'s ai")
+    expect(env, (str, type(None)), "spin()'s env")
+    expect(port, (int, type(None)), "spin()'s port")
+    expect(host, str, "spin()'s host")
+    if port is not None and not 1 <= port <= 65535:
+        raise InvalidArgument(f"spin()'s port must be between 1 and 65535, not {port}.")
     started = time.perf_counter()
     tmpl = manifest.find(template)
     fixture_name = _fixture_name(seed)

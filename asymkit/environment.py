@@ -11,7 +11,7 @@ import attrs
 
 from . import registry
 from .clone import Clone, spin
-from .errors import AsymkitError, EnvironmentNotFound, InvalidArgument, choices
+from .errors import AsymkitError, EnvironmentNotFound, InvalidArgument, choices, expect
 from .registry import EnvironmentRecord
 from .seed import AISeed, Fixture, ResetReport
 
@@ -130,8 +130,10 @@ class Environment:
 
         Returns the clones that came up and the errors of those that did not.
         """
-        if count < 1:
-            raise InvalidArgument("--count must be at least 1.")
+        expect(count, int, "Environment.spin()'s count")
+        expect(workers, int, "Environment.spin()'s workers")
+        if count < 1 or workers < 1:
+            raise InvalidArgument("count and workers must be at least 1.")
 
         def one(_: int) -> Clone | str:
             try:
@@ -150,6 +152,9 @@ class Environment:
         self, *, workers: int = 4, progress: Callable[[int], None] | None = None
     ) -> EnvironmentResetReport:
         """Reset every member, a few at once; one failure does not stop the others."""
+        expect(workers, int, "Environment.reset()'s workers")
+        if workers < 1:
+            raise InvalidArgument("workers must be at least 1.")
         started = time.perf_counter()
         results = tuple(self._each(Clone.reset, workers, progress))
         report = EnvironmentResetReport(self.name, results, time.perf_counter() - started)

@@ -136,6 +136,18 @@ class DiffMismatch(AsymkitError, AssertionError):
     code = "DIFF_MISMATCH"
 
 
+def expect(value: object, kinds: type | tuple[type, ...], what: str) -> None:
+    """Refuse a wrong type at the public API's edge: ``INVALID_ARGUMENT`` naming it.
+
+    ``what`` reads as the sentence's subject, e.g. ``"spin()'s template"``.
+    """
+    kinds = kinds if isinstance(kinds, tuple) else (kinds,)
+    ok = isinstance(value, kinds) and not (isinstance(value, bool) and bool not in kinds)
+    if not ok:
+        names = " or ".join("None" if k is type(None) else k.__name__ for k in kinds)
+        raise InvalidArgument(f"{what} must be {names}, not {type(value).__name__}.")
+
+
 def choices(given: str, valid: Iterable[str], noun: str) -> str:
     """``"Available <noun>s: a, b. Did you mean 'a'?"`` for error messages."""
     names = sorted(valid)

@@ -18,7 +18,7 @@ from typing import Any
 import attrs
 
 from . import atomic, serde
-from .errors import CloneNotFound, InvalidArgument, RegistryCorrupt
+from .errors import CloneNotFound, InvalidArgument, RegistryCorrupt, expect
 from .paths import home
 from .seed import SeedSpec
 
@@ -188,6 +188,7 @@ def forget_clone(clone_id: str) -> None:
 
 
 def check_env_name(name: str) -> str:
+    expect(name, str, "An environment name")
     if not _ENV_NAME.match(name):
         raise InvalidArgument(
             f"'{name}' is not a valid environment name: use lowercase letters, digits, '-', '_'."

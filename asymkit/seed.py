@@ -10,7 +10,7 @@ import attrs
 from cattrs.gen import make_dict_unstructure_fn, override
 
 from . import serde
-from .errors import InvalidArgument
+from .errors import InvalidArgument, expect
 
 if TYPE_CHECKING:
     from .cassette import Cassette
@@ -22,11 +22,23 @@ MAX_WARNINGS = 5
 ProgressFactory = Callable[[str, int], Callable[[int], None]]
 
 
+def _checked(*kinds: type) -> Any:
+    """An attrs validator that refuses a wrong type with ``INVALID_ARGUMENT``."""
+
+    def check(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+        what = f"{type(instance).__name__}.{attribute.name}"
+        expect(value, kinds, what)
+        if isinstance(value, int) and not isinstance(value, bool) and value < 1:
+            raise InvalidArgument(f"{what} must be at least 1, not {value}.")
+
+    return check
+
+
 @attrs.frozen
 class Fixture:
     """A named SQL pack from the template's ``seed.fixtures`` glob."""
 
-    name: str
+    name: str = attrs.field(validator=_checked(str))
 
 
 @attrs.frozen(kw_only=True)
@@ -36,13 +48,15 @@ class AISeed:
     Fields left ``None`` are not checked against the cassette's request.
     """
 
-    brief: str | None = None
-    volume: str | None = None
-    cassette: str | Path | None = None
-    record_mode: str | None = None
-    users: int | None = None
-    channels: int | None = None
-    messages: int | None = None
+    brief: str | None = attrs.field(default=None, validator=_checked(str, type(None)))
+    volume: str | None = attrs.field(default=None, validator=_checked(str, type(None)))
+    cassette: str | Path | None = attrs.field(
+        default=None, validator=_checked(str, Path, type(None))
+    )
+    record_mode: str | None = attrs.field(default=None, validator=_checked(str, type(None)))
+    users: int | None = attrs.field(default=None, validator=_checked(int, type(None)))
+    channels: int | None = attrs.field(default=None, validator=_checked(int, type(None)))
+    messages: int | None = attrs.field(default=None, validator=_checked(int, type(None)))
     client: Any = attrs.field(default=None, eq=False, repr=False)  # an anthropic.Anthropic
 
 

@@ -37,7 +37,7 @@ import psycopg
 from psycopg import sql
 
 from . import changes, faults, fixtures, postgres
-from .errors import InvalidArgument, SnapshotNotFound, choices
+from .errors import InvalidArgument, SnapshotNotFound, choices, expect
 from .manifest import Template
 from .seed import SeedSpec
 from .target import Target
@@ -75,6 +75,7 @@ def source_digest(template: Template, spec: SeedSpec, fixture: Path | None) -> s
 
 def check_name(name: str) -> str:
     """Snapshot names: letters, digits, ``-`` and ``_`` (``seed`` is the last seed's)."""
+    expect(name, str, "A snapshot name")
     if not name or len(name) > 40 or not set(name) <= _NAME_CHARS:
         raise InvalidArgument(
             f"'{name}' is not a valid snapshot name: use 1-40 letters, digits, '-' or '_'."
