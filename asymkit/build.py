@@ -123,10 +123,13 @@ def log_path(clone_id: str) -> Path:
 def app_env(record: CloneRecord, server: postgres.Server) -> dict[str, str]:
     """All the app process gets from asymkit: its database (as its own role) and admin secret."""
     user, password = record.db_role or (None, None)
-    return {
+    env = {
         "CLONE_DATABASE_URL": server.dsn(record.database, user=user, password=password),
         "CLONE_ADMIN_SECRET": record.admin_secret,
     }
+    if record.rate_limits:
+        env["CLONE_RATE_LIMITS"] = "1"
+    return env
 
 
 def admin_post(target: Target, path: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -240,6 +243,7 @@ def create(
     port: int | None,
     host: str,
     health_timeout: float,
+    rate_limits: bool = False,
 ) -> tuple[CloneRecord, int]:
     """Reserve an id, build the database, start the app; return the record and fixture rows.
 
@@ -262,6 +266,7 @@ def create(
                 seed=SeedSpec(fixture=fixture[0] if fixture else None).to_json(),
                 server=server.identity,
                 builder=os.getpid(),
+                rate_limits=rate_limits,
             )
             state.clones[clone_id] = record
             if env is not None:

@@ -368,10 +368,12 @@ def spin(
     host: str = build.DEFAULT_HOST,
     health_timeout: float = build.HEALTH_TIMEOUT,
     progress: ProgressFactory | None = None,
+    rate_limits: bool = False,
 ) -> Clone:
     """Create a database, migrate, seed, start the app, provision tokens; return the clone.
 
-    ``seed`` is a fixture; ``ai`` layers an AI dataset on top once the app runs.
+    ``seed`` is a fixture; ``ai`` layers an AI dataset on top once the app runs;
+    ``rate_limits`` makes the app enforce the product's rate limits (off by default).
     ``clone.last_report`` tells what was written. Use as a context manager to
     destroy the clone on exit.
     """
@@ -397,7 +399,14 @@ def spin(
     with server.admin():
         pass  # fail fast, before anything is recorded, if the server is unreachable
     record, rows = build.create(
-        tmpl, server, fixture=fixture, env=env, port=port, host=host, health_timeout=health_timeout
+        tmpl,
+        server,
+        fixture=fixture,
+        env=env,
+        port=port,
+        host=host,
+        health_timeout=health_timeout,
+        rate_limits=rate_limits,
     )
     clone = Clone(record)
     snapshot.take(clone.target(tmpl), clone.seed_spec)

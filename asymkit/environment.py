@@ -125,6 +125,7 @@ class Environment:
         seed: Fixture | str | None = None,
         ai: AISeed | None = None,
         workers: int = 4,
+        rate_limits: bool = False,
     ) -> tuple[list[Clone], list[str]]:
         """Spin ``count`` clones into this environment, a few at once.
 
@@ -137,7 +138,7 @@ class Environment:
 
         def one(_: int) -> Clone | str:
             try:
-                return spin(template, seed=seed, ai=ai, env=self.name)
+                return spin(template, seed=seed, ai=ai, env=self.name, rate_limits=rate_limits)
             except AsymkitError as exc:
                 return str(exc)
 

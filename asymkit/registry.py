@@ -48,6 +48,7 @@ class CloneRecord:
     # The clone's own Postgres role is named like its database; its password.
     # None for clones made before roles: they run as the admin.
     db_password: str | None = attrs.field(default=None, repr=False)
+    rate_limits: bool = False  # spin --rate-limits: the app enforces the product's limits
 
     @property
     def db_role(self) -> tuple[str, str] | None:

@@ -313,3 +313,21 @@ def test_pack_options_set_the_request_and_provenance(
     assert (packed.request.brief, packed.request.volume) == ("a bakery", "small")
     assert (packed.provenance.source, packed.provenance.note) == ("script", "n1")
     assert packed.request.template == "slack" and packed.provenance.model is None
+
+
+def test_spin_rate_limits_turns_on_slacks_tiers() -> None:
+    """`spin --rate-limits`: a burst past a method's tier answers 429 with Retry-After."""
+    import httpx
+
+    done = run_cli("spin", "slack", "--seed", "acme-corp", "--rate-limits", "--json")
+    info = json_of(done)
+    try:
+        headers = {"Authorization": f"Bearer {info['tokens']['user']}"}
+        answers = [
+            httpx.post(info["api_url"] + "users.list", headers=headers) for _ in range(30)
+        ]  # users.list is tier 2: 20 a minute
+        limited = [r for r in answers if r.status_code == 429]
+        assert limited and int(limited[0].headers["Retry-After"]) >= 1
+        assert limited[0].json() == {"ok": False, "error": "ratelimited"}
+    finally:
+        run_cli("destroy", info["id"])

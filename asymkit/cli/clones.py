@@ -113,6 +113,11 @@ def _is_loopback(host: str) -> bool:
     show_default=True,
     help="Clones spun at once with --count.",
 )
+@click.option(
+    "--rate-limits",
+    is_flag=True,
+    help="Enforce the product's rate limits (Slack's tiers: 429 with Retry-After).",
+)
 @ai_options
 @json_option
 def spin_command(
@@ -123,6 +128,7 @@ def spin_command(
     host: str,
     count: int,
     workers: int,
+    rate_limits: bool,
     as_json: bool,
     **ai: Any,
 ) -> None:
@@ -147,7 +153,7 @@ def spin_command(
     seed = ai_seed(ai)
     if count > 1:
         assert env_name is not None
-        _spin_many(template, fixture, seed, env_name, count, workers, as_json)
+        _spin_many(template, fixture, seed, env_name, count, workers, rate_limits, as_json)
         return
     with output.ProgressBars.for_command(as_json=as_json) as bars:
         clone = spin_clone(
@@ -158,6 +164,7 @@ def spin_command(
             port=port,
             host=host,
             progress=bars.factory,
+            rate_limits=rate_limits,
         )
     report = clone.last_report
     if as_json:
@@ -186,6 +193,7 @@ def _spin_many(
     env_name: str,
     count: int,
     workers: int,
+    rate_limits: bool,
     as_json: bool,
 ) -> None:
     # A wrong template or fixture is one error, before the environment exists.
@@ -194,7 +202,9 @@ def _spin_many(
         fixtures.find(found, fixture)
     existed = env_name in {e.name for e in Environment.all()}
     env = Environment.create(env_name)
-    clones, errors = env.spin(template, count=count, seed=fixture, ai=seed, workers=workers)
+    clones, errors = env.spin(
+        template, count=count, seed=fixture, ai=seed, workers=workers, rate_limits=rate_limits
+    )
     if not clones and not existed:
         env.destroy()  # nothing came up: leave no empty environment behind
     if as_json:

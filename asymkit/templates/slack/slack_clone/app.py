@@ -2,7 +2,8 @@
 
 Configuration comes from the environment asymkit sets when it starts the clone:
 ``CLONE_DATABASE_URL`` (required), ``CLONE_ADMIN_SECRET`` (guards provision and
-drain), ``SLACK_CLONE_RATE_LIMITS`` (``1`` turns Slack's per-method rate tiers
+drain), ``SLACK_CLONE_RATE_LIMITS`` or ``CLONE_RATE_LIMITS`` (``spin
+--rate-limits`` sets the latter; ``1`` turns Slack's per-method rate tiers
 on, ``0`` off; unset, the manifest's ``rate_limits.enabled`` decides, default
 off) and ``SLACK_CLONE_RATE_LIMIT`` (a flat calls-per-minute limit per token
 and method for every method, overriding the tiers; 0 or unset: no flat limit).
@@ -103,7 +104,12 @@ def _manifest() -> dict[str, Any]:
 
 def _rate_limiter() -> RateLimiter | None:
     config = _manifest().get("rate_limits") or {}
-    flag = os.environ.get("SLACK_CLONE_RATE_LIMITS", "").strip().lower()
+    # CLONE_RATE_LIMITS is what asymkit sets for `spin --rate-limits` (any template).
+    flag = (
+        (os.environ.get("SLACK_CLONE_RATE_LIMITS") or os.environ.get("CLONE_RATE_LIMITS") or "")
+        .strip()
+        .lower()
+    )
     enabled = flag in ("1", "true", "yes", "on") if flag else bool(config.get("enabled"))
     flat = int(os.environ.get("SLACK_CLONE_RATE_LIMIT", "0") or 0)
     if not enabled and not flat:
