@@ -67,15 +67,25 @@ class Rejected(Exception):
     """The clone refused one call; the message is the short reason shown as a warning."""
 
 
-class RestApi:
-    """Thin calls to a clone: its REST endpoints and a Slack-style ``{"ok": ...}`` envelope."""
+ADMIN_HEADER = "X-Clone-Admin"  # the clone's admin secret, on its account endpoints
 
-    def __init__(self, http: httpx.Client, base: str, api: str) -> None:
+
+class RestApi:
+    """Thin calls to a clone: its REST endpoints and a Slack-style ``{"ok": ...}`` envelope.
+
+    With ``admin_secret``, REST calls carry it (``X-Clone-Admin``): a clone's
+    sign-up and join endpoints serve only the one who runs the clone.
+    """
+
+    def __init__(
+        self, http: httpx.Client, base: str, api: str, admin_secret: str | None = None
+    ) -> None:
         self.http, self.base, self.api = http, base, api
+        self.admin = {ADMIN_HEADER: admin_secret} if admin_secret else {}
 
     def rest(self, path: str, body: dict[str, Any], token: str | None = None) -> Any:
         headers = {"Authorization": f"Bearer {token}"} if token else {}
-        r = self._send("POST", self.base + path, json=body, headers=headers)
+        r = self._send("POST", self.base + path, json=body, headers={**self.admin, **headers})
         data = r.json()
         if r.status_code >= 300:
             raise Rejected(f"{r.status_code} {data.get('error', 'error')}")
@@ -92,7 +102,7 @@ class RestApi:
         return data
 
     def get(self, path: str) -> Any:
-        return self._send("GET", self.base + path).json()
+        return self._send("GET", self.base + path, headers=self.admin).json()
 
     def _send(self, method: str, url: str, **kw: Any) -> httpx.Response:
         try:

@@ -31,7 +31,7 @@ def drive(
     progress: Callable[[int], None] | None = None,
 ) -> DriveReport:
     """Create ``data`` in the clone at ``target`` through its REST API."""
-    api = RestApi(shared_client(), target.url, target.api_url)
+    api = RestApi(shared_client(), target.url, target.api_url, target.admin_secret)
     return _Driver(api, data, progress).run(workers)
 
 
