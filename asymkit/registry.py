@@ -48,6 +48,9 @@ class CloneRecord:
     # The clone's own Postgres role is named like its database; its password.
     # None for clones made before roles: they run as the admin.
     db_password: str | None = attrs.field(default=None, repr=False)
+    # The Events API subscription (``{"url": ..., "types": [...]}``), re-sent to
+    # the app whenever it starts: the app keeps it in memory only.
+    events: dict[str, Any] | None = None
 
     @property
     def db_role(self) -> tuple[str, str] | None:

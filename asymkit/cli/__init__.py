@@ -34,7 +34,7 @@ from click.exceptions import NoArgsIsHelpError
 from .. import __version__
 from ..errors import AsymkitError
 from ..paths import home
-from . import cassette, clones, env, grading, mcp, server
+from . import cassette, clones, env, events, grading, mcp, server
 
 EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 130, 141
 
@@ -149,6 +149,7 @@ def cli() -> None:
 for _command in (*clones.COMMANDS, *grading.COMMANDS, env.env, cassette.cassette, server.server):
     cli.add_command(_command)
 cli.add_command(mcp.mcp_command)
+cli.add_command(events.events_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
