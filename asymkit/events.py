@@ -26,13 +26,6 @@ if TYPE_CHECKING:
 SUBSCRIPTION = "/clone/events/subscription"
 RECORD = "/clone/events"
 TOKENS = "/clone/tokens"
-DEFAULT_TYPES = (
-    "message.channels",
-    "message.im",
-    "app_mention",
-    "reaction_added",
-    "member_joined_channel",
-)
 # Long-poll window of one request of `stream` (the clone caps it at 30 s).
 POLL_SECONDS = 25.0
 
@@ -129,40 +122,38 @@ class Events:
     clone: Clone
 
     def subscription(self) -> Subscription:
-        """The current subscription (the template's default types until set)."""
-        saved = self.clone.record.events or {}
-        return Subscription(url=saved.get("url"), types=tuple(saved.get("types") or DEFAULT_TYPES))
+        """The current subscription, as the clone's app holds it."""
+        return self._set({})
 
     def subscribe(self, url: str) -> Subscription:
         """Send events to ``url`` (Events API over HTTP) once it answers the
         ``url_verification`` challenge; until then the old URL stays."""
         if not url.startswith(("http://", "https://")):
             raise InvalidArgument(f"'{url}' is not an http(s) URL to send events to.")
-        return self._set(url, self._saved_types())
+        return self._set({"url": url})
 
     def unsubscribe(self) -> Subscription:
         """Stop sending events over HTTP (Socket Mode and the record are unaffected)."""
-        return self._set(None, self._saved_types())
+        return self._set({"url": None})
 
     def types(self, *names: str) -> Subscription:
         """Set the subscribed event types (``message.channels``, ``app_mention``, ...)."""
-        return self._set((self.clone.record.events or {}).get("url"), _check_types(names))
+        return self._set({"types": _check_types(names)})
 
-    def _saved_types(self) -> list[str] | None:
-        types = (self.clone.record.events or {}).get("types")
-        return list(types) if types else None
-
-    def _set(self, url: str | None, types: list[str] | None) -> Subscription:
-        body = {"url": url, "types": types}
+    def _set(self, body: dict[str, Any]) -> Subscription:
+        """Change what ``body`` names (``url``, ``types``); the rest stays as it is."""
         resp = admin_call(self.clone, "POST", SUBSCRIPTION, body=body, timeout=15.0)
         if resp.status_code == 400:
             error, detail = _error_of(resp)
             if error == "url_verification_failed":
+                detail = detail.removeprefix(f"{body.get('url')}: ")
                 raise EventsUrlRejected(
-                    f"{url} failed the url_verification challenge ({detail or 'no detail'});"
+                    f"{body.get('url')} failed the url_verification challenge ({detail or 'no detail'});"
                     " it must answer the challenge within 3 s. The subscription is unchanged."
                 )
-            raise InvalidArgument(f"{self.clone.id} refused the subscription: {error} {detail}")
+            raise InvalidArgument(
+                f"{self.clone.id} refused the subscription ({error}): {detail or resp.text[:200]}"
+            )
         return self._saved(_json(self.clone, resp, "events"))
 
     def _saved(self, data: dict[str, Any]) -> Subscription:
