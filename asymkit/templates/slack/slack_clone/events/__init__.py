@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from . import endpoints
 from .build import before, record
-from .endpoints import HUB, mark_delivered, recorded, subscription
+from .endpoints import HUB, mark_delivered, recorded, still_stored, subscription
 from .hub import Hub
 
 __all__ = [
@@ -20,5 +20,6 @@ __all__ = [
     "mark_delivered",
     "record",
     "recorded",
+    "still_stored",
     "subscription",
 ]

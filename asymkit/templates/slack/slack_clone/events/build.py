@@ -516,6 +516,7 @@ async def record(
                     "is_enterprise_install": False,
                 }
             ],
+            "authed_users": [app.user_id] if app else [],  # deprecated, still required
             "is_ext_shared_channel": False,
             "event_context": "4-" + secrets.token_urlsafe(24),
         }

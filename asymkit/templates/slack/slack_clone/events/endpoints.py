@@ -201,3 +201,10 @@ async def mark_delivered(pool: Any, event_id: str) -> None:
             await db.execute("UPDATE events SET delivered = true WHERE event_id = %s", (event_id,))
     except Exception:  # the database being away must not break delivery
         pass
+
+
+async def still_stored(pool: Any, event_ids: list[str]) -> set[str]:
+    """Which of ``event_ids`` are still in the events table."""
+    async with pool.connection(timeout=2.0) as db:
+        cur = await db.execute("SELECT event_id FROM events WHERE event_id = ANY(%s)", (event_ids,))
+        return {str(row["event_id"]) for row in await cur.fetchall()}

@@ -23,7 +23,7 @@ import secrets
 import time
 import uuid
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 import attrs
@@ -116,6 +116,9 @@ class Hub:
     changed: asyncio.Condition = attrs.field(factory=asyncio.Condition)
     wake: asyncio.Event = attrs.field(factory=asyncio.Event)
     mark_delivered: Callable[[str], Any] | None = None
+    # The ids among those given still in the database: a reset (which may restore
+    # the tables in place, without telling the app) drops the events it removed.
+    still_stored: Callable[[list[str]], Awaitable[set[str]]] | None = None
     _turn: int = 0
     _tasks: set[asyncio.Task[Any]] = attrs.field(factory=set)
     _runner: asyncio.Task[Any] | None = None
@@ -229,6 +232,8 @@ class Hub:
         self._spawn(self._redeliver(row, attempt + 1))
 
     async def _redeliver(self, row: dict[str, Any], attempt: int) -> None:
+        if not await self._current([row]):
+            return
         conn = self._next_connection()
         if conn is None:
             self.queue.appendleft(row)
@@ -309,15 +314,27 @@ class Hub:
         if self.mark_delivered is not None:
             self._spawn(self.mark_delivered(row["event_id"]))
 
+    async def _current(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``rows`` less the events a reset removed since they were raised."""
+        if self.still_stored is None or not rows:
+            return rows
+        try:
+            kept = await self.still_stored([row["event_id"] for row in rows])
+        except Exception:  # database away: deliver rather than lose them
+            return rows
+        return [row for row in rows if row["event_id"] in kept]
+
     async def _run(self) -> None:
         while True:
             await self.wake.wait()
             self.wake.clear()
-            while self.queue:
-                conn = self._next_connection()
-                if conn is not None:
-                    await self._send_socket(conn, self.queue.popleft(), 0)
-                elif self.url:
-                    self._spawn(self._send_http(self.url, self.queue.popleft()))
-                else:
-                    break  # no transport: keep them for the next connection
+            while self.queue and (self.connections or self.url):
+                batch = [self.queue.popleft() for _ in range(min(100, len(self.queue)))]
+                for row in await self._current(batch):
+                    conn = self._next_connection()
+                    if conn is not None:
+                        await self._send_socket(conn, row, 0)
+                    elif self.url:
+                        self._spawn(self._send_http(self.url, row))
+                    else:
+                        self.queue.append(row)  # the transport went away meanwhile
