@@ -136,7 +136,7 @@ def test_apps_connections_open_gives_a_loopback_websocket_url(ev: Any) -> None:
 @pytest.mark.parametrize(
     ("token_kind", "error"),
     [
-        pytest.param("bot", "not_allowed_token_type", id="bot-token"),
+        pytest.param("bot", "invalid_auth", id="bot-token"),
         pytest.param("forged", "invalid_auth", id="unknown-xapp-token"),
     ],
 )

@@ -137,7 +137,10 @@ class Method:
         if not self.auth:
             return
         if caller.token_type not in self.tokens:
-            raise SlackError("not_allowed_token_type")
+            # An app-level method does not authenticate other tokens at all.
+            raise SlackError(
+                "invalid_auth" if self.tokens == ("app",) else "not_allowed_token_type"
+            )
         needed = self.needed(caller.token_type)
         if needed and not caller.scopes & set(needed.split(",")):
             raise SlackError(

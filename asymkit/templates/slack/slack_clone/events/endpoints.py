@@ -38,7 +38,7 @@ PAGE = 1000
     scope="connections:write",
     tier=1,
     tokens=("app",),
-    errors=("invalid_auth", "not_allowed_token_type"),
+    errors=("invalid_auth",),
 )
 async def apps_connections_open(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """A Socket Mode WebSocket URL for the app (app-level ``xapp-`` token only)."""
