@@ -470,3 +470,21 @@ def test_unknown_event_types_are_refused_with_the_known_ones(ev: Any) -> None:
     response = _admin(ev, "POST", "/clone/events/subscription", {"types": ["app_mentions"]})
     assert response.status_code == 400
     assert "app_mention" in response.json()["detail"]
+
+
+def test_stopping_the_clone_sends_disconnect_first(events_clone: Any) -> None:
+    url = _socket_url(events_clone)
+
+    async def main() -> dict[str, Any]:
+        async with websockets.connect(url) as ws:
+            assert (await _next(ws))["type"] == "hello"
+            stopping = asyncio.create_task(asyncio.to_thread(events_clone.stop))
+            try:
+                return await _next(ws)
+            finally:
+                await stopping
+
+    try:
+        assert asyncio.run(main())["type"] == "disconnect"
+    finally:
+        events_clone.start()

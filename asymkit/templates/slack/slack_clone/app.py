@@ -510,6 +510,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     if isinstance(types, list) and types:
         hub.types = tuple(str(t) for t in types)
     hub.start()
+    hub.goodbye_on_signals()
     app.state.events = hub
     trimmer = asyncio.create_task(_trim_pool(app))
     try:

@@ -20,6 +20,7 @@ import json
 import logging
 import os
 import secrets
+import signal
 import time
 import uuid
 from collections import deque
@@ -132,9 +133,8 @@ class Hub:
         self._runner = asyncio.create_task(self._run())
 
     async def stop(self) -> None:
+        await self.goodbye()
         for conn in list(self.connections):
-            with contextlib.suppress(Exception):
-                await conn.send({"type": "disconnect", "reason": "warning", "debug_info": {}})
             with contextlib.suppress(Exception):
                 await conn.socket.close()
         for _, _, timer in self.pending.values():
@@ -146,6 +146,31 @@ class Hub:
                     await task
         if self._http is not None:
             await self._http.aclose()
+
+    async def goodbye(self) -> None:
+        """Tell every Socket Mode connection that the server is going away (``disconnect``)."""
+        for conn in list(self.connections):
+            with contextlib.suppress(Exception):
+                await conn.send({"type": "disconnect", "reason": "warning", "debug_info": {}})
+
+    def goodbye_on_signals(self) -> None:
+        """Send ``disconnect`` when the server is told to stop, before it drops connections.
+
+        uvicorn closes WebSockets (code 1012) before the app's shutdown runs, so
+        the app chains onto uvicorn's own SIGTERM/SIGINT handlers instead.
+        """
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous = signal.getsignal(sig)
+            if not callable(previous):
+                continue
+
+            def handler(signum: int, frame: Any, previous: Any = previous) -> None:
+                loop.call_soon_threadsafe(lambda: self._spawn(self.goodbye()))
+                previous(signum, frame)
+
+            with contextlib.suppress(ValueError):  # not the main thread: no signals here
+                signal.signal(sig, handler)
 
     def forget_pending(self) -> None:
         """Drop undelivered events (a reset restored the state they came from)."""
