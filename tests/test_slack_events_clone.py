@@ -431,7 +431,7 @@ def test_http_events_are_signed_with_the_signing_secret(ev: Any, receiver: _Rece
     assert verifier.is_valid(
         body, headers["X-Slack-Request-Timestamp"], headers["X-Slack-Signature"]
     )
-    assert json.loads(body)["event"]["subtype"] == "channel_join"
+    assert json.loads(body)["event"]["channel"] == GENERAL  # the join (HTTP posts run in parallel)
 
 
 def test_a_failed_http_delivery_is_retried_with_retry_headers(ev: Any) -> None:
@@ -488,3 +488,72 @@ def test_stopping_the_clone_sends_disconnect_first(events_clone: Any) -> None:
         assert asyncio.run(main())["type"] == "disconnect"
     finally:
         events_clone.start()
+
+
+def _first_delivered(clone: Any) -> dict[str, Any]:
+    async def script(ws: Any) -> dict[str, Any]:
+        envelope = await _next(ws)
+        await _ack(ws, envelope)
+        return envelope
+
+    event: dict[str, Any] = _socket_session(clone, script)["payload"]["event"]
+    return event
+
+
+def test_a_direct_message_to_the_bot_reaches_it_as_message_im(ev: Any) -> None:
+    bot_user = _bot(ev).auth_test()["user_id"]
+    priya = _member(ev, "@priya")
+    dm = priya.conversations_open(users=bot_user)["channel"]["id"]
+    priya.chat_postMessage(channel=dm, text="can you help?")
+    event = _first_delivered(ev)
+    assert (event["channel"], event["channel_type"], event["text"]) == (dm, "im", "can you help?")
+
+
+def test_the_bots_own_messages_are_delivered_with_bot_id(ev: Any) -> None:
+    bot = _bot(ev)
+    bot.conversations_join(channel=GENERAL)
+    ts = bot.chat_postMessage(channel=GENERAL, text="beep")["ts"]
+
+    async def script(ws: Any) -> dict[str, Any]:
+        while True:
+            envelope = await _next(ws)
+            await _ack(ws, envelope)
+            if envelope["payload"]["event"].get("ts") == ts:
+                return dict(envelope["payload"]["event"])
+
+    event = _socket_session(ev, script)
+    assert event["bot_id"] == bot.auth_test()["bot_id"]
+    assert event["user"] == bot.auth_test()["user_id"]
+
+
+def test_me_message_and_file_share_subtypes(ev: Any) -> None:
+    priya = _member(ev, "@priya")
+    before = _last(ev)
+    priya.chat_meMessage(channel=GENERAL, text="waves")
+    priya.files_upload_v2(channel=GENERAL, content=b"a,b\n1,2\n", filename="t.csv", title="T")
+    events = [e["payload"]["event"] for e in _recorded(ev, after=before)]
+    assert [e.get("subtype") for e in events] == ["me_message", "file_share"]
+    assert events[1]["files"][0]["name"] == "t.csv"
+
+
+def test_pin_added_names_the_pinned_message(ev: Any) -> None:
+    priya = _member(ev, "@priya")
+    ts = priya.chat_postMessage(channel=GENERAL, text="pin me")["ts"]
+    before = _last(ev)
+    priya.pins_add(channel=GENERAL, timestamp=ts)
+    [pin] = _recorded(ev, after=before)
+    event = pin["payload"]["event"]
+    assert (event["type"], event["channel_id"], event["user"]) == ("pin_added", GENERAL, PRIYA)
+    assert event["item"]["message"]["ts"] == ts
+
+
+def test_only_subscribed_types_are_delivered(ev: Any) -> None:
+    bot = _bot(ev)
+    _admin(ev, "POST", "/clone/events/subscription", {"types": ["app_mention"]})
+    try:
+        bot.conversations_join(channel=GENERAL)  # message.channels + member_joined: not wanted
+        bot_user = bot.auth_test()["user_id"]
+        _member(ev, "@priya").chat_postMessage(channel=GENERAL, text=f"<@{bot_user}> hi")
+        assert _first_delivered(ev)["type"] == "app_mention"
+    finally:
+        _admin(ev, "POST", "/clone/events/subscription", {"types": None})
