@@ -557,3 +557,21 @@ def test_only_subscribed_types_are_delivered(ev: Any) -> None:
         assert _first_delivered(ev)["type"] == "app_mention"
     finally:
         _admin(ev, "POST", "/clone/events/subscription", {"types": None})
+
+
+def test_two_connections_share_the_events(ev: Any) -> None:
+    first_url, second_url = _socket_url(ev), _socket_url(ev)
+
+    async def main() -> list[str]:
+        async with websockets.connect(first_url) as one, websockets.connect(second_url) as two:
+            for ws in (one, two):
+                assert (await _next(ws))["type"] == "hello"
+            await asyncio.to_thread(_bot(ev).conversations_join, channel=GENERAL)
+            got = []
+            for ws in (one, two):  # two events, one each
+                envelope = await _next(ws)
+                await _ack(ws, envelope)
+                got.append(envelope["payload"]["event"]["type"])
+            return got
+
+    assert sorted(asyncio.run(main())) == ["member_joined_channel", "message"]
