@@ -146,10 +146,11 @@ class Events:
         if resp.status_code == 400:
             error, detail = _error_of(resp)
             if error == "url_verification_failed":
-                detail = detail.removeprefix(f"{body.get('url')}: ")
+                url = body.get("url")
+                why = detail.removeprefix(f"{url}: ") or "no detail"
                 raise EventsUrlRejected(
-                    f"{body.get('url')} failed the url_verification challenge ({detail or 'no detail'});"
-                    " it must answer the challenge within 3 s. The subscription is unchanged."
+                    f"{url} failed the url_verification challenge ({why}); it must answer"
+                    " the challenge within 3 s. The subscription is unchanged."
                 )
             raise InvalidArgument(
                 f"{self.clone.id} refused the subscription ({error}): {detail or resp.text[:200]}"

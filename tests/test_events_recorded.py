@@ -156,3 +156,25 @@ def test_cli_events_log_streams_json_lines_and_ctrl_c_exits_130(acme: Any) -> No
     assert line["event_id"] == line["payload"]["event_id"]
     assert proc.returncode == 130
     assert err.strip() == "interrupted"
+
+
+def test_cli_events_shows_the_current_subscription(acme: Any) -> None:
+    done = run_cli("events", acme.id)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0].startswith("url:   -")
+    assert "app_mention" in done.stdout.splitlines()[1]
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        pytest.param(["--subscribe", "reaction_exploded"], "reaction_exploded", id="unknown-type"),
+        pytest.param(["--url", "ftp://example.test/x"], "http(s) URL", id="not-http"),
+        pytest.param(["--log", "--unsubscribe"], "--log only streams", id="log-and-change"),
+    ],
+)
+def test_cli_events_bad_input_is_one_line_exit_1(acme: Any, args: list[str], says: str) -> None:
+    done = run_cli("events", acme.id, *args)
+    assert done.returncode == 1
+    (line,) = done.stderr.splitlines()
+    assert says in line and "[INVALID_ARGUMENT]" in line

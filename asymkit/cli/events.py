@@ -35,6 +35,8 @@ def events_command(
     """Show or change a clone's Events API subscription, or stream its events (--log)."""
     if url is not None and unsubscribe:
         raise InvalidArgument("Pass --url or --unsubscribe, not both.")
+    if log and (url is not None or unsubscribe or types is not None):
+        raise InvalidArgument("--log only streams events; change the subscription in another call.")
     clone = Clone.get(clone_id)
     events = clone.events
     if log:
