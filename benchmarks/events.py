@@ -8,7 +8,8 @@
    would learn of messages: polling ``conversations.history`` every 100 ms.
 2. Web API throughput (``chat.postMessage`` from 4 threads for a few seconds)
    with no app connected (events stored and queued) and with a connected
-   Socket Mode app (in its own process, as a real app) receiving every event.
+   Socket Mode app (in its own process, as a real app) receiving every event;
+   also the clone app's own CPU time per call, which a busy machine does not skew.
 
     python benchmarks/events.py [--quick]
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import os
 import statistics
 import subprocess
 import sys
@@ -128,8 +130,15 @@ def polling_latency(web: Any, reader: Any, n: int, interval: float = 0.1) -> lis
     return [seen[ts] - returned[ts] for ts in returned if ts in seen]
 
 
-def throughput(clone: Any, token: str, seconds: float, threads: int = 4) -> float:
-    """chat.postMessage calls per second from ``threads`` clients for ``seconds``."""
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU seconds a process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def throughput(clone: Any, token: str, seconds: float, threads: int = 4) -> tuple[float, float]:
+    """chat.postMessage calls per second from ``threads`` clients for ``seconds``, and the
+    clone app's CPU milliseconds per call (its own cost, whatever else the machine runs)."""
     from slack_sdk import WebClient
 
     done = [0] * threads
@@ -142,12 +151,15 @@ def throughput(clone: Any, token: str, seconds: float, threads: int = 4) -> floa
             done[i] += 1
 
     workers = [threading.Thread(target=worker, args=(i,)) for i in range(threads)]
+    cpu = cpu_seconds(clone.record.pid)
     started = time.perf_counter()
     for w in workers:
         w.start()
     for w in workers:
         w.join()
-    return sum(done) / (time.perf_counter() - started)
+    elapsed = time.perf_counter() - started
+    time.sleep(0.5)  # deliveries still under way belong to this run
+    return sum(done) / elapsed, (cpu_seconds(clone.record.pid) - cpu) * 1000 / sum(done)
 
 
 @contextlib.contextmanager
@@ -205,7 +217,7 @@ def main() -> None:
         polled = polling_latency(coworker, bot, n)
         # Alternate the two setups (each from the reset seed, the bot in #general) so
         # that a busy machine or a growing table weighs on both alike.
-        runs: dict[str, list[float]] = {"alone": [], "connected": []}
+        runs: dict[str, list[tuple[float, float]]] = {"alone": [], "connected": []}
         received = [0]
         for _ in range(ROUNDS):
             clone.reset()
@@ -216,8 +228,10 @@ def main() -> None:
             with listener_process(clone) as got:
                 runs["connected"].append(throughput(clone, coworker_token, seconds))
             received[0] += got[0]
-        alone = statistics.mean(runs["alone"])
-        connected = statistics.mean(runs["connected"])
+        alone = statistics.mean(r[0] for r in runs["alone"])
+        connected = statistics.mean(r[0] for r in runs["connected"])
+        cpu_alone = statistics.mean(r[1] for r in runs["alone"])
+        cpu_connected = statistics.mean(r[1] for r in runs["connected"])
 
     latency_rows = [
         ["Socket Mode event", n, ms(statistics.median(events)), ms(pct(events, 0.95)),
@@ -230,10 +244,15 @@ def main() -> None:
     drop = (alone - connected) / alone * 100
     print(f"\nchat.postMessage throughput, 4 threads, {ROUNDS} x {seconds:.0f} s each (mean)")
     table(
-        ["app", "calls/s", "events received"],
+        ["app", "calls/s", "clone CPU ms/call", "events received"],
         [
-            ["none connected (events queued)", round(alone, 1), "-"],
-            ["Socket Mode app connected", round(connected, 1), received[0]],
+            ["none connected (events queued)", round(alone, 1), round(cpu_alone, 2), "-"],
+            [
+                "Socket Mode app connected",
+                round(connected, 1),
+                round(cpu_connected, 2),
+                received[0],
+            ],
         ],
     )
     print(f"drop with an app connected: {drop:.1f}%")
@@ -250,6 +269,8 @@ def main() -> None:
             "throughput_calls_per_s": {"no_app": round(alone, 1),
                                        "socket_mode_app": round(connected, 1),
                                        "drop_percent": round(drop, 1)},
+            "clone_cpu_ms_per_call": {"no_app": round(cpu_alone, 3),
+                                      "socket_mode_app": round(cpu_connected, 3)},
             "threads": 4,
             "seconds": seconds,
             "rounds": ROUNDS,
