@@ -57,8 +57,11 @@ def admin_call(
 
 
 def _json(clone: Clone, resp: httpx.Response, what: str) -> dict[str, Any]:
-    if resp.status_code == 404 and resp.headers.get("content-type", "").startswith("text/"):
-        raise ProvisionFailed(f"{clone.id}'s template does not serve {what} (HTTP 404).")
+    if resp.status_code in (404, 405):  # the answers these endpoints mean are handled before
+        raise InvalidArgument(
+            f"{clone.id}'s template '{clone.record.template}' does not serve {what};"
+            " events and member tokens are for templates that do (slack)."
+        )
     if resp.status_code >= 300:
         raise ProvisionFailed(
             f"{clone.id} refused {what} with HTTP {resp.status_code}: {resp.text[:200]}"

@@ -84,3 +84,11 @@ def test_cli_tokens_user_unknown_is_one_line_exit_1(acme: Any) -> None:
     assert done.stdout == ""
     assert len(done.stderr.splitlines()) == 1
     assert "No member @nobody" in done.stderr and "[INVALID_ARGUMENT]" in done.stderr
+
+
+def test_a_template_without_events_says_so() -> None:
+    with asymkit.spin("todo") as clone:
+        with pytest.raises(asymkit.InvalidArgument, match="does not serve events"):
+            clone.events.recorded()
+        with pytest.raises(asymkit.InvalidArgument, match="does not serve per-member tokens"):
+            clone.user_token("@maya")
