@@ -256,6 +256,7 @@ async def web_api(request: Request) -> Response:
 
     async def call(conn: Conn) -> dict[str, Any]:
         nonlocal caller, raised
+        await events.lock_first(conn, name)
         if spec.auth or token:
             caller = await authenticate(conn, token)
         who = caller or ANONYMOUS

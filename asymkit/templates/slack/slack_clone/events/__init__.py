@@ -8,7 +8,7 @@ Socket Mode WebSocket and the admin endpoints.
 from __future__ import annotations
 
 from . import endpoints
-from .build import before, record
+from .build import before, lock_first, record
 from .endpoints import HUB, mark_delivered, recorded, still_stored, subscription
 from .hub import Hub
 
@@ -17,6 +17,7 @@ __all__ = [
     "Hub",
     "before",
     "endpoints",
+    "lock_first",
     "mark_delivered",
     "record",
     "recorded",

@@ -469,8 +469,22 @@ async def _for_app(conn: Conn, raised: Raised, app: App | None) -> bool:
     return member
 
 
+async def lock_first(conn: Conn, name: str) -> None:
+    """Before anything else in a write that raises events, lock the events table.
+
+    asymkit's reset and snapshot capture lock every table in one order,
+    parents first, and ``events`` (no foreign keys) comes before every table a
+    Web API call reads or writes. Taking it first keeps each write in that same
+    order, so a write and a reset wait for each other instead of deadlocking.
+    """
+    if name in BUILDERS:
+        await conn.execute("LOCK TABLE events IN ROW EXCLUSIVE MODE")
+
+
 async def before(conn: Conn, caller: Caller, name: str, params: Params) -> dict[str, Any]:
     """What a write is about to change, for the events it raises (``{}`` for most methods)."""
+    if name not in BUILDERS:
+        return {}
     fn = BEFORE.get(name)
     return await fn(conn, caller, params) if fn is not None else {}
 
