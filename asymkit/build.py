@@ -200,7 +200,9 @@ def after_rebuild(target: Target) -> None:
     """Put tokens back and make the app drop connections to the old database."""
     if not target.running:
         return  # `start` provisions when the app comes back
-    provision(target)
+    tokens = provision(target)
+    if tokens != target.tokens:  # a clone made before app tokens existed gets them now
+        registry.save_clone(target.id, tokens=tokens)
     if target.template.drain:
         admin_post(target, target.template.drain, {})
 

@@ -23,6 +23,18 @@ def test_the_app_token_opens_socket_mode_after_a_reset(acme: Any) -> None:
     assert web(acme).apps_connections_open(app_token=acme.tokens.app)["ok"]
 
 
+def test_a_clone_made_before_app_tokens_gets_them_at_its_next_rebuild(acme: Any) -> None:
+    from asymkit import registry
+
+    old = {k: v for k, v in acme.record.tokens.items() if k in ("bot", "user")}
+    registry.save_clone(acme.id, tokens=old)
+    asymkit.Clone.get(acme.id).reset(strategy="rebuild")
+    tokens = asymkit.Clone.get(acme.id).tokens
+    assert (tokens.bot, tokens.user) == (old["bot"], old["user"])
+    assert web(acme).apps_connections_open(app_token=tokens.app)["ok"]
+    acme.record = registry.read().clones[acme.id]  # the session's handle sees the new token
+
+
 def test_the_signing_secret_stays_out_of_the_tokens_repr(acme: Any) -> None:
     assert acme.tokens.signing_secret not in repr(acme.tokens)
 
