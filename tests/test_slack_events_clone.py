@@ -65,7 +65,7 @@ def events_clone() -> Iterator[Any]:
 @pytest.fixture
 def ev(events_clone: Any) -> Any:
     events_clone.reset()
-    _admin(events_clone, "POST", "/clone/events/subscription", {"url": None})
+    _admin(events_clone, "POST", "/clone/events/subscription", {"url": None, "types": None})
     return events_clone
 
 
@@ -575,3 +575,15 @@ def test_two_connections_share_the_events(ev: Any) -> None:
             return got
 
     assert sorted(asyncio.run(main())) == ["member_joined_channel", "message"]
+
+
+def test_null_types_restore_the_default_set(ev: Any) -> None:
+    _admin(ev, "POST", "/clone/events/subscription", {"types": ["app_mention"]})
+    response = _admin(ev, "POST", "/clone/events/subscription", {"types": None})
+    assert response.json()["types"] == [
+        "message.channels",
+        "message.im",
+        "app_mention",
+        "reaction_added",
+        "member_joined_channel",
+    ]

@@ -509,7 +509,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     hub.still_stored = lambda ids: events.still_stored(app.state.pool, ids)
     types = (_manifest().get("events") or {}).get("types")
     if isinstance(types, list) and types:
-        hub.types = tuple(str(t) for t in types)
+        hub.types = hub.default_types = tuple(str(t) for t in types)
     hub.start()
     hub.goodbye_on_signals()
     app.state.events = hub

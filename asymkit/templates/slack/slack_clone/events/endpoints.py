@@ -108,7 +108,11 @@ def _refuse(code: str, status: int, detail: str = "") -> JSONResponse:
 
 
 async def subscription(request: Request) -> Response:
-    """Set (after verification) or clear the Events API URL, and the subscribed types."""
+    """Set (after verification) or clear the Events API URL, and the subscribed types.
+
+    A key left out keeps its value; ``"url": null`` unsubscribes, ``"types": null``
+    restores the default types.
+    """
     if not _admin(request):
         return _refuse("not_authorized", 401)
     try:
@@ -142,8 +146,8 @@ async def subscription(request: Request) -> Response:
                 return _refuse("url_verification_failed", 400, f"{url}: {failure}")
             hub.url = url
             hub.wake.set()
-    if types is not None:
-        hub.types = tuple(dict.fromkeys(types))
+    if "types" in body:  # null: back to the default set
+        hub.types = tuple(dict.fromkeys(types)) if types is not None else hub.default_types
     return JSONResponse({"ok": True, "url": hub.url, "types": list(hub.types)})
 
 

@@ -106,6 +106,7 @@ class Hub:
     signing_secret: str = ""
     url: str | None = None
     types: tuple[str, ...] = DEFAULT_TYPES
+    default_types: tuple[str, ...] = DEFAULT_TYPES  # the manifest's, else Slack's usual set
     ack_timeout: float = attrs.field(factory=lambda: _float_env("CLONE_EVENT_ACK_TIMEOUT", 3.0))
     delays: list[float] = attrs.field(factory=_delays)
     queue: deque[dict[str, Any]] = attrs.field(
@@ -245,6 +246,7 @@ class Hub:
             await conn.send(message)
         except Exception:  # the socket went away: the timer redelivers elsewhere
             log.info("socket mode connection lost while sending %s", row["event_id"])
+            self.disconnected(conn)
 
     def _unacknowledged(self, envelope_id: str) -> None:
         entry = self.pending.pop(envelope_id, None)
