@@ -153,19 +153,59 @@ def admin_post(target: Target, path: str, body: dict[str, Any]) -> dict[str, Any
     return data
 
 
+def new_app_credentials() -> dict[str, str]:
+    """An ``xapp-`` app-level token (Socket Mode) and a signing secret, shaped as Slack's."""
+    app_id = "A" + "".join(secrets.choice("0123456789ABCDEFGHJKLMNPQRSTUVWXYZ") for _ in range(10))
+    serial = str(secrets.randbelow(9 * 10**12) + 10**12)
+    return {
+        "app": f"xapp-1-{app_id}-{serial}-{secrets.token_hex(32)}",
+        "signing_secret": secrets.token_hex(16),
+    }
+
+
 def provision(target: Target) -> dict[str, str]:
-    """Install the clone's tokens in its database (fresh ones when it has none); return them."""
+    """Install the clone's tokens in its database (fresh ones when it has none); return them.
+
+    The app-level token and the signing secret are made here, once, and re-sent
+    on every provision like the bot and user tokens.
+    """
     if not target.template.provision:
         return dict(target.tokens)
-    data = admin_post(target, target.template.provision, {"tokens": target.tokens or None})
-    return dict(data["tokens"])
+    tokens = dict(target.tokens)
+    for key, value in new_app_credentials().items():
+        tokens.setdefault(key, value)
+    api_tokens = {k: tokens[k] for k in ("bot", "user") if k in tokens}
+    body = {
+        "tokens": api_tokens or None,
+        "app_token": tokens["app"],
+        "signing_secret": tokens["signing_secret"],
+    }
+    data = admin_post(target, target.template.provision, body)
+    return {**tokens, **{k: str(v) for k, v in data["tokens"].items()}}
+
+
+def send_subscription(target: Target, subscription: dict[str, Any] | None) -> str | None:
+    """Re-send the saved Events API subscription to a (re)started app; a note if refused."""
+    if not subscription or not target.template.provision:
+        return None
+    try:
+        admin_post(target, "/clone/events/subscription", subscription)
+    except ProvisionFailed as exc:
+        # The subscribed URL may be down while the clone starts: keep the event types,
+        # go without the URL (events queue until a transport connects).
+        with contextlib.suppress(ProvisionFailed):
+            admin_post(target, "/clone/events/subscription", {**subscription, "url": None})
+        return exc.message
+    return None
 
 
 def after_rebuild(target: Target) -> None:
     """Put tokens back and make the app drop connections to the old database."""
     if not target.running:
         return  # `start` provisions when the app comes back
-    provision(target)
+    tokens = provision(target)
+    if tokens != target.tokens:  # a clone made before app tokens existed gets them now
+        registry.save_clone(target.id, tokens=tokens)
     if target.template.drain:
         admin_post(target, target.template.drain, {})
 
@@ -213,6 +253,7 @@ def start_app(
         raise
     if tokens != record.tokens:
         record = registry.save_clone(record.id, tokens=tokens)
+    send_subscription(attrs.evolve(target, tokens=tokens), record.events)
     return record
 
 

@@ -5,6 +5,8 @@ lock; the work is done elsewhere — ``build`` (database, app, tokens),
 ``seeding`` (fixture and AI layers), ``reset`` (snapshot or rebuild) — on a
 plain ``Target`` describing the clone.
 """
+# long module: the handle's verbs each stay a few lines that delegate; splitting the
+# class would scatter the one object users hold.
 
 from __future__ import annotations
 
@@ -41,6 +43,7 @@ from .errors import (
     choices,
     expect,
 )
+from .events import Events, user_token
 from .manifest import Template
 from .registry import CloneRecord
 from .seed import (
@@ -62,6 +65,8 @@ class Tokens:
 
     bot: str | None = None
     user: str | None = None
+    app: str | None = None  # xapp-: Socket Mode (apps.connections.open)
+    signing_secret: str | None = attrs.field(default=None, repr=False)  # Events API over HTTP
 
 
 def _fixture_name(seed: Fixture | str | None) -> str | None:
@@ -123,7 +128,23 @@ class Clone:
 
     @property
     def tokens(self) -> Tokens:
-        return Tokens(bot=self.record.tokens.get("bot"), user=self.record.tokens.get("user"))
+        get = self.record.tokens.get
+        return Tokens(
+            bot=get("bot"), user=get("user"), app=get("app"), signing_secret=get("signing_secret")
+        )
+
+    def user_token(self, who: str) -> str:
+        """An ``xoxp-`` token acting as member ``who`` (``"@maya"`` or ``"U…"``).
+
+        Coworkers in a test: what they post, react or mention raises events like
+        any write. The token is derived from the member, so it survives resets.
+        """
+        return user_token(self, who)
+
+    @property
+    def events(self) -> Events:
+        """Its events: ``subscribe(url)``, ``types(...)``, ``recorded()``, ``stream()``."""
+        return Events(self)
 
     @property
     def seed_spec(self) -> SeedSpec:
@@ -160,7 +181,7 @@ class Clone:
             "database": self.database,
             "port": self.port,
             "pid": self.record.pid,
-            "tokens": {"bot": self.tokens.bot, "user": self.tokens.user},
+            "tokens": {"bot": self.tokens.bot, "user": self.tokens.user, "app": self.tokens.app},
             "seed": self.seed_spec.to_json(),
             "env": self.environment,
         }

@@ -24,6 +24,7 @@ The tree::
     ├── CassetteMismatch       CASSETTE_MISMATCH
     ├── SnapshotNotFound       SNAPSHOT_NOT_FOUND
     ├── SnapshotInvalid        SNAPSHOT_INVALID
+    ├── EventsUrlRejected      EVENTS_URL_REJECTED
     └── DiffMismatch           DIFF_MISMATCH   (also an AssertionError, for pytest)
 """
 
@@ -128,6 +129,12 @@ class SnapshotNotFound(AsymkitError):
 
 class SnapshotInvalid(AsymkitError):
     code = "SNAPSHOT_INVALID"
+
+
+class EventsUrlRejected(AsymkitError):
+    """An Events API URL did not answer the ``url_verification`` challenge."""
+
+    code = "EVENTS_URL_REJECTED"
 
 
 class DiffMismatch(AsymkitError, AssertionError):

@@ -49,6 +49,9 @@ class CloneRecord:
     # None for clones made before roles: they run as the admin.
     db_password: str | None = attrs.field(default=None, repr=False)
     rate_limits: bool = False  # spin --rate-limits: the app enforces the product's limits
+    # The Events API subscription (``{"url": ..., "types": [...]}``), re-sent to
+    # the app whenever it starts: the app keeps it in memory only.
+    events: dict[str, Any] | None = None
 
     @property
     def db_role(self) -> tuple[str, str] | None:

@@ -37,7 +37,7 @@ from click.exceptions import NoArgsIsHelpError
 from .. import __version__
 from ..errors import AsymkitError, DiffMismatch
 from ..paths import home
-from . import cassette, clones, env, grading, mcp, server
+from . import cassette, clones, env, events, grading, mcp, server
 
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as shells report it
 
@@ -170,6 +170,7 @@ def cli() -> None:
 for _command in (*clones.COMMANDS, *grading.COMMANDS, env.env, cassette.cassette, server.server):
     cli.add_command(_command)
 cli.add_command(mcp.mcp_command)
+cli.add_command(events.events_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -354,15 +354,38 @@ def logs_command(clone_id: str, lines: int) -> None:
 
 @click.command("tokens")
 @id_argument
+@click.option(
+    "--user",
+    "member",
+    metavar="@NAME|U…",
+    help="Print a user token acting as this member (a coworker in a test).",
+)
 @json_option
-def tokens_command(clone_id: str, as_json: bool) -> None:
-    """Print a clone's API tokens."""
-    tokens = Clone.get(clone_id).tokens
+def tokens_command(clone_id: str, member: str | None, as_json: bool) -> None:
+    """Print a clone's API tokens (app: Socket Mode; signing secret: Events API)."""
+    clone = Clone.get(clone_id)
+    if member is not None:
+        token = clone.user_token(member)
+        if as_json:
+            output.print_json({"user": member, "token": token})
+        else:
+            output.line(token)
+        return
+    tokens = clone.tokens
     if as_json:
-        output.print_json({"bot": tokens.bot, "user": tokens.user})
+        output.print_json(
+            {
+                "bot": tokens.bot,
+                "user": tokens.user,
+                "app": tokens.app,
+                "signing_secret": tokens.signing_secret,
+            }
+        )
     else:
         output.line(f"bot:  {tokens.bot or '-'}")
         output.line(f"user: {tokens.user or '-'}")
+        output.line(f"app:  {tokens.app or '-'}")
+        output.line(f"signing secret: {tokens.signing_secret or '-'}")
 
 
 @click.command("stop")

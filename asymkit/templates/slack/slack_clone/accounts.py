@@ -6,8 +6,10 @@ Slack has no public API for them; asymkit's AI seeding drives them.
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
+from .methods import member_token as stateless_member_token
 from .objects import (
     SlackError,
     check_password,
@@ -187,6 +189,9 @@ async def provision(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
     user_token = tokens.get("user") or new_token("user")
     if not (str(bot_token).startswith("xoxb-") and str(user_token).startswith("xoxp-")):
         raise SlackError("invalid_tokens", 400)
+    app_token = body.get("app_token") or tokens.get("app") or new_app_token()
+    if not isinstance(app_token, str) or not app_token.startswith("xapp-"):
+        raise SlackError("invalid_tokens", 400, detail="app_token must start with 'xapp-'")
     ws = await primary_workspace(conn)
     if ws is None:
         workspace_id = await next_id(conn, "T")
@@ -219,12 +224,47 @@ async def provision(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
         user_id, bot_id = bot["user_id"], bot["id"]
     await store_token(conn, bot_token, "bot", workspace_id=workspace_id, user_id=user_id)
     await store_token(conn, user_token, "user", workspace_id=workspace_id)
+    # The app-level token acts for the bot's app (Socket Mode: apps.connections.open).
+    await store_token(conn, app_token, "app", workspace_id=workspace_id, user_id=user_id)
     return {
         "team_id": workspace_id,
         "bot_user_id": user_id,
         "bot_id": bot_id,
-        "tokens": {"bot": bot_token, "user": user_token},
+        "tokens": {"bot": bot_token, "user": user_token, "app": app_token},
     }
+
+
+def new_app_token() -> str:
+    """An app-level token in Slack's shape: ``xapp-1-A…-digits-hex``."""
+    digits = "".join(str(secrets.randbelow(10)) for _ in range(13))
+    return f"xapp-1-A{secrets.token_hex(5).upper()}-{digits}-{secrets.token_hex(32)}"
+
+
+async def member_token(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
+    """A user token acting as a seeded member (``"@maya"`` or ``"U…"``), stable across resets."""
+    who = body.get("user")
+    if not isinstance(who, str) or not who.strip():
+        raise SlackError("user_not_found", 404, detail="pass a member as '@name' or a user id")
+    who = who.strip()
+    ws = await primary_workspace(conn)
+    if ws is None:
+        raise SlackError("team_not_found", 404)
+    if who.startswith("@"):
+        cur = await conn.execute(
+            """SELECT id FROM users WHERE workspace_id = %s AND lower(name) = lower(%s)
+               AND NOT deleted AND NOT is_bot""",
+            (ws["id"], who[1:]),
+        )
+    else:
+        cur = await conn.execute(
+            """SELECT id FROM users WHERE workspace_id = %s AND id = %s
+               AND NOT deleted AND NOT is_bot""",
+            (ws["id"], who),
+        )
+    row = await cur.fetchone()
+    if row is None:
+        raise SlackError("user_not_found", 404, detail=f"no member {who} in the workspace")
+    return {"token": stateless_member_token(ws["id"], row["id"]), "user": row["id"]}
 
 
 async def mint_token(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
@@ -234,6 +274,8 @@ async def mint_token(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
     check ``missing_scope`` (asymkit's ``tokens ID --scopes``).
     """
     kind = body.get("kind", "bot")
+    if kind == "user" and "user" in body:
+        return await member_token(conn, body)
     scopes = body.get("scopes")
     if kind not in ("bot", "user"):
         raise SlackError("invalid_kind", 400, detail="kind must be 'bot' or 'user'")

@@ -41,6 +41,7 @@ from . import (  # noqa: F401  (these modules register their methods on import)
     accounts,
     chat,
     conversations,
+    events,
     features,
     web,
 )
@@ -255,13 +256,22 @@ async def web_api(request: Request) -> Response:
         if wait := limiter.retry_after(key, spec.tier):
             return _error("ratelimited", 429, {"Retry-After": str(wait)})
     caller: Caller | None = None
+    raised: list[dict[str, Any]] = []
+    hub: events.Hub = request.app.state.events
+    events.HUB.set(hub)
 
     async def call(conn: Conn) -> dict[str, Any]:
-        nonlocal caller
+        nonlocal caller, raised
+        await events.lock_first(conn, name)
         if spec.auth or token:
             caller = await authenticate(conn, token)
-        spec.check(caller or ANONYMOUS)
-        return await spec.handler(conn, caller or ANONYMOUS, params)
+        who = caller or ANONYMOUS
+        spec.check(who)
+        previous = await events.before(conn, who, name, params)
+        result = await spec.handler(conn, who, params)
+        # Stored in the same transaction as the write: both or neither.
+        raised = await events.record(conn, who, name, params, result, previous, secret=hub.secret)
+        return result
 
     try:
         result = await _in_transaction(request, call)
@@ -270,6 +280,8 @@ async def web_api(request: Request) -> Response:
     except (psycopg.OperationalError, TimeoutError):
         log.warning("database unavailable during %s", name)
         return _unavailable()
+    if raised:
+        await hub.publish(raised)  # delivery runs in the hub's task, never in this request
     return JSONResponse({"ok": True, **result}, headers=_scope_headers(caller, spec))
 
 
@@ -336,6 +348,11 @@ async def _workspace(request: Request, body: dict[str, Any]) -> Callable[[Conn],
 
 
 async def _provision(request: Request, body: dict[str, Any]) -> Callable[[Conn], Awaitable[Any]]:
+    secret = body.get("signing_secret")
+    if secret is not None and (not isinstance(secret, str) or not secret.strip()):
+        raise SlackError("invalid_signing_secret", 400)
+    if secret:
+        request.app.state.events.signing_secret = secret
     return lambda conn: accounts.provision(conn, body)
 
 
@@ -360,6 +377,7 @@ async def drain(request: Request) -> Response:
     if not _admin_ok(request):
         return _error("not_authorized", 401)
     await request.app.state.pool.drain()
+    request.app.state.events.forget_pending()  # a reset cleared the undelivered events
     return JSONResponse({"ok": True})
 
 
@@ -492,10 +510,20 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     app.state.pool = pool
     app.state.reviver = None
     app.state.rate_limiter = _rate_limiter()
+    hub = events.Hub(secret=os.environ.get("CLONE_ADMIN_SECRET", ""))
+    hub.mark_delivered = lambda event_id: events.mark_delivered(app.state.pool, event_id)
+    hub.still_stored = lambda ids: events.still_stored(app.state.pool, ids)
+    types = (_manifest().get("events") or {}).get("types")
+    if isinstance(types, list) and types:
+        hub.types = hub.default_types = tuple(str(t) for t in types)
+    hub.start()
+    hub.goodbye_on_signals()
+    app.state.events = hub
     trimmer = asyncio.create_task(_trim_pool(app))
     try:
         yield
     finally:
+        await hub.stop()
         for task in (trimmer, app.state.reviver):
             if task is not None:
                 task.cancel()
@@ -518,6 +546,8 @@ def create_app() -> Starlette:
             Route("/clone/provision", _rest(_provision, admin=True), methods=["POST"]),
             Route("/clone/tokens", _rest(_mint_token, admin=True), methods=["POST"]),
             Route("/clone/drain", drain, methods=["POST"]),
+            Route("/clone/events/subscription", events.subscription, methods=["POST"]),
+            Route("/clone/events", events.recorded, methods=["GET"]),
             *ROUTES,
         ],
         exception_handlers={404: not_found, 500: server_error},

@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
+import hashlib
+import hmac
+import os
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any, Literal
 
@@ -28,7 +31,7 @@ from .store import resolve_token
 
 Conn = AsyncConnection[dict[str, Any]]
 Params = dict[str, str]
-TokenType = Literal["bot", "user"]
+TokenType = Literal["bot", "user", "app"]
 Tier = int | Literal["special"]
 
 # The scopes a typical Slack app's tokens carry (a token minted with an explicit
@@ -72,7 +75,13 @@ USER_SCOPES: tuple[str, ...] = tuple(
         | {"channels:write", "search:read", "users.profile:write"}
     )
 )
-DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {"bot": BOT_SCOPES, "user": USER_SCOPES}
+# An app-level (``xapp-``) token opens Socket Mode connections and nothing else.
+APP_SCOPES: tuple[str, ...] = ("connections:write",)
+DEFAULT_SCOPES: dict[str, tuple[str, ...]] = {
+    "bot": BOT_SCOPES,
+    "user": USER_SCOPES,
+    "app": APP_SCOPES,
+}
 
 
 @attrs.frozen
@@ -128,7 +137,10 @@ class Method:
         if not self.auth:
             return
         if caller.token_type not in self.tokens:
-            raise SlackError("not_allowed_token_type")
+            # An app-level method does not authenticate other tokens at all.
+            raise SlackError(
+                "invalid_auth" if self.tokens == ("app",) else "not_allowed_token_type"
+            )
         needed = self.needed(caller.token_type)
         if needed and not caller.scopes & set(needed.split(",")):
             raise SlackError(
@@ -217,9 +229,11 @@ async def authenticate(conn: Conn, token: str | None) -> Caller:
     if not token:
         raise SlackError("not_authed")
     row = await resolve_token(conn, token)
+    if row is None and token.startswith("xoxp-"):
+        row = await resolve_member_token(conn, token)
     if row is None or row["kind"] == "session" or row["user_id"] is None:
         raise SlackError("invalid_auth")
-    kind: TokenType = "bot" if row["kind"] == "bot" else "user"
+    kind: TokenType = row["kind"] if row["kind"] in ("bot", "app") else "user"
     scopes = row.get("scopes")
     return Caller(
         team_id=row["workspace_id"],
@@ -234,3 +248,32 @@ async def authenticate(conn: Conn, token: str | None) -> Caller:
         ),
         is_admin=bool(row.get("is_admin")) and kind == "user",
     )
+
+
+def member_token(team_id: str, user_id: str) -> str:
+    """A user token acting as ``user_id``, derived from the admin secret (survives resets)."""
+    return f"xoxp-{team_id}-{user_id}-{_member_mac(user_id)}"
+
+
+def _member_mac(user_id: str) -> str:
+    secret = os.environ.get("CLONE_ADMIN_SECRET", "")
+    return hmac.new(secret.encode(), f"member:{user_id}".encode(), hashlib.sha256).hexdigest()[:32]
+
+
+async def resolve_member_token(conn: Conn, token: str) -> dict[str, Any] | None:
+    """The row of a member token (see :func:`member_token`), if it is one and its user exists."""
+    parts = token.split("-")
+    if len(parts) != 4 or not os.environ.get("CLONE_ADMIN_SECRET"):
+        return None
+    _, team_id, user_id, mac = parts
+    if not hmac.compare_digest(mac, _member_mac(user_id)):
+        return None
+    cur = await conn.execute(
+        """SELECT 'user' AS kind, w.id AS workspace_id, NULL AS account_id, u.id AS user_id,
+                  NULL AS scopes, w.name AS team_name, w.domain AS team_domain,
+                  u.name AS user_name, (u.is_admin OR u.is_owner) AS is_admin, NULL AS bot_id
+           FROM users u JOIN workspaces w ON w.id = u.workspace_id
+           WHERE u.id = %s AND w.id = %s AND NOT u.deleted AND NOT u.is_bot""",
+        (user_id, team_id),
+    )
+    return await cur.fetchone()

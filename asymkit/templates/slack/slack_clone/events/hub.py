@@ -1,0 +1,367 @@
+"""Delivery: events go to the app over Socket Mode, else the subscribed URL, else a queue.
+
+The hub lives on ``app.state.events``. The Web API hands it the events a write
+stored once the transaction commits (:meth:`Hub.publish`); a background task
+delivers them, so a slow or silent subscriber never slows the request that
+raised them. Configuration: ``CLONE_EVENT_ACK_TIMEOUT`` (seconds a Socket Mode
+envelope or an HTTP POST may take, default 3), ``CLONE_EVENT_RETRY_DELAYS``
+(the HTTP back-off before each retry, default ``0,60,300`` as Slack),
+``CLONE_EVENT_QUEUE`` (events kept while no transport is connected, oldest
+dropped first, default 1000).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import logging
+import os
+import secrets
+import signal
+import time
+import uuid
+from collections import deque
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import attrs
+import httpx
+from starlette.websockets import WebSocket
+
+log = logging.getLogger("slack_clone.events")
+
+DEFAULT_TYPES: tuple[str, ...] = (
+    "message.channels",
+    "message.im",
+    "app_mention",
+    "reaction_added",
+    "member_joined_channel",
+)
+KNOWN_TYPES: frozenset[str] = frozenset(
+    {
+        "message.channels",
+        "message.groups",
+        "message.im",
+        "message.mpim",
+        "app_mention",
+        "reaction_added",
+        "reaction_removed",
+        "member_joined_channel",
+        "member_left_channel",
+        "channel_created",
+        "channel_rename",
+        "channel_archive",
+        "channel_unarchive",
+        "pin_added",
+        "pin_removed",
+    }
+)
+MAX_RETRIES = 3
+TICKET_TTL = 300.0
+
+
+def _float_env(name: str, default: float) -> float:
+    try:
+        return float(os.environ.get(name, "") or default)
+    except ValueError:
+        return default
+
+
+def _delays() -> list[float]:
+    raw = os.environ.get("CLONE_EVENT_RETRY_DELAYS", "0,60,300")
+    try:
+        delays = [float(part) for part in raw.split(",") if part.strip()]
+    except ValueError:
+        delays = [0.0, 60.0, 300.0]
+    return (delays + [delays[-1] if delays else 0.0] * MAX_RETRIES)[:MAX_RETRIES]
+
+
+def sign(secret: str, timestamp: str, body: bytes) -> str:
+    """Slack's v0 request signature of ``body`` sent at ``timestamp``."""
+    base = b"v0:" + timestamp.encode() + b":" + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+@attrs.define
+class Connection:
+    """One open Socket Mode WebSocket."""
+
+    socket: WebSocket
+    id: str = attrs.field(factory=lambda: uuid.uuid4().hex)
+    lock: asyncio.Lock = attrs.field(factory=asyncio.Lock)
+
+    async def send(self, message: dict[str, Any]) -> None:
+        async with self.lock:
+            await self.socket.send_text(json.dumps(message))
+
+
+@attrs.define
+class Hub:
+    """The app's event transports, subscription, queue and acknowledgements."""
+
+    secret: str = ""  # CLONE_ADMIN_SECRET, for the envelopes' verification token
+    signing_secret: str = ""
+    url: str | None = None
+    types: tuple[str, ...] = DEFAULT_TYPES
+    default_types: tuple[str, ...] = DEFAULT_TYPES  # the manifest's, else Slack's usual set
+    ack_timeout: float = attrs.field(factory=lambda: _float_env("CLONE_EVENT_ACK_TIMEOUT", 3.0))
+    delays: list[float] = attrs.field(factory=_delays)
+    queue: deque[dict[str, Any]] = attrs.field(
+        factory=lambda: deque(maxlen=max(1, int(_float_env("CLONE_EVENT_QUEUE", 1000))))
+    )
+    connections: list[Connection] = attrs.field(factory=list)
+    tickets: dict[str, float] = attrs.field(factory=dict)
+    pending: dict[str, tuple[dict[str, Any], int, asyncio.TimerHandle]] = attrs.field(factory=dict)
+    changed: asyncio.Condition = attrs.field(factory=asyncio.Condition)
+    wake: asyncio.Event = attrs.field(factory=asyncio.Event)
+    mark_delivered: Callable[[str], Any] | None = None
+    # The ids among those given still in the database: a reset (which may restore
+    # the tables in place, without telling the app) drops the events it removed.
+    still_stored: Callable[[list[str]], Awaitable[set[str]]] | None = None
+    _turn: int = 0
+    _tasks: set[asyncio.Task[Any]] = attrs.field(factory=set)
+    _runner: asyncio.Task[Any] | None = None
+    _http: httpx.AsyncClient | None = None
+    _http_busy: asyncio.Semaphore = attrs.field(factory=lambda: asyncio.Semaphore(16))
+
+    # --- lifecycle -------------------------------------------------------
+
+    def start(self) -> None:
+        self._http = httpx.AsyncClient(timeout=self.ack_timeout, trust_env=False)
+        self._runner = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        await self.goodbye()
+        for conn in list(self.connections):
+            with contextlib.suppress(Exception):
+                await conn.socket.close()
+        for _, _, timer in self.pending.values():
+            timer.cancel()
+        for task in [self._runner, *self._tasks]:
+            if task is not None:
+                task.cancel()
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    await task
+        if self._http is not None:
+            await self._http.aclose()
+
+    async def goodbye(self) -> None:
+        """Tell every Socket Mode connection that the server is going away (``disconnect``)."""
+        for conn in list(self.connections):
+            with contextlib.suppress(Exception):
+                await conn.send({"type": "disconnect", "reason": "warning", "debug_info": {}})
+
+    def goodbye_on_signals(self) -> None:
+        """Send ``disconnect`` when the server is told to stop, before it drops connections.
+
+        uvicorn closes WebSockets (code 1012) before the app's shutdown runs, so
+        the app chains onto uvicorn's own SIGTERM/SIGINT handlers instead.
+        """
+        loop = asyncio.get_running_loop()
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            previous = signal.getsignal(sig)
+            if not callable(previous):
+                continue
+
+            def handler(signum: int, frame: Any, previous: Any = previous) -> None:
+                loop.call_soon_threadsafe(lambda: self._spawn(self.goodbye()))
+                previous(signum, frame)
+
+            with contextlib.suppress(ValueError):  # not the main thread: no signals here
+                signal.signal(sig, handler)
+
+    def forget_pending(self) -> None:
+        """Drop undelivered events (a reset restored the state they came from)."""
+        self.queue.clear()
+        for _, _, timer in self.pending.values():
+            timer.cancel()
+        self.pending.clear()
+
+    # --- what the Web API calls ----------------------------------------------
+
+    async def publish(self, rows: list[dict[str, Any]]) -> None:
+        """Queue the events a committed write stored (the app's ones) and wake the sender."""
+        for row in rows:
+            if row["for_app"] and self._subscribed(row):
+                self.queue.append(row)
+        self.wake.set()
+        async with self.changed:
+            self.changed.notify_all()
+
+    def _subscribed(self, row: dict[str, Any]) -> bool:
+        return row["subscription"] in self.types
+
+    # --- Socket Mode -----------------------------------------------------------
+
+    def new_ticket(self) -> str:
+        now = time.monotonic()
+        self.tickets = {t: exp for t, exp in self.tickets.items() if exp > now}
+        ticket = secrets.token_urlsafe(24)
+        self.tickets[ticket] = now + TICKET_TTL
+        return ticket
+
+    def take_ticket(self, ticket: str) -> bool:
+        expires = self.tickets.pop(ticket, None)
+        return expires is not None and expires > time.monotonic()
+
+    def connected(self, conn: Connection) -> None:
+        self.connections.append(conn)
+        self.wake.set()
+
+    def disconnected(self, conn: Connection) -> None:
+        with contextlib.suppress(ValueError):
+            self.connections.remove(conn)
+
+    def acknowledged(self, envelope_id: str) -> None:
+        entry = self.pending.pop(envelope_id, None)
+        if entry is None:
+            return
+        row, _, timer = entry
+        timer.cancel()
+        self._delivered(row)
+
+    def _next_connection(self) -> Connection | None:
+        if not self.connections:
+            return None
+        self._turn = (self._turn + 1) % len(self.connections)
+        return self.connections[self._turn]
+
+    async def _send_socket(self, conn: Connection, row: dict[str, Any], attempt: int) -> None:
+        envelope_id = str(uuid.uuid4())
+        message = {
+            "envelope_id": envelope_id,
+            "payload": row["payload"],
+            "type": "events_api",
+            "accepts_response_payload": False,
+            "retry_attempt": attempt,
+            "retry_reason": "timeout" if attempt else "",
+        }
+        loop = asyncio.get_running_loop()
+        timer = loop.call_later(self.ack_timeout, self._unacknowledged, envelope_id)
+        self.pending[envelope_id] = (row, attempt, timer)
+        try:
+            await conn.send(message)
+        except Exception:  # the socket went away: the timer redelivers elsewhere
+            log.info("socket mode connection lost while sending %s", row["event_id"])
+            self.disconnected(conn)
+
+    def _unacknowledged(self, envelope_id: str) -> None:
+        entry = self.pending.pop(envelope_id, None)
+        if entry is None:
+            return
+        row, attempt, _ = entry
+        if attempt >= MAX_RETRIES:
+            log.info("event %s dropped after %d retries", row["event_id"], attempt)
+            return
+        self._spawn(self._redeliver(row, attempt + 1))
+
+    async def _redeliver(self, row: dict[str, Any], attempt: int) -> None:
+        if not await self._current([row]):
+            return
+        conn = self._next_connection()
+        if conn is None:
+            self.queue.appendleft(row)
+            return
+        await self._send_socket(conn, row, attempt)
+
+    # --- Events API over HTTP --------------------------------------------------
+
+    async def post(self, url: str, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+        assert self._http is not None
+        data = json.dumps(body).encode()
+        stamp = str(int(time.time()))
+        signed = {
+            "Content-Type": "application/json",
+            "X-Slack-Request-Timestamp": stamp,
+            "X-Slack-Signature": sign(self.signing_secret, stamp, data),
+            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
+            **headers,
+        }
+        return await self._http.post(url, content=data, headers=signed)
+
+    async def verify(self, url: str) -> str | None:
+        """Send the ``url_verification`` challenge; why it failed, or ``None`` if answered."""
+        challenge = secrets.token_urlsafe(32)
+        body = {"token": "", "challenge": challenge, "type": "url_verification"}
+        try:
+            response = await asyncio.wait_for(self.post(url, body, {}), self.ack_timeout)
+        except (httpx.HTTPError, asyncio.TimeoutError) as exc:
+            return f"the URL did not answer within {self.ack_timeout:g} s ({type(exc).__name__})"
+        if response.status_code != 200:
+            return f"the URL answered HTTP {response.status_code}"
+        text = response.text.strip()
+        answer: Any = text
+        with contextlib.suppress(ValueError):
+            parsed = json.loads(text)
+            answer = parsed.get("challenge") if isinstance(parsed, dict) else parsed
+        if answer != challenge:
+            return "the URL did not answer with the challenge value"
+        return None
+
+    async def _send_http(self, url: str, row: dict[str, Any]) -> None:
+        async with self._http_busy:
+            reason = ""
+            for attempt in range(MAX_RETRIES + 1):
+                if attempt:
+                    await asyncio.sleep(self.delays[attempt - 1])
+                    if self.url != url:
+                        return  # unsubscribed or replaced meanwhile
+                headers = (
+                    {"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": reason}
+                    if attempt
+                    else {}
+                )
+                try:
+                    response = await asyncio.wait_for(
+                        self.post(url, row["payload"], headers), self.ack_timeout
+                    )
+                except (httpx.TimeoutException, asyncio.TimeoutError):
+                    reason = "http_timeout"
+                    continue
+                except httpx.HTTPError:
+                    reason = "http_error"
+                    continue
+                if 200 <= response.status_code < 300:
+                    self._delivered(row)
+                    return
+                reason = "http_error"
+            log.info("event %s dropped after %d retries", row["event_id"], MAX_RETRIES)
+
+    # --- the sender --------------------------------------------------------------
+
+    def _spawn(self, coro: Any) -> None:
+        task = asyncio.create_task(coro)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    def _delivered(self, row: dict[str, Any]) -> None:
+        if self.mark_delivered is not None:
+            self._spawn(self.mark_delivered(row["event_id"]))
+
+    async def _current(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``rows`` less the events a reset removed since they were raised."""
+        if self.still_stored is None or not rows:
+            return rows
+        try:
+            kept = await self.still_stored([row["event_id"] for row in rows])
+        except Exception:  # database away: deliver rather than lose them
+            return rows
+        return [row for row in rows if row["event_id"] in kept]
+
+    async def _run(self) -> None:
+        while True:
+            await self.wake.wait()
+            self.wake.clear()
+            while self.queue and (self.connections or self.url):
+                batch = [self.queue.popleft() for _ in range(min(100, len(self.queue)))]
+                for row in await self._current(batch):
+                    conn = self._next_connection()
+                    if conn is not None:
+                        await self._send_socket(conn, row, 0)
+                    elif self.url:
+                        self._spawn(self._send_http(self.url, row))
+                    else:
+                        self.queue.append(row)  # the transport went away meanwhile
