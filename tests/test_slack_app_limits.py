@@ -167,3 +167,22 @@ def test_the_manifest_turns_rate_limits_on(tmp_path: Path, monkeypatch: pytest.M
         answers = [httpx.post(clone.api_url + "users.list", headers=headers) for _ in range(4)]
         assert [a.status_code for a in answers] == [200, 200, 200, 429]
         assert httpx.post(clone.api_url + "users.info", headers=headers).status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        pytest.param("/clone/signup", {"email": "x@evil.test", "password": "pw-1234"}, id="signup"),
+        pytest.param("/clone/login", {"email": "dana@acme.test", "password": "x"}, id="login"),
+        pytest.param("/clone/workspaces", {"name": "Mine", "domain": "mine"}, id="create"),
+        pytest.param("/clone/workspaces/TACME00001/join", {"handle": "x"}, id="join"),
+    ],
+)
+def test_account_endpoints_need_the_clones_admin_secret(
+    acme: Any, path: str, body: dict[str, str]
+) -> None:
+    """Anyone who can reach the port must not become a member (or the owner)."""
+    refused = httpx.post(acme.url + path, json=body)
+    assert refused.status_code == 401 and refused.json()["error"] == "not_authorized"
+    wrong = httpx.post(acme.url + path, json=body, headers={"X-Clone-Admin": "guess"})
+    assert wrong.status_code == 401

@@ -304,14 +304,23 @@ def _admin_ok(request: Request) -> bool:
     return bool(secret) and secrets.compare_digest(bearer(request) or "", secret)
 
 
+def _operator_ok(request: Request) -> bool:
+    """The account endpoints (sign-up, log-in, workspaces) serve only whoever runs the
+    clone: the admin secret in ``X-Clone-Admin`` (the Bearer token there is the user's)."""
+    secret = os.environ.get("CLONE_ADMIN_SECRET", "")
+    given = request.headers.get("x-clone-admin", "")
+    return bool(secret) and secrets.compare_digest(given, secret)
+
+
 def _rest(
     handler: Callable[[Request, dict[str, Any]], Awaitable[Callable[[Conn], Awaitable[Any]]]],
     *,
     admin: bool = False,
+    operator: bool = False,
     created: bool = True,
 ) -> Callable[[Request], Awaitable[Response]]:
     async def endpoint(request: Request) -> Response:
-        if admin and not _admin_ok(request):
+        if (admin and not _admin_ok(request)) or (operator and not _operator_ok(request)):
             return _error("not_authorized", 401)
         try:
             body = await _json_body(request) if request.method == "POST" else {}
@@ -538,11 +547,15 @@ def create_app() -> Starlette:
         routes=[
             Route("/api/{method}", web_api, methods=["GET", "POST"]),
             Route("/clone/health", health, methods=["GET"]),
-            Route("/clone/signup", _rest(_signup), methods=["POST"]),
-            Route("/clone/login", _rest(_login, created=False), methods=["POST"]),
-            Route("/clone/workspace", _rest(_workspace), methods=["GET"]),
-            Route("/clone/workspaces", _rest(_create_ws), methods=["POST"]),
-            Route("/clone/workspaces/{team_id}/join", _rest(_join_ws), methods=["POST"]),
+            Route("/clone/signup", _rest(_signup, operator=True), methods=["POST"]),
+            Route("/clone/login", _rest(_login, operator=True, created=False), methods=["POST"]),
+            Route("/clone/workspace", _rest(_workspace, operator=True), methods=["GET"]),
+            Route("/clone/workspaces", _rest(_create_ws, operator=True), methods=["POST"]),
+            Route(
+                "/clone/workspaces/{team_id}/join",
+                _rest(_join_ws, operator=True),
+                methods=["POST"],
+            ),
             Route("/clone/provision", _rest(_provision, admin=True), methods=["POST"]),
             Route("/clone/tokens", _rest(_mint_token, admin=True), methods=["POST"]),
             Route("/clone/drain", drain, methods=["POST"]),
