@@ -187,17 +187,26 @@ def restore(
     return None
 
 
+# Shapes already checked on a kept connection. The tables' shape changes only by DDL:
+# migrations make a new database (and so a new connection), fixtures may not change it.
+_FITS: dict[tuple[int, str], str] = {}
+
+
 def _plan(conn: Conn, name: str) -> tuple[int, str | None, list[changes.Table]] | None:
     """The snapshot's position, source and tables, if they still fit the clone's tables."""
     try:
         row = conn.execute(
-            f"SELECT position, source, plan, shape = ({changes.SHAPE})"
-            " FROM asymkit.snapshots WHERE name = %s",
-            (name,),
+            "SELECT position, source, plan, shape FROM asymkit.snapshots WHERE name = %s", (name,)
         ).fetchone()
+        if row is None:
+            return None
+        key = (id(conn), name)
+        if _FITS.get(key) != row[3]:
+            now = conn.execute(changes.SHAPE).fetchone()
+            if now is None or now[0] != row[3]:
+                return None
+            _FITS[key] = str(row[3])
     except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
-        return None
-    if row is None or not row[3]:
         return None
     position, source, plan, _ = row
     tables = [changes.Table.from_json(t) for t in plan]  # type: ignore[attr-defined]
@@ -212,7 +221,9 @@ def _restore(conn: Conn, name: str, source: str | None, entire: bool) -> int | N
     with conn.cursor() as cur:
         cur.execute(
             sql.SQL(
+                # A reset need not wait for the disk: lost in a crash, it is simply redone.
                 "BEGIN; {}; SET LOCAL asymkit.restoring = 'on';"
+                " SET LOCAL synchronous_commit = off;"
                 " SELECT DISTINCT tbl FROM asymkit.changes WHERE seq > {}"
             ).format(changes.lock_statement(tables, "ACCESS EXCLUSIVE"), sql.Literal(position))
         )

@@ -12,4 +12,5 @@ fi
 # The bundled Slack clone is a template, type-checked on its own (it never imports asymkit).
 (cd asymkit/templates/slack && ../../../.venv/bin/mypy --strict --python-version 3.10 -p slack_clone)
 # Coverage of the SDK in this process (the clone apps and CLI subprocesses run apart).
-.venv/bin/pytest --cov --cov-report=term:skip-covered "$@"
+# One worker per core (pytest-xdist), each with its own ASYMKIT_HOME and embedded Postgres.
+.venv/bin/pytest -n auto --cov --cov-report=term:skip-covered "$@"
