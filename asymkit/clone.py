@@ -43,7 +43,7 @@ from .errors import (
     choices,
     expect,
 )
-from .events import Events, user_token
+from .events import Events, scoped_token, user_token
 from .manifest import Template
 from .registry import CloneRecord
 from .seed import (
@@ -140,6 +140,10 @@ class Clone:
         any write. The token is derived from the member, so it survives resets.
         """
         return user_token(self, who)
+
+    def scoped_token(self, scopes: list[str], *, kind: str = "bot") -> str:
+        """A new bot (or user) token holding exactly ``scopes`` (e.g. to see ``missing_scope``)."""
+        return scoped_token(self, scopes, kind=kind)
 
     @property
     def events(self) -> Events:

@@ -97,6 +97,17 @@ def user_token(clone: Clone, who: str) -> str:
     return str(_json(clone, resp, "per-member tokens")["token"])
 
 
+def scoped_token(clone: Clone, scopes: list[str], *, kind: str = "bot") -> str:
+    """A new ``kind`` (bot or user) token with exactly ``scopes``: what a narrower Slack
+    app would hold, for testing ``missing_scope``."""
+    if kind not in ("bot", "user"):
+        raise InvalidArgument(f"A scoped token is a bot or a user token, not {kind!r}.")
+    if not scopes or not all(isinstance(s, str) and s and "," not in s for s in scopes):
+        raise InvalidArgument("Give the scopes as names, e.g. chat:write,channels:read.")
+    resp = admin_call(clone, "POST", TOKENS, body={"kind": kind, "scopes": scopes})
+    return str(_json(clone, resp, "scoped tokens")["token"])
+
+
 @attrs.frozen
 class Subscription:
     """Where the clone sends events when no Socket Mode app is connected, and which ones."""

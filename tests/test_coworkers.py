@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from typing import Any
 
 import pytest
@@ -104,3 +106,35 @@ def test_a_template_without_events_says_so() -> None:
             clone.events.recorded()
         with pytest.raises(asymkit.InvalidArgument, match="does not serve per-member tokens"):
             clone.user_token("@maya")
+
+
+def test_cli_tokens_scopes_mints_a_narrower_token(acme: Any) -> None:
+    """`asymkit tokens ID --scopes …`: a token with only those scopes; others answer
+    missing_scope with needed and provided, as Slack does."""
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "asymkit.cli",
+            "tokens",
+            acme.id,
+            "--scopes",
+            "channels:read",
+            "--json",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    minted = json.loads(done.stdout)
+    assert minted["scopes"] == ["channels:read"] and minted["token"].startswith("xoxb-")
+    web = WebClient(token=minted["token"], base_url=acme.api_url)
+    assert web.conversations_list()["ok"]
+    with pytest.raises(SlackApiError) as refused:
+        web.users_list()
+    assert refused.value.response["error"] == "missing_scope"
+    assert refused.value.response["provided"] == "channels:read"

@@ -157,3 +157,22 @@ def test_agent(asymkit_clone, run, tmp_path_factory):
     assert len(seen) == 2  # both workers ran tests
     ids = [next(iter(v)) for v in seen.values()]
     assert all(len(v) == 1 for v in seen.values()) and len(set(ids)) == 2
+
+
+def test_a_failing_test_shows_what_it_changed_in_the_clone(pytester: pytest.Pytester) -> None:
+    pytester.makepyfile("""
+from slack_sdk import WebClient
+
+def test_agent(asymkit_clone):
+    web = WebClient(token=asymkit_clone.tokens.user, base_url=asymkit_clone.api_url)
+    general = next(c["id"] for c in web.conversations_list()["channels"] if c["name"] == "general")
+    web.chat_postMessage(channel=general, text="the agent was here")
+    assert False, "graded wrong"
+""")
+    result = pytester.runpytest_subprocess(
+        "--asymkit-fixture", "acme-corp", "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(
+        ["*asymkit: what the test changed in the clone*", "*the agent was here*"]
+    )

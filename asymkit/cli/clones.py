@@ -360,10 +360,32 @@ def logs_command(clone_id: str, lines: int) -> None:
     metavar="@NAME|U…",
     help="Print a user token acting as this member (a coworker in a test).",
 )
+@click.option(
+    "--scopes",
+    metavar="SCOPE,...",
+    help="Mint a new token with exactly these scopes (see --kind), e.g. chat:write.",
+)
+@click.option(
+    "--kind",
+    type=click.Choice(["bot", "user"]),
+    default="bot",
+    show_default=True,
+    help="With --scopes: a bot or a user token.",
+)
 @json_option
-def tokens_command(clone_id: str, member: str | None, as_json: bool) -> None:
+def tokens_command(
+    clone_id: str, member: str | None, scopes: str | None, kind: str, as_json: bool
+) -> None:
     """Print a clone's API tokens (app: Socket Mode; signing secret: Events API)."""
     clone = Clone.get(clone_id)
+    if scopes is not None:
+        wanted = [s.strip() for s in scopes.split(",") if s.strip()]
+        token = clone.scoped_token(wanted, kind=kind)
+        if as_json:
+            output.print_json({"kind": kind, "scopes": wanted, "token": token})
+        else:
+            output.line(token)
+        return
     if member is not None:
         token = clone.user_token(member)
         if as_json:
