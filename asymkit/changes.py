@@ -9,6 +9,7 @@ diffs (``diff``) then read only the rows logged after a position.
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import threading
 from collections.abc import Iterator
@@ -133,6 +134,17 @@ class Table:
 _IDLE: dict[str, list[Conn]] = {}
 _IDLE_MAX = 4
 _IDLE_LOCK = threading.Lock()
+
+
+@atexit.register
+def _close_idle() -> None:
+    """Close kept connections at exit, quietly (not in the garbage collector's warnings)."""
+    with _IDLE_LOCK:
+        for conns in _IDLE.values():
+            for conn in conns:
+                with contextlib.suppress(Exception):
+                    conn.close()
+        _IDLE.clear()
 
 
 @contextlib.contextmanager

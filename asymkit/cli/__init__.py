@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import logging
 import os
 import signal
 import sys
@@ -77,6 +78,11 @@ def run(group: click.Group, args: list[str], prog_name: str) -> int:
     """Run the command line in ``args``; return the exit code (see the module docstring)."""
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
+    # Libraries' log records (psycopg's "error ignored in rollback" on Ctrl-C, asymkit's
+    # own notes) stay out of the one-line stderr contract; outcomes are printed below.
+    for name in ("psycopg", "asymkit"):
+        logging.getLogger(name).addHandler(logging.NullHandler())
+        logging.getLogger(name).propagate = False
     try:
         try:
             with group.make_context(prog_name, args) as ctx:
