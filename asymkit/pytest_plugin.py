@@ -13,7 +13,6 @@ a test uses its fixtures, so projects that never do pay nothing.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -32,7 +31,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     group.addoption(
         "--asymkit-record-mode",
         default=None,
-        choices=("once", "none", "all"),
+        choices=("once", "none", "all"),  # cassette.RECORD_MODES, not imported at start-up
         help="once, none or all (default: none if $CI is set, else once)",
     )
 
@@ -45,8 +44,10 @@ def pytest_configure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def asymkit_record_mode(pytestconfig: pytest.Config) -> str:
+    from .testing import default_record_mode
+
     mode: str | None = pytestconfig.getoption("asymkit_record_mode")
-    return mode or ("none" if os.environ.get("CI") else "once")
+    return mode or default_record_mode()
 
 
 @pytest.fixture(scope="session")

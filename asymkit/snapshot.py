@@ -30,6 +30,7 @@ import hashlib
 import json
 import logging
 import time
+import weakref
 from pathlib import Path
 
 import attrs
@@ -187,9 +188,10 @@ def restore(
     return None
 
 
-# Shapes already checked on a kept connection. The tables' shape changes only by DDL:
-# migrations make a new database (and so a new connection), fixtures may not change it.
-_FITS: dict[tuple[int, str], str] = {}
+# The shape last checked on each kept connection. The tables' shape changes only by
+# DDL: migrations make a new database (and so a new connection), fixtures may not
+# change it. Weak keys: the entry goes with its connection (an id could be reused).
+_FITS: weakref.WeakKeyDictionary[Conn, str] = weakref.WeakKeyDictionary()
 
 
 def _plan(conn: Conn, name: str) -> tuple[int, str | None, list[changes.Table]] | None:
@@ -200,12 +202,11 @@ def _plan(conn: Conn, name: str) -> tuple[int, str | None, list[changes.Table]] 
         ).fetchone()
         if row is None:
             return None
-        key = (id(conn), name)
-        if _FITS.get(key) != row[3]:
+        if _FITS.get(conn) != row[3]:
             now = conn.execute(changes.SHAPE).fetchone()
             if now is None or now[0] != row[3]:
                 return None
-            _FITS[key] = str(row[3])
+            _FITS[conn] = str(row[3])
     except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
         return None
     position, source, plan, _ = row

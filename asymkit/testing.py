@@ -31,8 +31,6 @@ from .errors import AsymkitError, CassetteInvalid
 from .expect import Expect, Match, added, assert_diff, changed, removed
 from .seed import AISeed
 
-RECORD_MODES = ("once", "none", "all")
-
 __all__ = [
     "CloneConfig",
     "ClonePool",
