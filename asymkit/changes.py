@@ -44,8 +44,11 @@ CREATE OR REPLACE FUNCTION asymkit.log_change() RETURNS trigger
 LANGUAGE plpgsql SECURITY DEFINER SET search_path = pg_catalog AS $$
 DECLARE
     seq bigint;
-    old_key jsonb;
-    new_key jsonb;
+    old_row jsonb;
+    new_row jsonb;
+    old_key jsonb := '{}';
+    new_key jsonb := '{}';
+    keys jsonb[] := '{}';
     i int;
 BEGIN
     -- A restore logs the rows it puts back itself, in one statement at its end.
@@ -54,28 +57,23 @@ BEGIN
     END IF;
     seq := nextval('asymkit.change_seq');
     IF TG_NARGS = 0 THEN  -- no primary key: the whole table counts as changed
-        INSERT INTO asymkit.changes VALUES (TG_TABLE_NAME, 'null', seq)
-        ON CONFLICT (tbl, pk) DO UPDATE SET seq = EXCLUDED.seq;
-        RETURN NULL;
-    END IF;
-    IF TG_OP <> 'INSERT' THEN
-        old_key := '{}';
+        keys := ARRAY['null'::jsonb];
+    ELSE  -- the row's key before and after (an update may change it)
+        IF TG_OP <> 'INSERT' THEN old_row := to_jsonb(OLD); END IF;
+        IF TG_OP <> 'DELETE' THEN new_row := to_jsonb(NEW); END IF;
         FOR i IN 0 .. TG_NARGS - 1 LOOP
-            old_key := old_key || jsonb_build_object(TG_ARGV[i], to_jsonb(OLD) -> TG_ARGV[i]);
+            old_key := old_key || jsonb_build_object(TG_ARGV[i], old_row -> TG_ARGV[i]);
+            new_key := new_key || jsonb_build_object(TG_ARGV[i], new_row -> TG_ARGV[i]);
         END LOOP;
-        INSERT INTO asymkit.changes VALUES (TG_TABLE_NAME, old_key, seq)
-        ON CONFLICT (tbl, pk) DO UPDATE SET seq = EXCLUDED.seq;
-    END IF;
-    IF TG_OP <> 'DELETE' THEN
-        new_key := '{}';
-        FOR i IN 0 .. TG_NARGS - 1 LOOP
-            new_key := new_key || jsonb_build_object(TG_ARGV[i], to_jsonb(NEW) -> TG_ARGV[i]);
-        END LOOP;
-        IF new_key IS DISTINCT FROM old_key THEN
-            INSERT INTO asymkit.changes VALUES (TG_TABLE_NAME, new_key, seq)
-            ON CONFLICT (tbl, pk) DO UPDATE SET seq = EXCLUDED.seq;
+        IF old_row IS NOT NULL THEN
+            keys := array_append(keys, old_key);
+        END IF;
+        IF new_row IS NOT NULL AND (old_row IS NULL OR new_key <> old_key) THEN
+            keys := array_append(keys, new_key);
         END IF;
     END IF;
+    INSERT INTO asymkit.changes SELECT TG_TABLE_NAME, k, seq FROM unnest(keys) AS k
+    ON CONFLICT (tbl, pk) DO UPDATE SET seq = EXCLUDED.seq;
     RETURN NULL;
 END $$;
 """
@@ -130,10 +128,13 @@ class Table:
 
 
 # Connections kept open between calls, a few: a reset in an eval loop then costs
-# its statements, not a new connection (~2 ms, more with password auth).
-_IDLE: dict[str, list[Conn]] = {}
+# its statements, not a new connection (~2 ms, more with password auth). Kept per
+# (DSN, purpose): a restoring connection is set up once for restores only.
+_IDLE: dict[tuple[str, str], list[Conn]] = {}
 _IDLE_MAX = 4
 _IDLE_LOCK = threading.Lock()
+READING = "reading"
+RESTORING = "restoring"
 
 
 @atexit.register
@@ -147,13 +148,27 @@ def _close_idle() -> None:
         _IDLE.clear()
 
 
+def _connect(dsn: str, purpose: str) -> Conn:
+    conn = postgres.connect(dsn, autocommit=True)
+    if purpose == RESTORING and conn.info.parameter_status("is_superuser") == "on":
+        # Foreign-key checks and the tables' own triggers stand aside, as in pg_restore:
+        # a restore writes back a state that satisfied them, row for row. Set once per
+        # connection, not per restore: changing it drops every plan the server kept.
+        conn.execute("SET session_replication_role = replica")
+    return conn
+
+
 @contextlib.contextmanager
-def session(dsn: str) -> Iterator[Conn]:
-    """An autocommit connection to ``dsn``, reused across calls; dropped on any error."""
+def session(dsn: str, purpose: str = READING) -> Iterator[Conn]:
+    """An autocommit connection to ``dsn``, reused across calls; dropped on any error.
+
+    ``RESTORING`` connections run restores and nothing else (see ``_connect``).
+    """
+    key = (dsn, purpose)
     with _IDLE_LOCK:
-        conn = _IDLE.get(dsn, []).pop() if _IDLE.get(dsn) else None
+        conn = _IDLE[key].pop() if _IDLE.get(key) else None
     if conn is None or conn.closed:
-        conn = postgres.connect(dsn, autocommit=True)
+        conn = _connect(dsn, purpose)
     try:
         yield conn
     except BaseException:
@@ -163,18 +178,18 @@ def session(dsn: str) -> Iterator[Conn]:
         conn.close()
         return
     with _IDLE_LOCK:
-        kept = _IDLE.setdefault(dsn, [])
-        kept.append(conn)
+        _IDLE.setdefault(key, []).append(conn)
         while sum(map(len, _IDLE.values())) > _IDLE_MAX:
-            oldest = next(d for d, c in _IDLE.items() if c)
+            oldest = next(k for k, c in _IDLE.items() if c)
             _IDLE[oldest].pop(0).close()
 
 
 def forget(dsn: str) -> None:
     """Close the idle connections to ``dsn`` (its database is about to go)."""
     with _IDLE_LOCK:
-        for conn in _IDLE.pop(dsn, []):
-            conn.close()
+        for key in [k for k in _IDLE if k[0] == dsn]:
+            for conn in _IDLE.pop(key):
+                conn.close()
 
 
 def catalog(conn: Conn) -> list[Table]:

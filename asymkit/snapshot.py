@@ -37,7 +37,7 @@ import attrs
 import psycopg
 from psycopg import sql
 
-from . import changes, faults, fixtures, postgres
+from . import changes, faults, fixtures, postgres, restorer
 from .errors import InvalidArgument, SnapshotNotFound, choices, expect
 from .manifest import Template
 from .seed import SeedSpec
@@ -125,6 +125,7 @@ def capture(server: postgres.Server, database: str, name: str, source: str | Non
                         schema, ident, sql.SQL(", ").join(sql.Identifier(c) for c, _ in table.key)
                     )
                 )
+        conn.execute(restorer.function(name, schema_of(name), _SEQUENCES, tables))
         conn.execute(
             sql.SQL("CREATE TABLE {}.{} (name text, last_value bigint, is_called bool)").format(
                 schema, sql.Identifier(_SEQUENCES)
@@ -170,13 +171,13 @@ def restore(
     over other tables, or cannot be restored for any reason: the caller then
     rebuilds or reports.
 
-    Three round trips on a kept connection: read the plan, lock every table,
-    run the plan and commit.
+    Three round trips on a kept connection: read the plan; lock every table and
+    read which changed; call the snapshot's ``restore`` function and commit.
     """
     dsn = server.dsn(database)
     for attempt in range(LOCK_ATTEMPTS):
         try:
-            with changes.session(dsn) as conn:
+            with changes.session(dsn, changes.RESTORING) as conn:
                 return _restore(conn, name, source, whole)
         except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected):
             log.info("reset of %s waited on app locks (attempt %d)", database, attempt + 1)
@@ -194,11 +195,22 @@ def restore(
 _FITS: weakref.WeakKeyDictionary[Conn, str] = weakref.WeakKeyDictionary()
 
 
-def _plan(conn: Conn, name: str) -> tuple[int, str | None, list[changes.Table]] | None:
+@attrs.frozen
+class _Plan:
+    """A snapshot as a restore needs it; ``created`` tells whether it was taken again."""
+
+    position: int
+    source: str | None
+    tables: list[changes.Table]
+    created: float
+
+
+def _plan(conn: Conn, name: str) -> _Plan | None:
     """The snapshot's position, source and tables, if they still fit the clone's tables."""
     try:
         row = conn.execute(
-            "SELECT position, source, plan, shape FROM asymkit.snapshots WHERE name = %s", (name,)
+            "SELECT position, source, plan, shape, created FROM asymkit.snapshots WHERE name = %s",
+            (name,),
         ).fetchone()
         if row is None:
             return None
@@ -209,138 +221,65 @@ def _plan(conn: Conn, name: str) -> tuple[int, str | None, list[changes.Table]] 
             _FITS[conn] = str(row[3])
     except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
         return None
-    position, source, plan, _ = row
-    tables = [changes.Table.from_json(t) for t in plan]  # type: ignore[attr-defined]
-    return int(str(position)), None if source is None else str(source), tables
+    position, source, plan, _, created = row
+    return _Plan(
+        int(str(position)),
+        None if source is None else str(source),
+        [changes.Table.from_json(t) for t in plan],  # type: ignore[attr-defined]
+        float(created),  # type: ignore[arg-type]
+    )
+
+
+# Plans of the snapshots restored on each kept restoring connection, and the statement
+# that starts their restore: a restore then costs two round trips, the first of which
+# checks that the snapshot was not taken again since (by another process, say).
+_KEPT: weakref.WeakKeyDictionary[Conn, dict[str, tuple[_Plan, sql.Composed]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
 def _restore(conn: Conn, name: str, source: str | None, entire: bool) -> int | None:
-    found = _plan(conn, name)
-    if found is None or (source is not None and found[1] != source):
+    kept = _KEPT.setdefault(conn, {})
+    for fresh in (False, True):
+        if fresh or name not in kept:
+            found = _plan(conn, name)
+            if found is None:
+                return None
+            kept[name] = (found, restorer.begin(name, found.tables))
+        plan, begin = kept[name]
+        if source is not None and plan.source != source:
+            if fresh:
+                return None
+            del kept[name]  # taken again since, maybe from the new source
+            continue
+        with conn.cursor() as cur:
+            cur.execute(begin)
+            results = []
+            while True:
+                if cur.description is not None:
+                    results.append(cur.fetchall())
+                if not cur.nextset():
+                    break
+        [snapshot_row, changed_rows] = results
+        if snapshot_row and float(snapshot_row[0][0]) == plan.created:  # type: ignore[arg-type]
+            break
+        conn.execute("ROLLBACK")  # taken again, or dropped: read its plan anew
+        del kept[name]
+    else:
         return None
-    position, _, tables = found
+    position = int(snapshot_row[0][1])  # type: ignore[call-overload]
+    faults.point("reset:restore-locked")
     with conn.cursor() as cur:
         cur.execute(
-            sql.SQL(
-                # A reset need not wait for the disk: lost in a crash, it is simply redone.
-                "BEGIN; {}; SET LOCAL asymkit.restoring = 'on';"
-                " SET LOCAL synchronous_commit = off;"
-                " SELECT DISTINCT tbl FROM asymkit.changes WHERE seq > {}"
-            ).format(changes.lock_statement(tables, "ACCESS EXCLUSIVE"), sql.Literal(position))
-        )
-        while cur.nextset():
-            pass
-        changed = {str(r[0]) for r in cur.fetchall()}
-        faults.point("reset:restore-locked")
-        cur.execute(_script(name, position, tables, changed, entire))
-        rows = 0  # rows deleted or written back
-        while True:
-            if (cur.statusmessage or "").startswith(("DELETE", "INSERT")):
-                rows += max(cur.rowcount, 0)
-            if not cur.nextset():
-                break
-    return rows
-
-
-def _script(
-    name: str, position: int, tables: list[changes.Table], changed: set[str], entire: bool
-) -> sql.Composed:
-    """Every statement of a restore after the lock, ending in COMMIT: one round trip.
-
-    Children first, rows the snapshot does not have are deleted; parents first,
-    the snapshot's version of every logged row is written back (an upsert, so
-    rows referenced by others stay put). A table whose log cannot be trusted
-    (no key, no trigger) is emptied and copied back whole, with the tables that
-    reference it.
-    """
-    whole = {t.name for t in tables if entire or not t.logged or not t.key}
-    for table in tables:  # parents come first: the rule reaches every descendant
-        if whole & set(table.parents):
-            whole.add(table.name)
-    tables = [t for t in tables if t.name in whole or t.name in changed]
-    schema = sql.Identifier(schema_of(name))
-    logged_since = sql.SQL("SELECT DISTINCT pk FROM asymkit.changes WHERE tbl = {} AND seq > {}")
-    out: list[sql.Composable] = []
-    for table in reversed(tables):
-        ident = sql.Identifier(table.name)
-        if table.name in whole:
-            out.append(sql.SQL("DELETE FROM public.{}").format(ident))
-            continue
-        out.append(
-            sql.SQL(
-                "DELETE FROM public.{} AS x USING ({}) AS c WHERE {}"
-                " AND NOT EXISTS (SELECT FROM {}.{} AS s WHERE {})"
-            ).format(
-                ident,
-                logged_since.format(sql.Literal(table.name), sql.Literal(position)),
-                changes.key_match(table, "x", "c"),
-                schema,
-                ident,
-                changes.same_key(table, "s", "x"),
+            sql.SQL("SELECT {}.restore({}, {}::text[], {}::text[]); COMMIT").format(
+                sql.Identifier(schema_of(name)),
+                sql.Literal(position),
+                sql.Literal(sorted(str(r[0]) for r in changed_rows)),
+                sql.Literal(sorted(restorer.whole(plan.tables, entire))),
             )
         )
-    for table in tables:
-        ident = sql.Identifier(table.name)
-        cols = sql.SQL(", ").join(map(sql.Identifier, table.columns))
-        copy = sql.SQL(
-            "INSERT INTO public.{} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {}.{} AS x"
-        ).format(ident, cols, cols, schema, ident)
-        if table.name in whole:
-            out.append(copy)
-            continue
-        keys = {k for k, _ in table.key}
-        others = [c for c in table.columns if c not in keys]
-        on_conflict = (
-            sql.SQL("UPDATE SET {}").format(
-                sql.SQL(", ").join(
-                    sql.SQL("{} = EXCLUDED.{}").format(sql.Identifier(c), sql.Identifier(c))
-                    for c in others
-                )
-            )
-            if others
-            else sql.SQL("NOTHING")
-        )
-        out.append(
-            sql.SQL(
-                "{} WHERE EXISTS (SELECT FROM ({}) AS c WHERE {}) ON CONFLICT ({}) DO {}"
-            ).format(
-                copy,
-                logged_since.format(sql.Literal(table.name), sql.Literal(position)),
-                changes.key_match(table, "x", "c"),
-                sql.SQL(", ").join(sql.Identifier(k) for k, _ in table.key),
-                on_conflict,
-            )
-        )
-    out.append(
-        sql.SQL(
-            "SELECT setval(format('public.%I', name), last_value, is_called) FROM {}.{}"
-        ).format(schema, sql.Identifier(_SEQUENCES))
-    )
-    # The rows put back changed for every other snapshot: log them anew, in one go
-    # (the trigger stood aside), tables restored whole as such.
-    out.append(
-        sql.SQL(
-            "UPDATE asymkit.changes SET seq = nextval('asymkit.change_seq') WHERE seq > {}"
-        ).format(sql.Literal(position))
-    )
-    if whole:
-        out.append(
-            sql.SQL(
-                "INSERT INTO asymkit.changes SELECT t, 'null', nextval('asymkit.change_seq')"
-                " FROM unnest({}::text[]) AS t"
-                " ON CONFLICT (tbl, pk) DO UPDATE SET seq = EXCLUDED.seq"
-            ).format(sql.Literal(sorted(whole)))
-        )
-    # The clone equals the snapshot again: later changes are counted from here.
-    out.append(
-        sql.SQL(
-            "UPDATE asymkit.snapshots SET position ="
-            " (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM asymkit.change_seq)"
-            " WHERE name = {}"
-        ).format(sql.Literal(name))
-    )
-    out.append(sql.SQL("COMMIT"))
-    return sql.SQL(";\n").join(out)
+        row = cur.fetchone()
+    return int(row[0]) if row else 0  # type: ignore[call-overload]
 
 
 def changed_since(conn: Conn, name: str) -> tuple[int, dict[str, bool], list[changes.Table]] | None:
@@ -349,8 +288,7 @@ def changed_since(conn: Conn, name: str) -> tuple[int, dict[str, bool], list[cha
     found = _plan(conn, name)
     if found is None:
         return None
-    position, _, tables = found
-    return position, changes.changed(conn, position, tables), tables
+    return found.position, changes.changed(conn, found.position, found.tables), found.tables
 
 
 def names(server: postgres.Server, database: str) -> list[Info]:
