@@ -24,8 +24,6 @@ from . import postgres
 Conn = psycopg.Connection[tuple[object, ...]]
 
 TRIGGER = "asymkit_changes"
-# The primary keys of one table's rows logged after a position (parameters: table, position).
-CHANGED_KEYS = sql.SQL("SELECT DISTINCT pk FROM asymkit.changes WHERE tbl = %s AND seq > %s")
 # A restore or capture waits this long for the app's requests to release their locks.
 LOCK_TIMEOUT = "5s"
 
@@ -316,4 +314,11 @@ def key_match(table: Table, row: str, change: str) -> sql.Composable:
             sql.SQL(sqltype),
         )
         for col, sqltype in table.key
+    )
+
+
+def keys_since(table: Table, position: sql.Composable) -> sql.Composed:
+    """The primary keys (``pk``, JSON) of ``table``'s rows logged after ``position``."""
+    return sql.SQL("SELECT DISTINCT pk FROM asymkit.changes WHERE tbl = {} AND seq > {}").format(
+        sql.Literal(table.name), position
     )

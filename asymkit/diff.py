@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 import decimal
 import json
+import re
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -143,11 +144,11 @@ def compute(target: Target, since: str = snapshot.SEED) -> Diff:
     for attempt in range(2):
         try:
             with changes.session(target.dsn) as conn:
-                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ WRITE")
+                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 try:
                     return _compute(conn, target, declared, since)
                 finally:
-                    conn.execute("ROLLBACK")  # read only: temporary tables go with it
+                    conn.execute("ROLLBACK")  # read only
         except psycopg.OperationalError:  # a kept connection the server ended: once more
             if attempt:
                 raise
@@ -180,6 +181,9 @@ def _compute(conn: changes.Conn, target: Target, declared: list[Kind], since: st
     return Diff(since, out, names)
 
 
+_WITH = re.compile(r"with(\s+recursive)?\s", re.IGNORECASE)
+
+
 def _render(
     conn: changes.Conn,
     kind: Kind,
@@ -188,30 +192,33 @@ def _render(
     position: int,
     whole: bool,
 ) -> dict[tuple[Any, ...], Record]:
-    """The kind's records over the changed rows of its table, as of ``schema``."""
-    ident = sql.Identifier(kind.table)
-    conn.execute(sql.SQL("SET LOCAL search_path = {}, public").format(sql.Identifier(schema)))
+    """The kind's records over the changed rows of its table, as of ``schema``.
+
+    Unless the whole table counts, a CTE of the table's name shadows it with just its
+    changed rows: the kind's select then reads only those. One round trip.
+    """
+    select = kind.select.strip()
+    query: sql.Composable = sql.SQL(select)
     if not whole:
-        # Shadow the table with its changed rows only: the select then reads just those.
-        conn.execute(
-            sql.SQL(
-                "CREATE TEMP TABLE {} ON COMMIT DROP AS SELECT x.* FROM ({}) AS c"
-                " JOIN {}.{} AS x ON {}"
-            ).format(
-                ident,
-                changes.CHANGED_KEYS,
-                sql.Identifier(schema),
-                ident,
-                changes.key_match(table, "x", "c"),
-            ),
-            (kind.table, position),
+        shadow = sql.SQL("{} AS (SELECT x.* FROM ({}) AS c JOIN {}.{} AS x ON {})").format(
+            sql.Identifier(kind.table),
+            changes.keys_since(table, sql.Literal(position)),
+            sql.Identifier(schema),
+            sql.Identifier(kind.table),
+            changes.key_match(table, "x", "c"),
         )
-    try:
-        with conn.cursor(row_factory=dict_row) as cur:
-            rows = cur.execute(kind.select).fetchall()
-    finally:
-        if not whole:
-            conn.execute(sql.SQL("DROP TABLE pg_temp.{}").format(ident))
+        opening = _WITH.match(select)  # the select's own CTEs follow the shadow
+        if opening:
+            rest = sql.SQL(select[opening.end() :])
+            query = sql.SQL("{} {}, {}").format(sql.SQL(opening.group(0)), shadow, rest)
+        else:
+            query = sql.SQL("WITH {} {}").format(shadow, query)
+    with conn.cursor(row_factory=dict_row) as cur:
+        cur.execute(
+            sql.SQL("SET LOCAL search_path = {}, public; {}").format(sql.Identifier(schema), query)
+        )
+        cur.nextset()
+        rows = cur.fetchall()
     return {tuple(_plain(r.get(k)) for k in kind.key): _record(r) for r in rows}
 
 

@@ -13,6 +13,8 @@ from psycopg import sql
 
 from . import changes
 
+SINCE = sql.SQL("restore.since")  # the function's argument
+
 
 def begin(name: str, tables: list[changes.Table]) -> sql.Composed:
     """Lock every table, then read the snapshot's position and the tables changed since."""
@@ -62,7 +64,7 @@ def function(name: str, schema: str, sequences: str, tables: list[changes.Table]
                 ).format(
                     sql.Literal(table.name),
                     ident,
-                    logged_since(table),
+                    changes.keys_since(table, SINCE),
                     changes.key_match(table, "x", "c"),
                     snap,
                     ident,
@@ -100,7 +102,7 @@ def function(name: str, schema: str, sequences: str, tables: list[changes.Table]
                 ).format(
                     sql.Literal(table.name),
                     copy,
-                    logged_since(table),
+                    changes.keys_since(table, SINCE),
                     changes.key_match(table, "x", "c"),
                     sql.SQL(", ").join(sql.Identifier(k) for k, _ in table.key),
                     on_conflict,
@@ -138,10 +140,3 @@ def function(name: str, schema: str, sequences: str, tables: list[changes.Table]
         " LANGUAGE plpgsql AS $restore$\n"
         "DECLARE n bigint; written bigint := 0;\nBEGIN\n{}\nEND $restore$"
     ).format(snap, sql.SQL("\n").join(body))
-
-
-def logged_since(table: changes.Table) -> sql.Composed:
-    """The keys of ``table``'s rows logged after the function's ``since``."""
-    return sql.SQL(
-        "SELECT DISTINCT pk FROM asymkit.changes WHERE tbl = {} AND seq > restore.since"
-    ).format(sql.Literal(table.name))

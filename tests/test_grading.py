@@ -294,3 +294,29 @@ def test_the_cli_snapshot_and_reset_to(acme: Any) -> None:
     assert unknown.returncode == 1 and "Did you mean 'cli-mid'" in unknown.stderr
     assert unknown.stderr.count("\n") == 1
     assert run_cli("snapshot", acme.id, "--drop", "cli-mid").returncode == 0
+
+
+def test_a_second_template_gets_diffs_from_its_manifest_alone(editable_templates: Path) -> None:
+    """Kinds are declared in the manifest (a select with its own CTE here): no new Python."""
+    path = editable_templates / "notes" / "clone.manifest.json"
+    manifest = json.loads(path.read_text())
+    manifest["diff"] = {
+        "kinds": {
+            "notes": {
+                "table": "notes",
+                "key": ["id"],
+                "select": "WITH t AS (SELECT id, title, tag FROM notes) SELECT * FROM t",
+            }
+        }
+    }
+    path.write_text(json.dumps(manifest))
+    with asymkit.spin("notes", seed="demo") as clone:
+        with postgres.connect(postgres.server().dsn(clone.database), autocommit=True) as conn:
+            conn.execute("UPDATE notes SET tag = 'done' WHERE title = 'standup'")
+            conn.execute("INSERT INTO notes (title) VALUES ('new')")
+        diff = clone.diff()
+        assert [n["title"] for n in diff["notes"].added] == ["new"]
+        [change] = diff["notes"].changed
+        assert (change.before, change.after) == ({"tag": "work"}, {"tag": "done"})
+        clone.reset()
+        assert not clone.diff()
