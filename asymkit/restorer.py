@@ -47,69 +47,59 @@ def function(name: str, schema: str, sequences: str, tables: list[changes.Table]
     copied back entirely. The caller holds every table's lock.
     """
     snap = sql.Identifier(schema)
-    count = sql.SQL("GET DIAGNOSTICS n = ROW_COUNT; written := written + n;")
     body: list[sql.Composable] = []
     for table in reversed(tables):
         ident = sql.Identifier(table.name)
         body.append(
-            sql.SQL("IF {} = ANY(whole) THEN DELETE FROM public.{}; {}").format(
-                sql.Literal(table.name), ident, count
-            )
-        )
-        if table.key:
-            body.append(
+            _branch(
+                table,
+                sql.SQL("DELETE FROM public.{}").format(ident),
                 sql.SQL(
-                    "ELSIF {} = ANY(changed) THEN DELETE FROM public.{} AS x USING ({}) AS c"
-                    " WHERE {} AND NOT EXISTS (SELECT FROM {}.{} AS s WHERE {}); {}"
+                    "DELETE FROM public.{} AS x USING ({}) AS c"
+                    " WHERE {} AND NOT EXISTS (SELECT FROM {}.{} AS s WHERE {})"
                 ).format(
-                    sql.Literal(table.name),
                     ident,
                     changes.keys_since(table, SINCE),
                     changes.key_match(table, "x", "c"),
                     snap,
                     ident,
                     changes.same_key(table, "s", "x"),
-                    count,
-                )
+                ),
             )
-        body.append(sql.SQL("END IF;"))
+        )
     for table in tables:
         ident = sql.Identifier(table.name)
         cols = sql.SQL(", ").join(map(sql.Identifier, table.columns))
         copy = sql.SQL(
             "INSERT INTO public.{} ({}) OVERRIDING SYSTEM VALUE SELECT {} FROM {}.{} AS x"
         ).format(ident, cols, cols, snap, ident)
-        body.append(
-            sql.SQL("IF {} = ANY(whole) THEN {}; {}").format(sql.Literal(table.name), copy, count)
-        )
-        if table.key:
-            keys = {k for k, _ in table.key}
-            others = [c for c in table.columns if c not in keys]
-            on_conflict = (
-                sql.SQL("UPDATE SET {}").format(
-                    sql.SQL(", ").join(
-                        sql.SQL("{} = EXCLUDED.{}").format(sql.Identifier(c), sql.Identifier(c))
-                        for c in others
-                    )
+        keys = {k for k, _ in table.key}
+        others = [c for c in table.columns if c not in keys]
+        on_conflict = (
+            sql.SQL("UPDATE SET {}").format(
+                sql.SQL(", ").join(
+                    sql.SQL("{} = EXCLUDED.{}").format(sql.Identifier(c), sql.Identifier(c))
+                    for c in others
                 )
-                if others
-                else sql.SQL("NOTHING")
             )
-            body.append(
+            if others
+            else sql.SQL("NOTHING")
+        )
+        body.append(
+            _branch(
+                table,
+                copy,
                 sql.SQL(
-                    "ELSIF {} = ANY(changed) THEN {} WHERE EXISTS (SELECT FROM ({}) AS c"
-                    " WHERE {}) ON CONFLICT ({}) DO {}; {}"
+                    "{} WHERE EXISTS (SELECT FROM ({}) AS c WHERE {}) ON CONFLICT ({}) DO {}"
                 ).format(
-                    sql.Literal(table.name),
                     copy,
                     changes.keys_since(table, SINCE),
                     changes.key_match(table, "x", "c"),
                     sql.SQL(", ").join(sql.Identifier(k) for k, _ in table.key),
                     on_conflict,
-                    count,
-                )
+                ),
             )
-        body.append(sql.SQL("END IF;"))
+        )
     body.append(
         sql.SQL(
             # Only the sequences that moved: each setval is a write.
@@ -140,3 +130,15 @@ def function(name: str, schema: str, sequences: str, tables: list[changes.Table]
         " LANGUAGE plpgsql AS $restore$\n"
         "DECLARE n bigint; written bigint := 0;\nBEGIN\n{}\nEND $restore$"
     ).format(snap, sql.SQL("\n").join(body))
+
+
+def _branch(table: changes.Table, entire: sql.Composable, rows: sql.Composable) -> sql.Composed:
+    """Run ``entire`` if the table is restored whole, else ``rows`` if it changed (only
+    with a primary key: without one a table is always whole); count what they wrote."""
+    count = sql.SQL("GET DIAGNOSTICS n = ROW_COUNT; written := written + n;")
+    name = sql.Literal(table.name)
+    if not table.key:
+        return sql.SQL("IF {} = ANY(whole) THEN {}; {} END IF;").format(name, entire, count)
+    return sql.SQL(
+        "IF {} = ANY(whole) THEN {}; {} ELSIF {} = ANY(changed) THEN {}; {} END IF;"
+    ).format(name, entire, count, name, rows, count)

@@ -13,6 +13,7 @@ import argparse
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent))
@@ -38,29 +39,27 @@ def agent_writes(clone: object, n: int = 20) -> None:
 def measure(clone: object, repeat: int) -> dict[str, dict[str, float]]:
     from asymkit import postgres, snapshot
 
+    def timed(fn: Callable[[], object]) -> float:
+        started = time.perf_counter()
+        fn()
+        return time.perf_counter() - started
+
+    def whole() -> None:
+        snapshot.restore(postgres.server(), clone.database, whole=True)  # type: ignore[attr-defined]
+
     diffs, resets, wholes = [], [], []
     for _ in range(repeat):
         agent_writes(clone)
-        started = time.perf_counter()
-        clone.diff()  # type: ignore[attr-defined]
-        diffs.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        clone.reset()  # type: ignore[attr-defined]
-        resets.append(time.perf_counter() - started)
+        diffs.append(timed(clone.diff))  # type: ignore[attr-defined]
+        resets.append(timed(clone.reset))  # type: ignore[attr-defined]
         agent_writes(clone)
-        started = time.perf_counter()
-        snapshot.restore(postgres.server(), clone.database, whole=True)  # type: ignore[attr-defined]
-        wholes.append(time.perf_counter() - started)
+        wholes.append(timed(whole))
     rewritten, rewritten_whole = [], []
     for _ in range(max(3, repeat // 3)):
         rewrite_everything(clone)
-        started = time.perf_counter()
-        clone.reset()  # type: ignore[attr-defined]
-        rewritten.append(time.perf_counter() - started)
+        rewritten.append(timed(clone.reset))  # type: ignore[attr-defined]
         rewrite_everything(clone)
-        started = time.perf_counter()
-        snapshot.restore(postgres.server(), clone.database, whole=True)  # type: ignore[attr-defined]
-        rewritten_whole.append(time.perf_counter() - started)
+        rewritten_whole.append(timed(whole))
     return {
         "diff": summary(diffs),
         "reset": summary(resets),
