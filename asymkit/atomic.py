@@ -8,11 +8,14 @@ import secrets
 from pathlib import Path
 
 
-def write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
+def write_bytes(
+    path: Path, data: bytes, *, mode: int | None = None, owner: tuple[int, int] | None = None
+) -> None:
     """Write ``data`` to ``path`` through a temp file in the same directory, fsync, rename.
 
     ``mode`` (e.g. ``0o600`` for files holding secrets) is set exactly; without
-    it the file gets the usual ``0o666`` minus the umask. A crash at any point
+    it the file gets the usual ``0o666`` minus the umask. ``owner`` (``(uid, gid)``,
+    root only) hands the file to another user before it appears. A crash at any point
     leaves either the old file or the new one, and at worst a stray
     ``.<name>.*.tmp`` beside it.
     """
@@ -24,6 +27,8 @@ def write_bytes(path: Path, data: bytes, *, mode: int | None = None) -> None:
         with os.fdopen(fd, "wb") as fh:
             if mode is not None:
                 os.fchmod(fh.fileno(), mode)  # exactly this mode, whatever the umask
+            if owner is not None:
+                os.fchown(fh.fileno(), *owner)
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())

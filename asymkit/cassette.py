@@ -56,8 +56,7 @@ class Request:
     prompt_version: str
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = serde.unstructure(self)
-        return data
+        return serde.to_dict(self)
 
     def fingerprint(self) -> str:
         canonical = json.dumps(self.to_json(), sort_keys=True, separators=(",", ":"))
@@ -79,8 +78,7 @@ class Provenance:
     note: str = ""
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = serde.unstructure(self)
-        return data
+        return serde.to_dict(self)
 
 
 def pack_dataset(dataset: Dataset) -> bytes:

@@ -85,23 +85,8 @@ def call_tool(
             "messages": [{"role": "user", "content": prompt}],
         }
         reply = client.messages.create(**request)
-    except anthropic.AuthenticationError as exc:
-        raise LLMUnavailable(
-            "Anthropic refused the API key (401); check ANTHROPIC_API_KEY, or replay a cassette."
-        ) from exc
-    except anthropic.PermissionDeniedError as exc:
-        raise LLMUnavailable(
-            f"Anthropic denied access to {MODEL} (403); check the key's workspace permissions."
-        ) from exc
-    except anthropic.APIConnectionError as exc:
-        raise LLMUnavailable(
-            "Cannot reach the Anthropic API; check the network, or replay a cassette offline."
-        ) from exc
-    except anthropic.APIStatusError as exc:
-        raise LLMUnavailable(
-            f"The Anthropic API answered {exc.status_code} after retries"
-            f" ({_error_type(exc)}); try again later, or replay a cassette."
-        ) from exc
+    except (anthropic.APIConnectionError, anthropic.APIStatusError) as exc:
+        raise LLMUnavailable(_why_unavailable(exc)) from exc
     usage.add(reply)
     if reply.stop_reason == "max_tokens":
         return None
@@ -113,6 +98,22 @@ def call_tool(
     raise GenerationFailed(
         f"Claude answered without calling {tool['name']} (stop_reason {reply.stop_reason});"
         " try again."
+    )
+
+
+def _why_unavailable(exc: Any) -> str:
+    """What went wrong with a call to Claude, and what to do next, in one sentence."""
+    import anthropic
+
+    if isinstance(exc, anthropic.AuthenticationError):
+        return "Anthropic refused the API key (401); check ANTHROPIC_API_KEY, or replay a cassette."
+    if isinstance(exc, anthropic.PermissionDeniedError):
+        return f"Anthropic denied access to {MODEL} (403); check the key's workspace permissions."
+    if isinstance(exc, anthropic.APIConnectionError):
+        return "Cannot reach the Anthropic API; check the network, or replay a cassette offline."
+    return (
+        f"The Anthropic API answered {exc.status_code} after retries"
+        f" ({_error_type(exc)}); try again later, or replay a cassette."
     )
 
 

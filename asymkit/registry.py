@@ -59,8 +59,7 @@ class CloneRecord:
         return (self.database, self.db_password) if self.db_password else None
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = serde.unstructure(self)
-        return data
+        return serde.to_dict(self)
 
 
 @attrs.frozen
@@ -70,8 +69,7 @@ class EnvironmentRecord:
     state: str = "ok"
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = serde.unstructure(self)
-        return data
+        return serde.to_dict(self)
 
 
 @attrs.define

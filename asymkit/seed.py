@@ -84,8 +84,7 @@ class SeedSpec:
         return serde.structure(data or {}, cls, "seed")
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = serde.unstructure(self)
-        return data
+        return serde.to_dict(self)
 
     def check_new_layer(self, cassette: Cassette, path: str | Path) -> None:
         """Refuse to layer a dataset this seed already holds (``INVALID_ARGUMENT``).
@@ -162,8 +161,7 @@ class SeedReport:
         return "\n".join(lines)
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = serde.unstructure(self)
-        return data
+        return serde.to_dict(self)
 
 
 @attrs.frozen
@@ -187,8 +185,7 @@ class ResetReport:
         return f"✓ reset {self.clone_id} ({what}; rebuilt in {ms})"
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = serde.unstructure(self)
-        return data
+        return serde.to_dict(self)
 
 
 def _report_shape(cls: type, **fields: Any) -> None:

@@ -115,3 +115,9 @@ def structure(data: Any, cls: type[T], where: str) -> T:
 def unstructure(value: Any) -> Any:
     """Plain data (dicts, lists, str, int, ...) for any asymkit model."""
     return converter.unstructure(value)
+
+
+def to_dict(model: Any) -> dict[str, Any]:
+    """An attrs model as a plain JSON object (what every model's ``to_json`` returns)."""
+    data: dict[str, Any] = converter.unstructure(model)
+    return data

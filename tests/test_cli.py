@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 
 import asymkit
 from asymkit import cassette as cs
-from asymkit import packing, postgres, registry
+from asymkit import packing, paths, postgres, registry
 from asymkit.cli import main
 from asymkit.paths import home
 
@@ -120,11 +120,11 @@ def test_server_status_on_a_fresh_home_reports_and_starts_nothing(tmp_path: Path
     fresh = tmp_path / "fresh-home"
     info = json_of(run_cli("server", "status", "--json", env={"ASYMKIT_HOME": str(fresh)}))
     assert info["embedded"] is True and info["running"] is False and info["clones"] == []
-    assert not (fresh / postgres.EMBEDDED_DIR / "postmaster.pid").exists()
+    assert not (fresh / paths.EMBEDDED_DIR / "postmaster.pid").exists()
 
 
 def test_server_status_of_the_running_server_names_it_and_restarts_nothing() -> None:
-    pid_file = home() / postgres.EMBEDDED_DIR / "postmaster.pid"
+    pid_file = home() / paths.EMBEDDED_DIR / "postmaster.pid"
     postgres.server()
     pid = int(pid_file.read_text().splitlines()[0])
     info = json_of(run_cli("server", "status", "--json"))
@@ -146,7 +146,7 @@ def test_server_status_never_prints_the_external_password() -> None:
 def test_server_stop_refuses_while_clones_run(
     acme: Any, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    pid_file = home() / postgres.EMBEDDED_DIR / "postmaster.pid"
+    pid_file = home() / paths.EMBEDDED_DIR / "postmaster.pid"
     pid = pid_file.read_text().splitlines()[0]
     assert main(["server", "stop"]) == 1
     err = capsys.readouterr().err

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 import asymkit
-from asymkit import postgres
+from asymkit import embedded, postgres
 
 CLONES = 50
 
@@ -20,7 +20,7 @@ def default_sized_server(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> Iterator[postgres.Server]:
     """An embedded cluster configured like a default external server, used as one."""
-    cluster = postgres.Embedded(tmp_path / "pg", max_connections=100)
+    cluster = embedded.Embedded(tmp_path / "pg", max_connections=100)
     url = cluster.ensure()
     monkeypatch.setenv("ASYMKIT_DATABASE_URL", url)
     yield postgres.Server(url=url, embedded=False)

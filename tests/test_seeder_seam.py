@@ -11,7 +11,7 @@ import pytest
 
 import asymkit
 from asymkit import cassette as cs
-from asymkit import manifest, seeders
+from asymkit import manifest, packing, seeders
 
 DATASET = {
     "lists": [
@@ -24,11 +24,9 @@ DATASET = {
 
 @pytest.fixture
 def todo_cassette(tmp_path: Path) -> Path:
-    seeder = seeders.for_template(manifest.find("todo"))
-    request = seeder.request("todo", brief="a household", volume="small", counts={})
-    provenance = cs.Provenance(source="hand-written", asymkit_version="test", created="now")
+    """DATASET packed as ``asymkit cassette pack --template todo`` packs it."""
     path = tmp_path / "todo.msgpack"
-    cs.Cassette(request, provenance, seeder.parse(DATASET)).save(path)
+    packing.pack(DATASET, path, template="todo")
     return path
 
 
@@ -41,6 +39,13 @@ def test_the_manifest_names_the_templates_own_seeder() -> None:
     seeder = seeders.for_template(manifest.find("todo"))
     assert type(seeder).__name__ == "TodoSeeder"
     assert type(seeders.for_template(manifest.find("slack"))).__name__ == "SlackSeeder"
+
+
+def test_a_packed_todo_dataset_is_read_back_by_the_todo_seeder(todo_cassette: Path) -> None:
+    cassette = cs.load(todo_cassette)
+    assert cassette.request.template == "todo"
+    assert type(cassette.dataset).__name__ == "TodoDataset"
+    assert cassette.dataset.to_json() == DATASET
 
 
 def test_a_todo_cassette_replays_through_the_todo_api(todo_cassette: Path) -> None:

@@ -106,13 +106,7 @@ def _is_loopback(host: str) -> bool:
     show_default=True,
     help="Spin N clones into --env, a few at once.",
 )
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=4,
-    show_default=True,
-    help="Clones spun at once with --count.",
-)
+@output.workers_option("spun with --count")
 @click.option(
     "--rate-limits",
     is_flag=True,
@@ -239,10 +233,7 @@ def seed_command(clone_id: str, fixture: str | None, as_json: bool, **ai: Any) -
     clone = Clone.get(clone_id)
     with output.ProgressBars.for_command(as_json=as_json) as bars:
         report = clone.seed(fixture, ai=ai_seed(ai), progress=bars.factory)
-    if as_json:
-        output.print_json(report.to_json())
-    else:
-        output.line(report.summary())
+    output.result(as_json, report.to_json(), report.summary())
 
 
 @click.command("reset")
@@ -257,10 +248,7 @@ def reset_command(clone_id: str, rebuild: bool, to: str | None, as_json: bool) -
         report = clone.reset(
             to=to, progress=bars.factory, strategy="rebuild" if rebuild else "auto"
         )
-    if as_json:
-        output.print_json(report.to_json())
-    else:
-        output.line(report.summary())
+    output.result(as_json, report.to_json(), report.summary())
 
 
 def _status(templates: bool, as_json: bool) -> None:
@@ -381,17 +369,11 @@ def tokens_command(
     if scopes is not None:
         wanted = [s.strip() for s in scopes.split(",") if s.strip()]
         token = clone.scoped_token(wanted, kind=kind)
-        if as_json:
-            output.print_json({"kind": kind, "scopes": wanted, "token": token})
-        else:
-            output.line(token)
+        output.result(as_json, {"kind": kind, "scopes": wanted, "token": token}, token)
         return
     if member is not None:
         token = clone.user_token(member)
-        if as_json:
-            output.print_json({"user": member, "token": token})
-        else:
-            output.line(token)
+        output.result(as_json, {"user": member, "token": token}, token)
         return
     tokens = clone.tokens
     if as_json:
@@ -410,30 +392,29 @@ def tokens_command(
         output.line(f"signing secret: {tokens.signing_secret or '-'}")
 
 
-@click.command("stop")
-@id_argument
-@json_option
-def stop_command(clone_id: str, as_json: bool) -> None:
-    """Stop a clone's app (the database stays)."""
-    clone = Clone.get(clone_id)
-    clone.stop()
-    if as_json:
-        output.print_json(clone.to_json())
-    else:
-        output.line(f"✓ stopped {clone.id}")
+def _switch_command(name: str, act: Callable[[Clone], None], done: str, help: str) -> click.Command:
+    """``stop`` or ``start``: ``act`` on the clone, then show it (``--json``) or ``done``."""
+
+    @click.command(name, help=help)
+    @id_argument
+    @json_option
+    def command(clone_id: str, as_json: bool) -> None:
+        clone = Clone.get(clone_id)
+        act(clone)
+        output.result(as_json, clone.to_json(), done.format(clone=clone))
+
+    return command
 
 
-@click.command("start")
-@id_argument
-@json_option
-def start_command(clone_id: str, as_json: bool) -> None:
-    """Start a stopped or dead clone again."""
-    clone = Clone.get(clone_id)
-    clone.start()
-    if as_json:
-        output.print_json(clone.to_json())
-    else:
-        output.line(f"✓ started {clone.id}  {clone.api_url}")
+stop_command = _switch_command(
+    "stop", Clone.stop, "✓ stopped {clone.id}", "Stop a clone's app (the database stays)."
+)
+start_command = _switch_command(
+    "start",
+    Clone.start,
+    "✓ started {clone.id}  {clone.api_url}",
+    "Start a stopped or dead clone again.",
+)
 
 
 @click.command("destroy")
@@ -442,10 +423,7 @@ def start_command(clone_id: str, as_json: bool) -> None:
 def destroy_command(clone_id: str, as_json: bool) -> None:
     """Stop a clone, drop its database and forget it."""
     Clone.get(clone_id).destroy()
-    if as_json:
-        output.print_json({"id": clone_id, "destroyed": True})
-    else:
-        output.line(f"✓ destroyed {clone_id}")
+    output.result(as_json, {"id": clone_id, "destroyed": True}, f"✓ destroyed {clone_id}")
 
 
 COMMANDS = (

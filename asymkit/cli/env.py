@@ -36,21 +36,12 @@ def ls(as_json: bool) -> None:
 def create(name: str, as_json: bool) -> None:
     """Create an empty environment (nothing happens if it exists)."""
     created = Environment.create(name)
-    if as_json:
-        output.print_json(created.to_json())
-    else:
-        output.line(f"✓ created environment {name}")
+    output.result(as_json, created.to_json(), f"✓ created environment {name}")
 
 
 @env.command("reset")
 @click.argument("name")
-@click.option(
-    "--workers",
-    type=click.IntRange(min=1),
-    default=4,
-    show_default=True,
-    help="Clones reset at once.",
-)
+@output.workers_option("reset")
 @json_option
 def reset(name: str, workers: int, as_json: bool) -> None:
     """Reset every clone of the environment."""

@@ -77,13 +77,15 @@ def snapshot_command(
     clone = Clone.get(clone_id)
     if drop is not None:
         clone.drop_snapshot(drop)
-        _done(
-            {"id": clone_id, "dropped": drop}, f"✓ dropped snapshot {drop} of {clone_id}", as_json
+        output.result(
+            as_json, {"id": clone_id, "dropped": drop}, f"✓ dropped snapshot {drop} of {clone_id}"
         )
         return
     if name is not None:
         clone.snapshot(name)
-        _done({"id": clone_id, "snapshot": name}, f"✓ saved {clone_id} as snapshot {name}", as_json)
+        output.result(
+            as_json, {"id": clone_id, "snapshot": name}, f"✓ saved {clone_id} as snapshot {name}"
+        )
         return
     snaps = clone.snapshots()
     if as_json:
@@ -100,13 +102,6 @@ def snapshot_command(
                 for s in snaps
             ],
         )
-
-
-def _done(data: dict[str, str], text: str, as_json: bool) -> None:
-    if as_json:
-        output.print_json(data)
-    else:
-        output.line(text)
 
 
 COMMANDS = (diff_command, snapshot_command)

@@ -11,7 +11,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Sequence
-from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -40,6 +39,17 @@ STATUS_REPAIRS = {"stopped": "start", "dead": "start", "broken": "reset"}
 json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON for scripts.")
 
 
+def workers_option(what: str) -> Callable[[Any], Any]:
+    """``--workers N`` (default 4): how many clones ``what`` at once."""
+    return click.option(
+        "--workers",
+        type=click.IntRange(min=1),
+        default=4,
+        show_default=True,
+        help=f"Clones {what} at once.",
+    )
+
+
 def line(text: str = "") -> None:
     print(text)
 
@@ -50,6 +60,14 @@ def warn(text: str) -> None:
 
 def print_json(data: Any) -> None:
     print(json.dumps(data, indent=2, sort_keys=True))
+
+
+def result(as_json: bool, data: Any, text: str) -> None:
+    """A command's result: ``data`` as JSON with ``--json``, else the line ``text``."""
+    if as_json:
+        print_json(data)
+    else:
+        line(text)
 
 
 def _stdout_console() -> Console:
@@ -173,12 +191,7 @@ class ProgressBars:
     def __enter__(self) -> ProgressBars:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
 

@@ -112,8 +112,7 @@ class Dataset:
         return counts
 
     def to_json(self) -> dict[str, Any]:
-        data: dict[str, Any] = serde.unstructure(self)
-        return data
+        return serde.to_dict(self)
 
 
 _MODELS: dict[str, type[User | Channel | Message | DM]] = {

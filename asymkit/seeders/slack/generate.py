@@ -44,70 +44,51 @@ SYSTEM = (
     " without spaces, at most 80 characters. Always answer by calling the given tool."
 )
 
+
+def _object(**properties: Any) -> dict[str, Any]:
+    """A JSON-schema object all of whose ``properties`` are required."""
+    return {"type": "object", "properties": properties, "required": list(properties)}
+
+
+def _array(items: dict[str, Any]) -> dict[str, Any]:
+    return {"type": "array", "items": items}
+
+
+_STRING = {"type": "string"}
+
 _ROSTER_TOOL = {
     "name": "write_roster",
     "description": "The workspace, its people and its channels.",
-    "input_schema": {
-        "type": "object",
-        "properties": {
-            "workspace": {
-                "type": "object",
-                "properties": {"name": {"type": "string"}, "domain": {"type": "string"}},
-                "required": ["name", "domain"],
-            },
-            "users": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        k: {"type": "string"} for k in ("handle", "real_name", "email", "title")
-                    },
-                    "required": ["handle", "real_name", "email", "title"],
-                },
-            },
-            "channels": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "name": {"type": "string"},
-                        "purpose": {"type": "string"},
-                        "is_private": {"type": "boolean"},
-                        "members": {"type": "array", "items": {"type": "string"}},
-                    },
-                    "required": ["name", "purpose", "is_private", "members"],
-                },
-            },
-        },
-        "required": ["workspace", "users", "channels"],
-    },
+    "input_schema": _object(
+        workspace=_object(name=_STRING, domain=_STRING),
+        users=_array(_object(**{k: _STRING for k in ("handle", "real_name", "email", "title")})),
+        channels=_array(
+            _object(
+                name=_STRING,
+                purpose=_STRING,
+                is_private={"type": "boolean"},
+                members=_array(_STRING),
+            )
+        ),
+    ),
 }
 
 _MESSAGES_TOOL = {
     "name": "write_messages",
     "description": "Messages in one channel, oldest first.",
-    "input_schema": {
-        "type": "object",
-        "properties": {
-            "messages": {
-                "type": "array",
-                "items": {
-                    "type": "object",
-                    "properties": {
-                        "author": {"type": "string"},
-                        "text": {"type": "string"},
-                        "reply_to": {
-                            "type": ["integer", "null"],
-                            "description": "index in this list of an earlier message this"
-                            " one replies to in a thread, or null",
-                        },
-                    },
-                    "required": ["author", "text", "reply_to"],
+    "input_schema": _object(
+        messages=_array(
+            _object(
+                author=_STRING,
+                text=_STRING,
+                reply_to={
+                    "type": ["integer", "null"],
+                    "description": "index in this list of an earlier message this"
+                    " one replies to in a thread, or null",
                 },
-            }
-        },
-        "required": ["messages"],
-    },
+            )
+        )
+    ),
 }
 
 

@@ -45,7 +45,18 @@ from . import (  # noqa: F401  (these modules register their methods on import)
     features,
     web,
 )
-from .methods import ANONYMOUS, BASE_URL, METHODS, ROUTES, Caller, Method, authenticate, bearer
+from .methods import (
+    ANONYMOUS,
+    BASE_URL,
+    METHODS,
+    ROUTES,
+    BodyTooLarge,
+    Caller,
+    Method,
+    authenticate,
+    bearer,
+    read_body,
+)
 from .objects import SlackError
 from .store import Conn
 
@@ -61,10 +72,6 @@ POOL_MAX_IDLE = 2
 # Slack's documented per-minute budgets for each tier; "special" is chat.postMessage's
 # "about one message per second per channel", with a short burst allowed.
 DEFAULT_TIER_LIMITS: dict[str, int] = {"1": 1, "2": 20, "3": 50, "4": 100, "special": 60}
-
-
-class BodyTooLarge(Exception):
-    pass
 
 
 class RateLimiter:
@@ -133,20 +140,6 @@ def _depth(value: Any, limit: int) -> bool:
     return False
 
 
-async def read_body(request: Request, limit: int = MAX_BODY) -> bytes:
-    """The request body, refusing (``BodyTooLarge``) past ``limit`` bytes without reading on."""
-    declared = request.headers.get("content-length")
-    if declared is not None and declared.isdigit() and int(declared) > limit:
-        raise BodyTooLarge
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            raise BodyTooLarge
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 def _json_loads(body: bytes) -> Any:
     if len(body) - len(body.lstrip(b"[{ \t\r\n")) > MAX_JSON_DEPTH:
         raise ValueError("nested too deeply")
@@ -160,7 +153,7 @@ async def _params(request: Request) -> dict[str, str]:
     params: dict[str, str] = dict(request.query_params)
     if request.method == "POST":
         ctype = request.headers.get("content-type", "")
-        body = await read_body(request)
+        body = await read_body(request, MAX_BODY)
         if ctype.startswith("application/json"):
             try:
                 data = _json_loads(body) if body.strip() else {}
@@ -287,7 +280,7 @@ async def web_api(request: Request) -> Response:
 
 async def _json_body(request: Request) -> dict[str, Any]:
     try:
-        body = await read_body(request)
+        body = await read_body(request, MAX_BODY)
     except BodyTooLarge:
         raise SlackError("request_too_large", 413) from None
     try:

@@ -20,6 +20,10 @@ from .objects import (
 )
 from .store import next_id
 from .web import (
+    IS_MEMBER,
+    NOT_ARCHIVED,
+    channel_arg,
+    check,
     conversation,
     cursor_key,
     flag,
@@ -97,10 +101,7 @@ def _jsonb(value: Any) -> str | None:
 
 async def _writable(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     row = await target(conn, caller, required(params, "channel", "channel_not_found"))
-    if row["is_archived"]:
-        raise SlackError("is_archived")
-    if not row["is_member"]:
-        raise SlackError("not_in_channel")
+    check(caller, row, NOT_ARCHIVED, IS_MEMBER)
     return row
 
 
@@ -269,6 +270,17 @@ def _may_change(caller: Caller, msg: dict[str, Any]) -> bool:
     return caller.token_type == "user" and caller.is_admin and not msg["bot_id"]
 
 
+async def _changeable(
+    conn: Conn, caller: Caller, params: Params, refused: str
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The conversation and the message ``ts`` the caller may change (else ``refused``)."""
+    row = await channel_arg(conn, caller, params)
+    msg = await _message(conn, row["id"], ts_param(params, "ts", "message_not_found"))
+    if not _may_change(caller, msg):
+        raise SlackError(refused)
+    return row, msg
+
+
 @method(
     "chat.update",
     scope="chat:write",
@@ -287,13 +299,9 @@ def _may_change(caller: Caller, msg: dict[str, Any]) -> bool:
 )
 async def chat_update(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Edit a message: only its author (or an admin's user token); marks it ``edited``."""
-    row = await conversation(conn, caller, required(params, "channel", "channel_not_found"))
-    ts = ts_param(params, "ts", "message_not_found")
-    msg = await _message(conn, row["id"], ts)
-    if not _may_change(caller, msg):
-        raise SlackError("cant_update_message")
-    if row["is_archived"]:
-        raise SlackError("is_archived")
+    row, msg = await _changeable(conn, caller, params, "cant_update_message")
+    check(caller, row, NOT_ARCHIVED)
+    ts = msg["ts"]
     given = {k for k in _CONTENT if k in params}
     body = content(params, required_text=False)
     if not given:
@@ -335,11 +343,8 @@ async def chat_update(conn: Conn, caller: Caller, params: Params) -> dict[str, A
 )
 async def chat_delete(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Delete a message: a thread parent with replies stays as a tombstone."""
-    row = await conversation(conn, caller, required(params, "channel", "channel_not_found"))
-    ts = ts_param(params, "ts", "message_not_found")
-    msg = await _message(conn, row["id"], ts)
-    if not _may_change(caller, msg):
-        raise SlackError("cant_delete_message")
+    row, msg = await _changeable(conn, caller, params, "cant_delete_message")
+    ts = msg["ts"]
     if msg["has_replies"]:
         await conn.execute(
             """UPDATE messages SET subtype = 'tombstone', text = %s, blocks = NULL,
@@ -370,7 +375,7 @@ async def chat_delete(conn: Conn, caller: Caller, params: Params) -> dict[str, A
 )
 async def chat_get_permalink(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """A message's permalink (replies carry ``thread_ts`` and ``cid``)."""
-    row = await conversation(conn, caller, required(params, "channel", "channel_not_found"))
+    row = await channel_arg(conn, caller, params)
     ts = ts_param(params, "message_ts", "message_not_found")
     cur = await conn.execute(
         "SELECT thread_ts FROM messages WHERE channel_id = %s AND ts = %s", (row["id"], ts)
@@ -514,7 +519,7 @@ async def chat_delete_scheduled_message(
     conn: Conn, caller: Caller, params: Params
 ) -> dict[str, Any]:
     """Cancel a scheduled message that has not been posted yet."""
-    row = await conversation(conn, caller, required(params, "channel", "channel_not_found"))
+    row = await channel_arg(conn, caller, params)
     scheduled_id = required(params, "scheduled_message_id", "invalid_scheduled_message_id")
     cur = await conn.execute(
         """DELETE FROM scheduled_messages

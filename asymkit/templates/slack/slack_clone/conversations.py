@@ -16,11 +16,18 @@ from .objects import (
 from .store import next_id
 from .web import (
     HISTORY,
+    IS_CHANNEL,
+    IS_MEMBER,
     JOIN,
     MANAGE,
+    NOT_ARCHIVED,
     OPEN,
     PAGING,
     READ,
+    READABLE,
+    Rule,
+    channel_arg,
+    check,
     conversation,
     cursor_key,
     decorate,
@@ -28,7 +35,6 @@ from .web import (
     limit_param,
     next_ts,
     page,
-    require_member,
     required,
     split_page,
     user_row,
@@ -46,14 +52,20 @@ def _types(params: Params) -> set[str]:
     return types or {"public_channel"}
 
 
-def _not_dm(row: dict[str, Any]) -> None:
-    if row["kind"] is not None:
-        raise SlackError("method_not_supported_for_channel_type")
+_IS_DM = Rule(lambda _, row: row["kind"] is not None, "method_not_supported_for_channel_type")
+_ARCHIVED = Rule(lambda _, row: bool(row["is_archived"]), "not_archived")
+_NOT_ARCHIVED_YET = Rule(lambda _, row: not row["is_archived"], "already_archived")
+_MEMBER_OR_ADMIN = Rule(lambda caller, row: row["is_member"] or caller.is_admin, "not_in_channel")
+# Its creator, an admin, or a bot member may rename a channel.
+_MAY_RENAME = Rule(
+    lambda caller, row: caller.is_bot or caller.is_admin or row["creator"] == caller.user_id,
+    "not_authorized",
+)
 
 
-def _not_archived(row: dict[str, Any]) -> None:
-    if row["is_archived"]:
-        raise SlackError("is_archived")
+def _not_general(verb: str) -> Rule:
+    """Nobody may ``verb`` the workspace's #general (``cant_<verb>_general``)."""
+    return Rule(lambda _, row: not row["is_general"], f"cant_{verb}_general")
 
 
 _LIST = """
@@ -149,7 +161,7 @@ async def _num_members(conn: Conn, channel_id: str) -> int:
 )
 async def conversations_info(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """One conversation; ``include_num_members`` adds its member count."""
-    row = await conversation(conn, caller, required(params, "channel", "channel_not_found"))
+    row = await channel_arg(conn, caller, params)
     if flag(params, "include_num_members"):
         row["num_members"] = await _num_members(conn, row["id"])
     if not row["is_member"]:
@@ -216,9 +228,7 @@ async def conversations_create(conn: Conn, caller: Caller, params: Params) -> di
 )
 async def conversations_join(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Join a public channel (``already_in_channel`` warning if a member already)."""
-    row = await conversation(conn, caller, required(params, "channel", "channel_not_found"))
-    _not_dm(row)
-    _not_archived(row)
+    row = await channel_arg(conn, caller, params, IS_CHANNEL, NOT_ARCHIVED)
     if row["is_private"] and not row["is_member"]:
         raise SlackError("method_not_supported_for_channel_type")
     result: dict[str, Any] = {}
@@ -251,11 +261,7 @@ async def conversations_join(conn: Conn, caller: Caller, params: Params) -> dict
 )
 async def conversations_invite(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Add users (comma-separated ids; repeated ids count once) to a channel."""
-    row = await conversation(conn, caller, required(params, "channel", "channel_not_found"))
-    _not_dm(row)
-    if not row["is_member"]:
-        raise SlackError("not_in_channel")
-    _not_archived(row)
+    row = await channel_arg(conn, caller, params, IS_CHANNEL, IS_MEMBER, NOT_ARCHIVED)
     users = list(dict.fromkeys(u.strip() for u in params.get("users", "").split(",") if u.strip()))
     if not users:
         raise SlackError("no_user")
@@ -292,12 +298,10 @@ async def conversations_invite(conn: Conn, caller: Caller, params: Params) -> di
 )
 async def conversations_kick(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Remove a user from a channel the caller is in."""
-    row = await conversation(conn, caller, required(params, "channel", "channel_not_found"))
+    row = await channel_arg(conn, caller, params)
     user_id = required(params, "user", "user_not_found")
     await user_row(conn, caller, user_id)
-    _not_dm(row)
-    if not row["is_member"]:
-        raise SlackError("not_in_channel")
+    check(caller, row, IS_CHANNEL, IS_MEMBER)
     if user_id == caller.user_id:
         raise SlackError("cant_kick_self")
     if row["is_general"]:
@@ -325,11 +329,7 @@ async def conversations_kick(conn: Conn, caller: Caller, params: Params) -> dict
 )
 async def conversations_leave(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Leave a channel (``not_in_channel: true`` if not a member)."""
-    row = await conversation(conn, caller, required(params, "channel", "channel_not_found"))
-    _not_dm(row)
-    if row["is_general"]:
-        raise SlackError("cant_leave_general")
-    _not_archived(row)
+    row = await channel_arg(conn, caller, params, IS_CHANNEL, _not_general("leave"), NOT_ARCHIVED)
     if not row["is_member"]:
         return {"not_in_channel": True}
     await conn.execute(
@@ -348,7 +348,7 @@ async def conversations_leave(conn: Conn, caller: Caller, params: Params) -> dic
 )
 async def conversations_members(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Member ids of a conversation, in pages."""
-    row = await conversation(conn, caller, required(params, "channel", "channel_not_found"))
+    row = await channel_arg(conn, caller, params)
     limit = limit_param(params, 100, 1000)
     cur = await conn.execute(
         """SELECT user_id FROM channel_members WHERE channel_id = %s AND user_id > %s
@@ -429,8 +429,7 @@ async def deliver_due(conn: Conn, channel_id: str | None = None) -> None:
 )
 async def conversations_history(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Messages of a conversation, newest first (thread replies only when broadcast)."""
-    row = await conversation(conn, caller, required(params, "channel", "channel_not_found"))
-    require_member(caller, row)
+    row = await channel_arg(conn, caller, params, READABLE)
     limit = limit_param(params, 100, 999)
     oldest, latest, inclusive = _ts_bounds(params)
     if (resume := cursor_key(params, "next_ts")) is not None:
@@ -493,8 +492,7 @@ async def thread_root(conn: Conn, channel_id: str, ts: str) -> dict[str, Any]:
 )
 async def conversations_replies(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """A thread: the parent first, then its replies oldest first, in pages."""
-    row = await conversation(conn, caller, required(params, "channel", "channel_not_found"))
-    require_member(caller, row)
+    row = await channel_arg(conn, caller, params, READABLE)
     ts = ts_param(params, "ts", "thread_not_found")
     if row["has_due"]:
         await deliver_due(conn, row["id"])
@@ -538,10 +536,7 @@ async def conversations_replies(conn: Conn, caller: Caller, params: Params) -> d
 async def _set_channel_text(
     conn: Conn, caller: Caller, params: Params, field: str
 ) -> dict[str, Any]:
-    row = await conversation(conn, caller, required(params, "channel", "channel_not_found"))
-    if not row["is_member"]:
-        raise SlackError("not_in_channel")
-    _not_archived(row)
+    row = await channel_arg(conn, caller, params, IS_MEMBER, NOT_ARCHIVED)
     value = params.get(field, "")
     if len(value) > 250:
         raise SlackError("too_long")
@@ -563,28 +558,24 @@ async def _set_channel_text(
     return {field: value, "channel": channel_object(updated, is_member=True)}
 
 
-@method(
-    "conversations.setPurpose",
-    scope=MANAGE,
-    tier=2,
-    args=("channel", "purpose"),
-    errors=("channel_not_found", "not_in_channel", "is_archived", "too_long"),
-)
-async def conversations_set_purpose(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
-    """Set a channel's purpose (at most 250 characters)."""
-    return await _set_channel_text(conn, caller, params, "purpose")
+def _text_setter(field: str) -> None:
+    """Register ``conversations.set<Field>``: purpose and topic are set alike."""
+
+    async def set_text(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+        return await _set_channel_text(conn, caller, params, field)
+
+    set_text.__doc__ = f"Set a channel's {field} (at most 250 characters)."
+    method(
+        f"conversations.set{field.title()}",
+        scope=MANAGE,
+        tier=2,
+        args=("channel", field),
+        errors=("channel_not_found", "not_in_channel", "is_archived", "too_long"),
+    )(set_text)
 
 
-@method(
-    "conversations.setTopic",
-    scope=MANAGE,
-    tier=2,
-    args=("channel", "topic"),
-    errors=("channel_not_found", "not_in_channel", "is_archived", "too_long"),
-)
-async def conversations_set_topic(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
-    """Set a channel's topic (at most 250 characters)."""
-    return await _set_channel_text(conn, caller, params, "topic")
+_text_setter("purpose")
+_text_setter("topic")
 
 
 @method(
@@ -606,13 +597,7 @@ async def conversations_set_topic(conn: Conn, caller: Caller, params: Params) ->
 )
 async def conversations_rename(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Rename a channel (its creator, an admin, or a bot member)."""
-    row = await conversation(conn, caller, required(params, "channel", "channel_not_found"))
-    _not_dm(row)
-    if not row["is_member"]:
-        raise SlackError("not_in_channel")
-    if not (caller.is_bot or caller.is_admin or row["creator"] == caller.user_id):
-        raise SlackError("not_authorized")
-    _not_archived(row)
+    row = await channel_arg(conn, caller, params, IS_CHANNEL, IS_MEMBER, _MAY_RENAME, NOT_ARCHIVED)
     name = params.get("name", "")
     if error := channel_name_error(name):
         raise SlackError(error)
@@ -643,14 +628,9 @@ async def conversations_rename(conn: Conn, caller: Caller, params: Params) -> di
 )
 async def conversations_archive(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Archive a channel: read-only, hidden from conversations.list by default."""
-    row = await conversation(conn, caller, required(params, "channel", "channel_not_found"))
-    _not_dm(row)
-    if row["is_archived"]:
-        raise SlackError("already_archived")
-    if row["is_general"]:
-        raise SlackError("cant_archive_general")
-    if not row["is_member"]:
-        raise SlackError("not_in_channel")
+    row = await channel_arg(
+        conn, caller, params, IS_CHANNEL, _NOT_ARCHIVED_YET, _not_general("archive"), IS_MEMBER
+    )
     await conn.execute("UPDATE channels SET is_archived = true WHERE id = %s", (row["id"],))
     return {}
 
@@ -669,12 +649,7 @@ async def conversations_archive(conn: Conn, caller: Caller, params: Params) -> d
 )
 async def conversations_unarchive(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Bring an archived channel back."""
-    row = await conversation(conn, caller, required(params, "channel", "channel_not_found"))
-    _not_dm(row)
-    if not row["is_archived"]:
-        raise SlackError("not_archived")
-    if not row["is_member"] and not caller.is_admin:
-        raise SlackError("not_in_channel")
+    row = await channel_arg(conn, caller, params, IS_CHANNEL, _ARCHIVED, _MEMBER_OR_ADMIN)
     await conn.execute("UPDATE channels SET is_archived = false WHERE id = %s", (row["id"],))
     return {}
 
@@ -786,9 +761,7 @@ async def conversations_open(conn: Conn, caller: Caller, params: Params) -> dict
 )
 async def conversations_close(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Close a DM or group DM (it stays in conversations.list; open reopens it)."""
-    row = await conversation(conn, caller, required(params, "channel", "channel_not_found"))
-    if row["kind"] is None:
-        raise SlackError("method_not_supported_for_channel_type")
+    row = await channel_arg(conn, caller, params, _IS_DM)
     if not row["is_open"]:
         return {"no_op": True, "already_closed": True}
     await conn.execute(
@@ -807,10 +780,9 @@ async def conversations_close(conn: Conn, caller: Caller, params: Params) -> dic
 )
 async def conversations_mark(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Move the caller's read cursor (``last_read`` in conversations.info)."""
-    row = await conversation(conn, caller, required(params, "channel", "channel_not_found"))
+    row = await channel_arg(conn, caller, params)
     ts = ts_param(params, "ts", "invalid_timestamp")
-    if not row["is_member"]:
-        raise SlackError("not_in_channel")
+    check(caller, row, IS_MEMBER)
     await conn.execute(
         "UPDATE channel_members SET last_read = %s WHERE channel_id = %s AND user_id = %s",
         (ts, row["id"], caller.user_id),

@@ -218,6 +218,24 @@ async def transaction(request: Request) -> AsyncIterator[Conn]:
         yield conn
 
 
+class BodyTooLarge(Exception):
+    """A request body longer than the endpoint takes."""
+
+
+async def read_body(request: Request, limit: int) -> bytes:
+    """The request body, refusing (``BodyTooLarge``) past ``limit`` bytes without reading on."""
+    declared = request.headers.get("content-length")
+    if declared is not None and declared.isdigit() and int(declared) > limit:
+        raise BodyTooLarge
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            raise BodyTooLarge
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
 def bearer(request: Request) -> str | None:
     """The token in an ``Authorization: Bearer`` header, if any."""
     auth = request.headers.get("authorization", "")

@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from typing import Any, TypeVar
+
+import attrs
 
 from .methods import (
     MESSAGE_HOOKS,
@@ -35,12 +38,19 @@ from .objects import (
 from .store import next_id
 
 __all__ = [
+    "IS_CHANNEL",
+    "IS_MEMBER",
     "METHODS",
+    "NOT_ARCHIVED",
+    "READABLE",
     "Caller",
     "Conn",
     "Params",
+    "Rule",
     "authenticate",
+    "channel_arg",
     "channel_object",
+    "check",
     "conversation",
     "cursor_key",
     "flag",
@@ -171,6 +181,38 @@ def require_member(caller: Caller, row: dict[str, Any]) -> None:
     """Bots read and write only where they are members (``not_in_channel``)."""
     if caller.is_bot and not row["is_member"]:
         raise SlackError("not_in_channel")
+
+
+@attrs.frozen
+class Rule:
+    """A condition on a conversation, and the error Slack answers when it does not hold."""
+
+    holds: Callable[[Caller, dict[str, Any]], bool]
+    error: str
+
+
+IS_CHANNEL = Rule(lambda _, row: row["kind"] is None, "method_not_supported_for_channel_type")
+IS_MEMBER = Rule(lambda _, row: bool(row["is_member"]), "not_in_channel")
+NOT_ARCHIVED = Rule(lambda _, row: not row["is_archived"], "is_archived")
+# Bots read and write only where they are members; people may read public channels.
+READABLE = Rule(lambda caller, row: not caller.is_bot or bool(row["is_member"]), "not_in_channel")
+
+
+def check(caller: Caller, row: dict[str, Any], *rules: Rule) -> None:
+    """Raise the error of the first of ``rules`` that does not hold for ``row``."""
+    for rule in rules:
+        if not rule.holds(caller, row):
+            raise SlackError(rule.error)
+
+
+async def channel_arg(
+    conn: Conn, caller: Caller, params: Params, *rules: Rule, name: str = "channel"
+) -> dict[str, Any]:
+    """The conversation argument ``name`` refers to (``channel_not_found``), checked by ``rules``
+    in order: the preamble most methods share."""
+    row = await conversation(conn, caller, required(params, name, "channel_not_found"))
+    check(caller, row, *rules)
+    return row
 
 
 async def user_row(conn: Conn, caller: Caller, user_id: str) -> dict[str, Any]:

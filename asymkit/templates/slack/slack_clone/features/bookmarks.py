@@ -9,7 +9,15 @@ from typing import Any
 from ..methods import method
 from ..objects import SlackError, now_seconds
 from ..store import next_id
-from .common import Caller, Conn, Params, required, visible_channel, writable_channel
+from .common import (
+    Caller,
+    Conn,
+    Params,
+    change_one,
+    required,
+    visible_channel,
+    writable_channel,
+)
 
 MAX_TITLE = 250
 MAX_PER_CONVERSATION = 100  # Slack's limit
@@ -125,9 +133,9 @@ async def bookmarks_remove(conn: Conn, caller: Caller, params: Params) -> dict[s
     """Removes a bookmark from a conversation the caller belongs to."""
     channel = await _member_channel(conn, caller, params)
     bookmark_id = required(params, "bookmark_id", "not_found")
-    cur = await conn.execute(
-        "DELETE FROM bookmarks WHERE id = %s AND channel_id = %s", (bookmark_id, channel["id"])
+    return await change_one(
+        conn,
+        "DELETE FROM bookmarks WHERE id = %s AND channel_id = %s",
+        (bookmark_id, channel["id"]),
+        unchanged="not_found",
     )
-    if cur.rowcount == 0:
-        raise SlackError("not_found")
-    return {}

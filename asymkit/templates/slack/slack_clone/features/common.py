@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..methods import Caller, Conn, Params
@@ -21,6 +22,7 @@ __all__ = [
     "Caller",
     "Conn",
     "Params",
+    "change_one",
     "channel_kind",
     "classic_page",
     "flag",
@@ -34,6 +36,7 @@ __all__ = [
     "render_message",
     "render_messages",
     "required",
+    "user_arg",
     "visible_channel",
     "writable_channel",
 ]
@@ -51,6 +54,28 @@ def int_arg(params: Params, name: str, default: int, *, lo: int, hi: int, error:
     if value < lo:
         raise SlackError(error)
     return min(value, hi)
+
+
+async def change_one(
+    conn: Conn, statement: str, values: Sequence[Any] | Mapping[str, Any], *, unchanged: str
+) -> dict[str, Any]:
+    """Run a write that must touch a row (else Slack's ``unchanged`` error); Slack's ``{}``."""
+    cur = await conn.execute(statement, values)
+    if cur.rowcount == 0:
+        raise SlackError(unchanged)
+    return {}
+
+
+async def user_arg(conn: Conn, caller: Caller, params: Params) -> str:
+    """The ``user`` argument (the caller when not given): a user of the caller's workspace,
+    else ``user_not_found``."""
+    user_id = params.get("user", "").strip() or caller.user_id
+    cur = await conn.execute(
+        "SELECT 1 FROM users WHERE id = %s AND workspace_id = %s", (user_id, caller.team_id)
+    )
+    if await cur.fetchone() is None:
+        raise SlackError("user_not_found")
+    return user_id
 
 
 def normalize_ts(raw: str) -> str | None:

@@ -9,19 +9,13 @@ from __future__ import annotations
 from typing import Any
 
 from ..methods import method
-from ..objects import SlackError
-from .common import Caller, Conn, Params
+from .common import Caller, Conn, Params, user_arg
 
 
 @method("dnd.info", scope="dnd:read", tier=3, args=("user",), errors=("user_not_found",))
 async def dnd_info(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """A user's Do Not Disturb status (the caller's when ``user`` is not given)."""
-    user_id = params.get("user", "").strip() or caller.user_id
-    cur = await conn.execute(
-        "SELECT 1 FROM users WHERE id = %s AND workspace_id = %s", (user_id, caller.team_id)
-    )
-    if await cur.fetchone() is None:
-        raise SlackError("user_not_found")
+    user_id = await user_arg(conn, caller, params)
     result: dict[str, Any] = {
         "dnd_enabled": False,
         "next_dnd_start_ts": 1,

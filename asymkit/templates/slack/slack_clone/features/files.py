@@ -31,7 +31,16 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
 from ..chat import target
-from ..methods import BASE_URL, authenticate, bearer, message_hook, method, route
+from ..methods import (
+    BASE_URL,
+    BodyTooLarge,
+    authenticate,
+    bearer,
+    message_hook,
+    method,
+    read_body,
+    route,
+)
 from ..objects import SlackError, now_seconds
 from ..store import next_id
 from ..web import next_ts
@@ -293,20 +302,6 @@ def _multipart_file(body: bytes, content_type: str) -> bytes | None:
     return None
 
 
-async def _read_at_most(request: Request, limit: int) -> bytes | None:
-    """The request body, or ``None`` as soon as it passes ``limit`` bytes."""
-    declared = request.headers.get("content-length", "")
-    if declared.isdigit() and int(declared) > limit:
-        return None
-    chunks, size = [], 0
-    async for chunk in request.stream():
-        size += len(chunk)
-        if size > limit:
-            return None
-        chunks.append(chunk)
-    return b"".join(chunks)
-
-
 DB_TIMEOUT = 1.5  # seconds to wait for a pooled connection before answering 503
 
 
@@ -347,23 +342,21 @@ async def _upload(request: Request) -> Response:
     multipart = content_type.startswith("multipart/form-data")
     # multipart framing adds a little around the bytes; the content is checked below
     limit = min(int(row["length"]), MAX_FILE_BYTES) + (64 * 1024 if multipart else 0)
+    too_large = PlainTextResponse(
+        f"file larger than the {row['length']} bytes given to files.getUploadURLExternal",
+        status_code=413,
+    )
     try:
-        body = await _read_at_most(request, limit)
+        body = await read_body(request, limit)
     except ClientDisconnect:
         return PlainTextResponse("upload interrupted", status_code=400)
-    if body is None:
-        return PlainTextResponse(
-            f"file larger than the {row['length']} bytes given to files.getUploadURLExternal",
-            status_code=413,
-        )
+    except BodyTooLarge:
+        return too_large
     content = _multipart_file(body, content_type) if multipart else body
     if content is None:
         return PlainTextResponse("multipart upload without a file part", status_code=400)
     if len(content) > row["length"]:
-        return PlainTextResponse(
-            f"file larger than the {row['length']} bytes given to files.getUploadURLExternal",
-            status_code=413,
-        )
+        return too_large
     async with _transaction(request) as conn:
         cur = await conn.execute(
             """UPDATE files SET content = %s, length = %s, state = 'uploaded', upload_key = NULL

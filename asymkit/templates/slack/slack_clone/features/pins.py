@@ -15,6 +15,7 @@ from .common import (
     Caller,
     Conn,
     Params,
+    change_one,
     message_row,
     next_cursor,
     normalize_ts,
@@ -45,42 +46,38 @@ async def _pinnable(conn: Conn, caller: Caller, params: Params) -> dict[str, Any
     return await message_row(conn, channel["id"], params["timestamp"])
 
 
-@method(
+def _pin_change(name: str, statement: str, unchanged: str, doc: str) -> None:
+    """Register ``pins.add`` or ``pins.remove``: one statement on the message's pin row,
+    ``unchanged`` when it finds nothing to do."""
+
+    async def change(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+        msg = await _pinnable(conn, caller, params)
+        pin = {"channel": msg["channel_id"], "ts": msg["ts"], "user": caller.user_id}
+        return await change_one(conn, statement, {**pin, "now": now_seconds()}, unchanged=unchanged)
+
+    change.__doc__ = doc
+    method(
+        name,
+        scope="pins:write",
+        tier=2,
+        args=("channel", "timestamp"),
+        errors=(*_ERRORS, unchanged, "is_archived"),
+    )(change)
+
+
+_pin_change(
     "pins.add",
-    scope="pins:write",
-    tier=2,
-    args=("channel", "timestamp"),
-    errors=(*_ERRORS, "already_pinned", "is_archived"),
+    """INSERT INTO pins (channel_id, ts, pinned_by, created)
+       VALUES (%(channel)s, %(ts)s, %(user)s, %(now)s) ON CONFLICT DO NOTHING""",
+    "already_pinned",
+    "Pins a message to its conversation.",
 )
-async def pins_add(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
-    """Pins a message to its conversation."""
-    msg = await _pinnable(conn, caller, params)
-    cur = await conn.execute(
-        """INSERT INTO pins (channel_id, ts, pinned_by, created) VALUES (%s, %s, %s, %s)
-           ON CONFLICT DO NOTHING""",
-        (msg["channel_id"], msg["ts"], caller.user_id, now_seconds()),
-    )
-    if cur.rowcount == 0:
-        raise SlackError("already_pinned")
-    return {}
-
-
-@method(
+_pin_change(
     "pins.remove",
-    scope="pins:write",
-    tier=2,
-    args=("channel", "timestamp"),
-    errors=(*_ERRORS, "no_pin", "is_archived"),
+    "DELETE FROM pins WHERE channel_id = %(channel)s AND ts = %(ts)s",
+    "no_pin",
+    "Un-pins a message.",
 )
-async def pins_remove(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
-    """Un-pins a message."""
-    msg = await _pinnable(conn, caller, params)
-    cur = await conn.execute(
-        "DELETE FROM pins WHERE channel_id = %s AND ts = %s", (msg["channel_id"], msg["ts"])
-    )
-    if cur.rowcount == 0:
-        raise SlackError("no_pin")
-    return {}
 
 
 @method(

@@ -18,6 +18,7 @@ from .common import (
     Caller,
     Conn,
     Params,
+    change_one,
     classic_page,
     message_row,
     next_cursor,
@@ -26,6 +27,7 @@ from .common import (
     paging,
     render_messages,
     required,
+    user_arg,
     visible_channel,
     writable_channel,
 )
@@ -77,14 +79,13 @@ async def reactions_add(conn: Conn, caller: Caller, params: Params) -> dict[str,
         raise SlackError("already_reacted")
     if not row["used"] and row["names"] >= MAX_NAMES_PER_MESSAGE:
         raise SlackError("too_many_emoji")
-    cur = await conn.execute(
+    return await change_one(
+        conn,
         """INSERT INTO reactions (channel_id, ts, name, user_id, created)
            VALUES (%s, %s, %s, %s, %s) ON CONFLICT DO NOTHING""",
         (msg["channel_id"], msg["ts"], name, caller.user_id, time.time_ns() // 1000),
+        unchanged="already_reacted",  # the same reaction, added a moment ago concurrently
     )
-    if cur.rowcount == 0:  # the same reaction, added a moment ago by a concurrent call
-        raise SlackError("already_reacted")
-    return {}
 
 
 @method(
@@ -98,13 +99,12 @@ async def reactions_remove(conn: Conn, caller: Caller, params: Params) -> dict[s
     """Removes the caller's reaction from a message."""
     name = reaction_name(required(params, "name", "no_reaction"))
     msg = await _item(conn, caller, params, write=True)
-    cur = await conn.execute(
+    return await change_one(
+        conn,
         "DELETE FROM reactions WHERE channel_id = %s AND ts = %s AND name = %s AND user_id = %s",
         (msg["channel_id"], msg["ts"], name, caller.user_id),
+        unchanged="no_reaction",
     )
-    if cur.rowcount == 0:
-        raise SlackError("no_reaction")
-    return {}
 
 
 @method(
@@ -131,12 +131,7 @@ async def reactions_get(conn: Conn, caller: Caller, params: Params) -> dict[str,
 )
 async def reactions_list(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Messages a user reacted to, most recent reaction first, in conversations the caller sees."""
-    user_id = params.get("user", "").strip() or caller.user_id
-    cur = await conn.execute(
-        "SELECT 1 FROM users WHERE id = %s AND workspace_id = %s", (user_id, caller.team_id)
-    )
-    if await cur.fetchone() is None:
-        raise SlackError("user_not_found")
+    user_id = await user_arg(conn, caller, params)
     count, page = classic_page(params, default=100, maximum=1000)
     if params.get("cursor") or params.get("limit"):
         offset, limit = offset_page(params, "reactions", default=100, maximum=1000)
