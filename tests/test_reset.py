@@ -98,15 +98,17 @@ def test_a_changed_key_and_a_table_without_a_key_are_put_back_exactly(
             *conn.execute("SELECT note_id, word FROM note_log ORDER BY 1, 2"),
         ]
 
-    with asymkit.spin("notes", seed="demo") as clone:
-        with postgres.connect(postgres.server().dsn(clone.database), autocommit=True) as conn:
-            seeded = rows(conn)
-            conn.execute("UPDATE notes SET id = id + 100, body = 'moved' WHERE title = 'ideas'")
-            conn.execute("INSERT INTO note_log VALUES (2, 'agent')")
-            conn.execute("DELETE FROM note_log WHERE word = 'seeded'")
-            assert rows(conn) != seeded
-            assert clone.reset().strategy == "snapshot"
-            assert rows(conn) == seeded
+    with (
+        asymkit.spin("notes", seed="demo") as clone,
+        postgres.connect(postgres.server().dsn(clone.database), autocommit=True) as conn,
+    ):
+        seeded = rows(conn)
+        conn.execute("UPDATE notes SET id = id + 100, body = 'moved' WHERE title = 'ideas'")
+        conn.execute("INSERT INTO note_log VALUES (2, 'agent')")
+        conn.execute("DELETE FROM note_log WHERE word = 'seeded'")
+        assert rows(conn) != seeded
+        assert clone.reset().strategy == "snapshot"
+        assert rows(conn) == seeded
 
 def test_a_damaged_snapshot_falls_back_to_the_rebuild(acme: Any) -> None:
     seeded = state(acme)
