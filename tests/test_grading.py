@@ -118,7 +118,6 @@ def test_reset_to_a_mid_run_snapshot_restores_it_exactly(acme: Any) -> None:
     assert not acme.diff(since="mid")
 
 
-
 def test_a_snapshot_taken_again_under_its_name_restores_its_new_state(acme: Any) -> None:
     """A restore keeps the snapshot's plan between calls: retaking it must not restore the
     old one."""
@@ -134,6 +133,7 @@ def test_a_snapshot_taken_again_under_its_name_restores_its_new_state(acme: Any)
     acme.reset(to="step")
     assert state(acme) == second
     assert [m["text"] for m in acme.diff()["messages"].added] == ["second"]
+
 
 def test_a_diff_since_a_later_snapshot_lists_its_additions_as_removed(acme: Any) -> None:
     web = user(acme)

@@ -81,15 +81,13 @@ def test_a_new_migration_invalidates_the_snapshot(editable_templates: Path) -> N
             assert conn.execute("SELECT count(*) FROM notes WHERE NOT pinned").fetchone() == (3,)
 
 
-
 def test_a_changed_key_and_a_table_without_a_key_are_put_back_exactly(
     editable_templates: Path,
 ) -> None:
     """The log records a row's key before and after an update that moves it, and a table
     without a primary key is restored whole."""
     (editable_templates / "notes" / "migrations" / "0003_log.sql").write_text(
-        "CREATE TABLE note_log (note_id int, word text);"
-        " INSERT INTO note_log VALUES (1, 'seeded');"
+        "CREATE TABLE note_log (note_id int, word text); INSERT INTO note_log VALUES (1, 'seeded');"
     )
 
     def rows(conn: Any) -> list[Any]:
@@ -109,6 +107,7 @@ def test_a_changed_key_and_a_table_without_a_key_are_put_back_exactly(
         assert rows(conn) != seeded
         assert clone.reset().strategy == "snapshot"
         assert rows(conn) == seeded
+
 
 def test_a_damaged_snapshot_falls_back_to_the_rebuild(acme: Any) -> None:
     seeded = state(acme)
