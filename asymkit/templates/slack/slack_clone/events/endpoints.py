@@ -198,13 +198,12 @@ async def recorded(request: Request) -> Response:
     return JSONResponse({"ok": True, "events": events, "last": last})
 
 
-async def mark_delivered(pool: Any, event_id: str) -> None:
-    """Record that the app acknowledged ``event_id`` (a no-op if a reset removed it)."""
-    try:
-        async with pool.connection(timeout=2.0) as db:
-            await db.execute("UPDATE events SET delivered = true WHERE event_id = %s", (event_id,))
-    except Exception:  # the database being away must not break delivery
-        pass
+async def mark_delivered(pool: Any, event_ids: list[str]) -> None:
+    """Record that the app acknowledged ``event_ids`` (those a reset removed are skipped)."""
+    async with pool.connection(timeout=2.0) as db:
+        await db.execute(
+            "UPDATE events SET delivered = true WHERE event_id = ANY(%s)", (event_ids,)
+        )
 
 
 async def still_stored(pool: Any, event_ids: list[str]) -> set[str]:
