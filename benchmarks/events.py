@@ -10,8 +10,9 @@
    with no app connected (events stored and queued) and with a connected
    Socket Mode app (in its own process, as a real app) receiving every event;
    also the clone app's own CPU time per call, which a busy machine does not skew.
-   The two setups alternate (A, B, A, B, ...; ``--rounds`` pairs) so that other
-   load on the machine weighs on both alike; the table shows the median of rounds.
+   The two setups alternate (A B, B A, A B, ...; ``--rounds`` pairs, each run after a
+   reset and a 1 s warm-up) so that other load on the machine and the order weigh
+   on both alike; the table shows the median of rounds.
 
     python benchmarks/events.py [--quick] [--rounds N]
 """
@@ -223,15 +224,22 @@ def main() -> None:
         # that a busy machine or a growing table weighs on both alike.
         runs: dict[str, list[tuple[float, float]]] = {"alone": [], "connected": []}
         received = [0]
-        for _ in range(rounds):
-            clone.reset()
-            bot.conversations_join(channel=GENERAL)
-            runs["alone"].append(throughput(clone, coworker_token, seconds))
+
+        def measure(setup: str) -> None:
             clone.reset()  # an empty queue: the app gets only the load's events
             bot.conversations_join(channel=GENERAL)
+            if setup == "alone":
+                throughput(clone, coworker_token, 1.0)  # warm-up after the reset, not counted
+                runs["alone"].append(throughput(clone, coworker_token, seconds))
+                return
             with listener_process(clone) as got:
+                throughput(clone, coworker_token, 1.0)
                 runs["connected"].append(throughput(clone, coworker_token, seconds))
             received[0] += got[0]
+
+        for i in range(rounds):  # A B, B A, A B, ...: neither setup always goes first
+            for setup in ("alone", "connected")[:: 1 if i % 2 == 0 else -1]:
+                measure(setup)
         alone = statistics.median(r[0] for r in runs["alone"])
         connected = statistics.median(r[0] for r in runs["connected"])
         cpu_alone = statistics.median(r[1] for r in runs["alone"])

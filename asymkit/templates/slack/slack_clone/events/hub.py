@@ -98,6 +98,7 @@ class Connection:
     """One open Socket Mode WebSocket."""
 
     socket: WebSocket
+    token_hash: str = ""  # the app token that opened it: revoking the token closes it
     id: str = attrs.field(factory=lambda: uuid.uuid4().hex)
     lock: asyncio.Lock = attrs.field(factory=asyncio.Lock)
 
@@ -132,7 +133,7 @@ class Hub:
         factory=lambda: deque(maxlen=max(1, int(_float_env("CLONE_EVENT_QUEUE", 1000))))
     )
     connections: list[Connection] = attrs.field(factory=list)
-    tickets: dict[str, float] = attrs.field(factory=dict)
+    tickets: dict[str, tuple[float, str]] = attrs.field(factory=dict)  # -> (expiry, token)
     pending: dict[str, tuple[dict[str, Any], int, asyncio.TimerHandle]] = attrs.field(factory=dict)
     changed: asyncio.Condition = attrs.field(factory=asyncio.Condition)
     wake: asyncio.Event = attrs.field(factory=asyncio.Event)
@@ -224,16 +225,31 @@ class Hub:
 
     # --- Socket Mode -----------------------------------------------------------
 
-    def new_ticket(self) -> str:
+    def new_ticket(self, token_hash: str = "") -> str:
+        """A one-use Socket Mode URL ticket for the app token ``token_hash``."""
         now = time.monotonic()
-        self.tickets = {t: exp for t, exp in self.tickets.items() if exp > now}
+        self.tickets = {t: got for t, got in self.tickets.items() if got[0] > now}
         ticket = secrets.token_urlsafe(24)
-        self.tickets[ticket] = now + TICKET_TTL
+        self.tickets[ticket] = (now + TICKET_TTL, token_hash)
         return ticket
 
-    def take_ticket(self, ticket: str) -> bool:
-        expires = self.tickets.pop(ticket, None)
-        return expires is not None and expires > time.monotonic()
+    def take_ticket(self, ticket: str) -> str | None:
+        """The token hash the ticket was given for, if it is valid (once)."""
+        got = self.tickets.pop(ticket, None)
+        return got[1] if got is not None and got[0] > time.monotonic() else None
+
+    def revoke(self, token_hash: str) -> None:
+        """The app token ``token_hash`` was revoked: its tickets lapse, its connections close."""
+        self.tickets = {t: got for t, got in self.tickets.items() if got[1] != token_hash}
+        for conn in [c for c in self.connections if c.token_hash == token_hash]:
+            self.disconnected(conn)
+            self._spawn(self._close(conn, "link_disabled"))
+
+    async def _close(self, conn: Connection, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await conn.send({"type": "disconnect", "reason": reason, "debug_info": {}})
+        with contextlib.suppress(Exception):
+            await conn.socket.close(code=1000)
 
     def connected(self, conn: Connection) -> None:
         self.connections.append(conn)
