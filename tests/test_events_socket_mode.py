@@ -59,6 +59,7 @@ def test_the_reply_shows_in_the_clones_diff(acme: Any) -> None:
         handler.close()
     assert_diff(
         acme.diff(),
+        added("messages", channel=GENERAL, user=bot, subtype="channel_join"),  # as Slack posts it
         added("messages", channel=GENERAL, user=MARCUS, text=f"<@{bot}> status?"),
         added(
             "messages",
