@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 from collections import Counter
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -423,13 +424,31 @@ def stop_command(clone_id: str, as_json: bool) -> None:
         output.line(f"✓ stopped {clone.id}")
 
 
+class _Notes(logging.Handler):
+    """Keeps the warnings logged while a command runs, to print them as its own lines."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
 @click.command("start")
 @id_argument
 @json_option
 def start_command(clone_id: str, as_json: bool) -> None:
     """Start a stopped or dead clone again."""
     clone = Clone.get(clone_id)
-    clone.start()
+    notes = _Notes()  # e.g. a saved events URL that no longer answers (log records stay off
+    logging.getLogger("asymkit.build").addHandler(notes)  # stderr in the CLI otherwise)
+    try:
+        clone.start()
+    finally:
+        logging.getLogger("asymkit.build").removeHandler(notes)
+    for note in notes.lines:
+        output.warn(f"  ! {note}")
     if as_json:
         output.print_json(clone.to_json())
     else:
