@@ -12,6 +12,7 @@ shapes follow ``slackapi/slack-api-specs``
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 import time
@@ -19,7 +20,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import attrs
-from psycopg.types.json import Jsonb
 
 from ..methods import Caller, Conn, Params
 from ..objects import format_ts, message_object
@@ -546,17 +546,19 @@ async def record(
             "subscription": subscription(item.event, item.channel),
             "for_app": await _for_app(conn, item, app),
             "payload": envelope,
+            # Encoded once: stored as jsonb here, sent as is by the hub.
+            "payload_json": json.dumps(envelope),
         }
         cur = await conn.execute(
             """INSERT INTO events (event_id, event_time, type, subscription, for_app, payload)
-               VALUES (%s, %s, %s, %s, %s, %s) RETURNING seq""",
+               VALUES (%s, %s, %s, %s, %s, %s::jsonb) RETURNING seq""",
             (
                 event_id,
                 event_time,
                 row["type"],
                 row["subscription"],
                 row["for_app"],
-                Jsonb(envelope),
+                row["payload_json"],
             ),
         )
         got = await cur.fetchone()
