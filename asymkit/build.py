@@ -10,6 +10,7 @@ leftover staging database and starts again.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import secrets
 import time
@@ -28,6 +29,8 @@ from .paths import home
 from .registry import CloneRecord, EnvironmentRecord
 from .seed import SeedSpec
 from .target import Target
+
+log = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 HEALTH_TIMEOUT = 30.0
@@ -195,7 +198,14 @@ def send_subscription(target: Target, subscription: dict[str, Any] | None) -> st
         # go without the URL (events queue until a transport connects).
         with contextlib.suppress(ProvisionFailed):
             admin_post(target, "/clone/events/subscription", {**subscription, "url": None})
-        return exc.message
+        url = subscription.get("url")
+        if not url:
+            return exc.message
+        return (
+            f"{target.id}: the saved events URL {url} failed verification at start, so events"
+            f" queue until an app connects; run `asymkit events {target.id} --url {url}`"
+            " once it answers."
+        )
     return None
 
 
@@ -253,7 +263,9 @@ def start_app(
         raise
     if tokens != record.tokens:
         record = registry.save_clone(record.id, tokens=tokens)
-    send_subscription(attrs.evolve(target, tokens=tokens), record.events)
+    note = send_subscription(attrs.evolve(target, tokens=tokens), record.events)
+    if note:
+        log.warning("%s", note)
     return record
 
 

@@ -10,8 +10,11 @@
    with no app connected (events stored and queued) and with a connected
    Socket Mode app (in its own process, as a real app) receiving every event;
    also the clone app's own CPU time per call, which a busy machine does not skew.
+   The two setups alternate (A B, B A, A B, ...; ``--rounds`` pairs, each run after a
+   reset and a 1 s warm-up) so that other load on the machine and the order weigh
+   on both alike; the table shows the median of rounds.
 
-    python benchmarks/events.py [--quick]
+    python benchmarks/events.py [--quick] [--rounds N]
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from _bench import isolated_home, table, write
 
 GENERAL = "CACME00001"
 RATE = 50.0  # events per second
-ROUNDS = 2  # throughput runs per setup, alternated
+ROUNDS = 3  # throughput runs per setup, alternated (default of --rounds)
 
 
 def pct(samples: list[float], q: float) -> float:
@@ -195,10 +198,12 @@ def listen(clone_id: str) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer events, shorter load")
+    parser.add_argument("--rounds", type=int, default=ROUNDS, help="throughput pairs (A, B)")
     parser.add_argument("--listen", metavar="ID", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.listen:
         return listen(args.listen)
+    rounds = max(1, args.rounds)
     n = 100 if args.quick else 500
     seconds = 3.0 if args.quick else 10.0
 
@@ -219,19 +224,29 @@ def main() -> None:
         # that a busy machine or a growing table weighs on both alike.
         runs: dict[str, list[tuple[float, float]]] = {"alone": [], "connected": []}
         received = [0]
-        for _ in range(ROUNDS):
-            clone.reset()
-            bot.conversations_join(channel=GENERAL)
-            runs["alone"].append(throughput(clone, coworker_token, seconds))
+
+        def measure(setup: str) -> None:
             clone.reset()  # an empty queue: the app gets only the load's events
             bot.conversations_join(channel=GENERAL)
+            if setup == "alone":
+                throughput(clone, coworker_token, 1.0)  # warm-up after the reset, not counted
+                runs["alone"].append(throughput(clone, coworker_token, seconds))
+                return
             with listener_process(clone) as got:
+                throughput(clone, coworker_token, 1.0)
                 runs["connected"].append(throughput(clone, coworker_token, seconds))
             received[0] += got[0]
-        alone = statistics.mean(r[0] for r in runs["alone"])
-        connected = statistics.mean(r[0] for r in runs["connected"])
-        cpu_alone = statistics.mean(r[1] for r in runs["alone"])
-        cpu_connected = statistics.mean(r[1] for r in runs["connected"])
+
+        for i in range(rounds):  # A B, B A, A B, ...: neither setup always goes first
+            for setup in ("alone", "connected")[:: 1 if i % 2 == 0 else -1]:
+                measure(setup)
+        alone = statistics.median(r[0] for r in runs["alone"])
+        connected = statistics.median(r[0] for r in runs["connected"])
+        cpu_alone = statistics.median(r[1] for r in runs["alone"])
+        cpu_connected = statistics.median(r[1] for r in runs["connected"])
+        # Each round's own drop (A then B a few seconds apart), less exposed to load swings.
+        pairs = zip(runs["alone"], runs["connected"], strict=True)
+        drops = [(a[0] - c[0]) / a[0] * 100 for a, c in pairs]
 
     latency_rows = [
         ["Socket Mode event", n, ms(statistics.median(events)), ms(pct(events, 0.95)),
@@ -242,7 +257,7 @@ def main() -> None:
     print(f"latency, Web API return -> app receives, at {RATE:.0f} events/s")
     table(["way", "events", "p50 ms", "p95 ms", "max ms", "before return"], latency_rows)
     drop = (alone - connected) / alone * 100
-    print(f"\nchat.postMessage throughput, 4 threads, {ROUNDS} x {seconds:.0f} s each (mean)")
+    print(f"\nchat.postMessage throughput, 4 threads, {rounds} x {seconds:.0f} s each (median)")
     table(
         ["app", "calls/s", "clone CPU ms/call", "events received"],
         [
@@ -255,7 +270,15 @@ def main() -> None:
             ],
         ],
     )
-    print(f"drop with an app connected: {drop:.1f}%")
+    print(f"drop with an app connected: {drop:.1f}% (medians)")
+    print("per round (A no app, B app connected):")
+    table(
+        ["round", "A calls/s", "B calls/s", "drop %", "A CPU ms/call", "B CPU ms/call"],
+        [
+            [i + 1, round(a[0], 1), round(c[0], 1), round(d, 1), round(a[1], 2), round(c[1], 2)]
+            for i, (a, c, d) in enumerate(zip(runs["alone"], runs["connected"], drops, strict=True))
+        ],
+    )
     write(
         "events",
         {
@@ -268,12 +291,15 @@ def main() -> None:
             },
             "throughput_calls_per_s": {"no_app": round(alone, 1),
                                        "socket_mode_app": round(connected, 1),
-                                       "drop_percent": round(drop, 1)},
+                                       "drop_percent": round(drop, 1),
+                                       "drop_percent_per_round": [round(d, 1) for d in drops]},
+            "rounds_calls_per_s": {k: [round(r[0], 1) for r in v] for k, v in runs.items()},
+            "rounds_cpu_ms_per_call": {k: [round(r[1], 3) for r in v] for k, v in runs.items()},
             "clone_cpu_ms_per_call": {"no_app": round(cpu_alone, 3),
                                       "socket_mode_app": round(cpu_connected, 3)},
             "threads": 4,
             "seconds": seconds,
-            "rounds": ROUNDS,
+            "rounds": rounds,
         },
     )  # fmt: skip
 

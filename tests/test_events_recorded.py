@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import subprocess
@@ -101,6 +102,36 @@ def test_the_subscription_comes_back_after_a_restart(acme: Any) -> None:
         assert acme.events.subscription().url == server.url
         bot_joins(acme)
         wait_for(server.events, what="an event POST after the restart")
+
+
+def test_a_saved_url_that_fails_verification_at_start_is_one_warning(
+    acme: Any, caplog: pytest.LogCaptureFixture
+) -> None:
+    with local_server() as server:
+        acme.events.subscribe(server.url)  # saved in the registry, sent again at start
+        acme.stop()
+    try:
+        with caplog.at_level(logging.WARNING, logger="asymkit"):
+            acme.start()
+        (warning,) = [r for r in caplog.records if r.levelno >= logging.WARNING]
+        assert server.url in warning.getMessage()
+        assert f"asymkit events {acme.id} --url" in warning.getMessage()
+        assert acme.events.subscription().url is None  # the clone goes without it
+    finally:
+        acme.events.unsubscribe()
+
+
+def test_cli_start_prints_a_saved_url_that_failed_verification(acme: Any) -> None:
+    with local_server() as server:
+        acme.events.subscribe(server.url)
+        assert run_cli("stop", acme.id).returncode == 0
+    try:
+        done = run_cli("start", acme.id)
+        assert done.returncode == 0, done.stderr
+        (line,) = done.stderr.splitlines()
+        assert line.startswith("  ! ") and server.url in line
+    finally:
+        acme.events.unsubscribe()
 
 
 def test_cli_events_url_that_fails_verification_is_one_line_exit_1(acme: Any) -> None:

@@ -8,6 +8,7 @@ Web API. Built-in and aiohttp Socket Mode clients, as Bolt ships them.
 from __future__ import annotations
 
 import asyncio
+import time
 from typing import Any
 
 import pytest
@@ -22,6 +23,8 @@ from events_helpers import (
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_helpers import GENERAL, MARCUS, error_of, token_web, web
 from slack_sdk import WebClient
+from websockets.asyncio.client import connect as ws_connect
+from websockets.exceptions import InvalidStatus
 
 from asymkit.testing import Match, added, assert_diff
 
@@ -56,6 +59,7 @@ def test_the_reply_shows_in_the_clones_diff(acme: Any) -> None:
         handler.close()
     assert_diff(
         acme.diff(),
+        added("messages", channel=GENERAL, user=bot, subtype="channel_join"),  # as Slack posts it
         added("messages", channel=GENERAL, user=MARCUS, text=f"<@{bot}> status?"),
         added(
             "messages",
@@ -165,3 +169,56 @@ def test_apps_connections_open_refuses_anything_but_the_apps_token(
 def test_apps_connections_open_gives_a_loopback_websocket_url(acme: Any) -> None:
     opened = web(acme).apps_connections_open(app_token=acme.tokens.app)
     assert opened["url"].startswith(f"ws://127.0.0.1:{acme.port}/")
+
+
+def test_a_revoked_app_token_gets_invalid_auth(acme: Any) -> None:
+    app = WebClient(token=acme.tokens.app, base_url=acme.api_url)
+    assert app.auth_revoke()["revoked"] is True
+    assert error_of(app.apps_connections_open, app_token=acme.tokens.app) == "invalid_auth"
+
+
+def test_auth_revoke_in_test_mode_keeps_the_token(acme: Any) -> None:
+    app = WebClient(token=acme.tokens.app, base_url=acme.api_url)
+    assert app.auth_revoke(test=True)["revoked"] is False
+    assert app.apps_connections_open(app_token=acme.tokens.app)["url"].startswith("ws://")
+
+
+def test_revoking_the_app_token_closes_its_socket_mode_connection(acme: Any) -> None:
+    with raw_socket_mode(acme) as seen:
+        client = WebClient(token=acme.tokens.app, base_url=acme.api_url)
+        client.auth_revoke()
+        bot_joins(acme)  # an event the closed connection must not receive
+        time.sleep(1.0)
+    assert [r.payload["event"]["type"] for r in seen] == []
+    assert acme.events.recorded()[-1]["delivered"] is False
+
+
+def test_a_socket_mode_url_opened_before_the_revocation_is_refused(acme: Any) -> None:
+    url = web(acme).apps_connections_open(app_token=acme.tokens.app)["url"]
+    WebClient(token=acme.tokens.app, base_url=acme.api_url).auth_revoke()
+
+    async def connect() -> None:
+        async with ws_connect(url):
+            pass
+
+    with pytest.raises(InvalidStatus):
+        asyncio.run(connect())
+
+
+def test_a_reset_restores_a_revoked_app_token_as_the_seed_had_it(acme: Any) -> None:
+    WebClient(token=acme.tokens.app, base_url=acme.api_url).auth_revoke()
+    acme.reset()
+    assert web(acme).apps_connections_open(app_token=acme.tokens.app)["url"].startswith("ws://")
+
+
+def test_a_revoked_bot_token_gets_invalid_auth(acme: Any) -> None:
+    bot = web(acme)
+    assert bot.auth_revoke()["revoked"] is True
+    assert error_of(bot.auth_test) == "invalid_auth"
+
+
+def test_a_member_token_cannot_be_revoked_and_keeps_working(acme: Any) -> None:
+    marcus = token_web(acme, acme.user_token("@marcus"))
+    answer = marcus.auth_revoke()
+    assert (answer["revoked"], answer["warning"]) == (False, "member_token_not_revocable")
+    assert marcus.auth_test()["user_id"] == MARCUS

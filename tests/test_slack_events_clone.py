@@ -10,6 +10,7 @@ Events API AsyncAPI document requires (``slackapi/slack-api-specs``,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import http.server
 import json
 import os
@@ -339,6 +340,36 @@ def test_reset_clears_undelivered_events(ev: Any) -> None:
         return envelope
 
     assert _socket_session(ev, script)["payload"]["event"]["channel"] == ENGINEERING
+
+
+def test_a_burst_of_acknowledged_events_is_recorded_as_delivered(ev: Any) -> None:
+    _bot(ev).conversations_join(channel=GENERAL)  # 2 events: channel_join + member_joined
+    priya = _member(ev, "@priya")
+    for n in range(4):
+        priya.chat_postMessage(channel=GENERAL, text=f"burst {n}")
+
+    async def script(ws: Any) -> None:
+        for _ in range(6):
+            await _ack(ws, await _next(ws))
+        await asyncio.sleep(0.5)  # acknowledgements are written in one go, shortly after
+
+    _socket_session(ev, script)
+    assert [e["delivered"] for e in _recorded(ev)] == [True] * 6
+
+
+def test_an_event_awaiting_redelivery_is_dropped_by_a_reset(ev: Any) -> None:
+    async def script(ws: Any) -> list[dict[str, Any]]:
+        await asyncio.to_thread(_bot(ev).conversations_join, channel=GENERAL)
+        await _next(ws)  # never acknowledged: due again after the 1 s ack timeout
+        await _ack(ws, await _next(ws))
+        await asyncio.to_thread(ev.reset)
+        got = []
+        with contextlib.suppress(asyncio.TimeoutError):
+            while True:
+                got.append(await _next(ws, timeout=2.5))
+        return got
+
+    assert _socket_session(ev, script) == []
 
 
 def test_recorded_events_long_poll_until_one_is_raised(ev: Any) -> None:

@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 import ipaddress
+import logging
 from collections import Counter
 from collections.abc import Callable
 from typing import Any, TypeVar
@@ -406,12 +407,36 @@ def _switch_command(name: str, act: Callable[[Clone], None], done: str, help: st
     return command
 
 
+class _Notes(logging.Handler):
+    """Keeps the warnings logged while a command runs, to print them as its own lines."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(record.getMessage())
+
+
+def _start(clone: Clone) -> None:
+    """Start the clone; warnings logged meanwhile (e.g. a saved events URL that no longer
+    answers) are printed as lines of their own (log records stay off stderr in the CLI)."""
+    notes = _Notes()
+    logging.getLogger("asymkit.build").addHandler(notes)
+    try:
+        clone.start()
+    finally:
+        logging.getLogger("asymkit.build").removeHandler(notes)
+    for note in notes.lines:
+        output.warn(f"  ! {note}")
+
+
 stop_command = _switch_command(
     "stop", Clone.stop, "✓ stopped {clone.id}", "Stop a clone's app (the database stays)."
 )
 start_command = _switch_command(
     "start",
-    Clone.start,
+    _start,
     "✓ started {clone.id}  {clone.api_url}",
     "Start a stopped or dead clone again.",
 )

@@ -1,7 +1,8 @@
 """The clone endpoints: sign up, create or join the workspace, provision an app.
 
 These are REST-style (real status codes) rather than Slack's envelope, since
-Slack has no public API for them; asymkit's AI seeding drives them.
+Slack has no public API for them; asymkit's AI seeding drives them. The end of
+a token's life is Slack's own method, ``auth.revoke``, also here.
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 import secrets
 from typing import Any
 
+from . import events
+from .methods import Caller, Params, method
 from .methods import member_token as stateless_member_token
 from .objects import (
     SlackError,
@@ -21,6 +24,7 @@ from .objects import (
     valid_handle,
 )
 from .store import Conn, next_id, primary_workspace, resolve_token, store_token
+from .web import flag
 
 MIN_PASSWORD = 8
 
@@ -302,3 +306,29 @@ async def mint_token(conn: Conn, body: dict[str, Any]) -> dict[str, Any]:
         (",".join(sorted(set(scopes))), hash_token(token)),
     )
     return {"token": token, "kind": kind, "scopes": sorted(set(scopes))}
+
+
+@method(
+    "auth.revoke",
+    scope=None,
+    tier=3,
+    tokens=("bot", "user", "app"),
+    args=("test",),
+    errors=("not_authed", "invalid_auth"),
+)
+async def auth_revoke(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """Revoke the calling token (``test=true``: only check it); its Socket Mode links close.
+
+    A member token (``clone.user_token``) is derived from the clone's secret,
+    not stored, so it cannot be revoked: ``revoked: false`` with a warning.
+    """
+    if flag(params, "test"):
+        return {"revoked": False}
+    cur = await conn.execute(
+        "DELETE FROM tokens WHERE token_hash = %s RETURNING kind", (caller.token_hash,)
+    )
+    if await cur.fetchone() is None:
+        warning = "member_token_not_revocable"
+        return {"revoked": False, "warning": warning, "response_metadata": {"warnings": [warning]}}
+    events.token_revoked(caller.token_hash)
+    return {"revoked": True}

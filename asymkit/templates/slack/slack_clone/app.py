@@ -513,7 +513,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     app.state.reviver = None
     app.state.rate_limiter = _rate_limiter()
     hub = events.Hub(secret=os.environ.get("CLONE_ADMIN_SECRET", ""))
-    hub.mark_delivered = lambda event_id: events.mark_delivered(app.state.pool, event_id)
+    hub.mark_delivered = lambda ids: events.mark_delivered(app.state.pool, ids)
     hub.still_stored = lambda ids: events.still_stored(app.state.pool, ids)
     types = (_manifest().get("events") or {}).get("types")
     if isinstance(types, list) and types:

@@ -177,6 +177,25 @@ async def _add_member(conn: Conn, channel_id: str, user_id: str) -> None:
     )
 
 
+async def post_membership(
+    conn: Conn, channel_id: str, user_id: str, *, joined: bool, inviter: str | None = None
+) -> None:
+    """Slack's own record of a join or leave: a ``channel_join``/``channel_leave`` message."""
+    verb = "joined" if joined else "left"
+    await conn.execute(
+        """INSERT INTO messages (channel_id, ts, user_id, text, subtype, inviter)
+           VALUES (%s, %s, %s, %s, %s, %s)""",
+        (
+            channel_id,
+            await next_ts(conn, channel_id),
+            user_id,
+            f"<@{user_id}> has {verb} the channel",
+            "channel_join" if joined else "channel_leave",
+            inviter,
+        ),
+    )
+
+
 @method(
     "conversations.create",
     scope=MANAGE,
@@ -239,6 +258,7 @@ async def conversations_join(conn: Conn, caller: Caller, params: Params) -> dict
         }
     else:
         await _add_member(conn, row["id"], caller.user_id)
+        await post_membership(conn, row["id"], caller.user_id, joined=True)
     return {"channel": channel_object({**row, "is_member": True}, is_member=True), **result}
 
 
@@ -279,6 +299,7 @@ async def conversations_invite(conn: Conn, caller: Caller, params: Params) -> di
         raise SlackError("already_in_channel")
     for user_id in users:
         await _add_member(conn, row["id"], user_id)
+        await post_membership(conn, row["id"], user_id, joined=True, inviter=caller.user_id)
     return {"channel": channel_object(row, is_member=True)}
 
 
@@ -312,6 +333,7 @@ async def conversations_kick(conn: Conn, caller: Caller, params: Params) -> dict
     )
     if await cur.fetchone() is None:
         raise SlackError("not_in_channel")
+    await post_membership(conn, row["id"], user_id, joined=False)
     return {}
 
 
@@ -336,6 +358,7 @@ async def conversations_leave(conn: Conn, caller: Caller, params: Params) -> dic
         "DELETE FROM channel_members WHERE channel_id = %s AND user_id = %s",
         (row["id"], caller.user_id),
     )
+    await post_membership(conn, row["id"], caller.user_id, joined=False)
     return {}
 
 

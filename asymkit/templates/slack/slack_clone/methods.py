@@ -26,7 +26,7 @@ from psycopg import AsyncConnection
 from starlette.requests import Request
 from starlette.routing import BaseRoute, Route
 
-from .objects import SlackError
+from .objects import SlackError, hash_token
 from .store import resolve_token
 
 Conn = AsyncConnection[dict[str, Any]]
@@ -97,6 +97,7 @@ class Caller:
     token_type: TokenType = "user"
     scopes: frozenset[str] = frozenset()
     is_admin: bool = False
+    token_hash: str = ""  # which token (hashed, as stored): auth.revoke revokes it
 
     @property
     def is_bot(self) -> bool:
@@ -265,6 +266,7 @@ async def authenticate(conn: Conn, token: str | None) -> Caller:
             [s for s in scopes.split(",") if s] if scopes is not None else DEFAULT_SCOPES[kind]
         ),
         is_admin=bool(row.get("is_admin")) and kind == "user",
+        token_hash=hash_token(token),
     )
 
 

@@ -306,6 +306,8 @@ def message_object(row: dict[str, Any], team_id: str) -> dict[str, Any]:
     }
     if row.get("subtype"):
         msg["subtype"] = row["subtype"]
+        if row.get("inviter"):  # channel_join of an invited member
+            msg["inviter"] = row["inviter"]
         if row["subtype"] == "tombstone":
             msg["hidden"] = True
             msg["user"] = "USLACKBOT"

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from . import endpoints
 from .build import before, lock_first, record
-from .endpoints import HUB, mark_delivered, recorded, still_stored, subscription
+from .endpoints import (
+    HUB,
+    mark_delivered,
+    recorded,
+    still_stored,
+    subscription,
+    token_revoked,
+)
 from .hub import Hub
 
 __all__ = [
@@ -23,4 +30,5 @@ __all__ = [
     "recorded",
     "still_stored",
     "subscription",
+    "token_revoked",
 ]

@@ -12,6 +12,7 @@ shapes follow ``slackapi/slack-api-specs``
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import secrets
 import time
@@ -19,7 +20,6 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import attrs
-from psycopg.types.json import Jsonb
 
 from ..methods import Caller, Conn, Params
 from ..objects import format_ts, message_object
@@ -207,22 +207,24 @@ async def _deleted(ctx: Context) -> list[Raised]:
     return [Raised(event, channel)]
 
 
-def _membership(
-    channel: dict[str, Any], user: str, team: str, *, joined: bool, inviter: str | None
+async def _membership(
+    conn: Conn,
+    channel: dict[str, Any],
+    user: str,
+    team: str,
+    *,
+    joined: bool,
+    inviter: str | None,
 ) -> list[Raised]:
+    """The ``channel_join``/``channel_leave`` message the write stored, and the member event."""
+    cur = await conn.execute(
+        """SELECT * FROM messages WHERE channel_id = %s AND user_id = %s AND subtype = %s
+           ORDER BY ts DESC LIMIT 1""",
+        (channel["id"], user, "channel_join" if joined else "channel_leave"),
+    )
+    stored = await cur.fetchone()
+    raised = [Raised(_message_event(stored, channel, team, None), channel)] if stored else []
     now = _now_ts()
-    verb = "joined" if joined else "left"
-    message: dict[str, Any] = {
-        "type": "message",
-        "subtype": "channel_join" if joined else "channel_leave",
-        "user": user,
-        "text": f"<@{user}> has {verb} the channel",
-        "ts": now,
-        "channel": channel["id"],
-        "event_ts": now,
-        "channel_type": channel_type(channel),
-        "team": team,
-    }
     member: dict[str, Any] = {
         "type": "member_joined_channel" if joined else "member_left_channel",
         "user": user,
@@ -232,9 +234,8 @@ def _membership(
         "event_ts": now,
     }
     if inviter:
-        message["inviter"] = inviter
         member["inviter"] = inviter
-    return [Raised(message, channel), Raised(member, channel)]
+    return [*raised, Raised(member, channel)]
 
 
 @builder("conversations.join")
@@ -244,7 +245,9 @@ async def _joined(ctx: Context) -> list[Raised]:
     channel = await _channel(ctx.conn, (ctx.result.get("channel") or {}).get("id"))
     if channel is None:
         return []
-    return _membership(channel, ctx.caller.user_id, ctx.caller.team_id, joined=True, inviter=None)
+    return await _membership(
+        ctx.conn, channel, ctx.caller.user_id, ctx.caller.team_id, joined=True, inviter=None
+    )
 
 
 @builder("conversations.invite")
@@ -255,8 +258,8 @@ async def _invited(ctx: Context) -> list[Raised]:
     users = dict.fromkeys(u.strip() for u in ctx.params.get("users", "").split(",") if u.strip())
     raised: list[Raised] = []
     for user in users:
-        raised += _membership(
-            channel, user, ctx.caller.team_id, joined=True, inviter=ctx.caller.user_id
+        raised += await _membership(
+            ctx.conn, channel, user, ctx.caller.team_id, joined=True, inviter=ctx.caller.user_id
         )
     return raised
 
@@ -276,7 +279,9 @@ async def _left(ctx: Context) -> list[Raised]:
     if channel is None or ctx.result.get("not_in_channel"):
         return []
     user = ctx.params.get("user") or ctx.caller.user_id
-    return _membership(channel, user, ctx.caller.team_id, joined=False, inviter=None)
+    return await _membership(
+        ctx.conn, channel, user, ctx.caller.team_id, joined=False, inviter=None
+    )
 
 
 @builder("conversations.create")
@@ -541,17 +546,19 @@ async def record(
             "subscription": subscription(item.event, item.channel),
             "for_app": await _for_app(conn, item, app),
             "payload": envelope,
+            # Encoded once: stored as jsonb here, sent as is by the hub.
+            "payload_json": json.dumps(envelope),
         }
         cur = await conn.execute(
             """INSERT INTO events (event_id, event_time, type, subscription, for_app, payload)
-               VALUES (%s, %s, %s, %s, %s, %s) RETURNING seq""",
+               VALUES (%s, %s, %s, %s, %s, %s::jsonb) RETURNING seq""",
             (
                 event_id,
                 event_time,
                 row["type"],
                 row["subscription"],
                 row["for_app"],
-                Jsonb(envelope),
+                row["payload_json"],
             ),
         )
         got = await cur.fetchone()

@@ -47,23 +47,33 @@ async def apps_connections_open(conn: Conn, caller: Caller, params: Params) -> d
         raise SlackError("internal_error")
     base = urllib.parse.urlsplit(BASE_URL.get())
     scheme = "wss" if base.scheme == "https" else "ws"
-    return {"url": f"{scheme}://{base.netloc}/socket-mode/{hub.new_ticket()}"}
+    ticket = hub.new_ticket(caller.token_hash)
+    return {"url": f"{scheme}://{base.netloc}/socket-mode/{ticket}"}
+
+
+def token_revoked(token_hash: str) -> None:
+    """``auth.revoke`` revoked this token: close the Socket Mode connections it opened."""
+    hub = HUB.get()
+    if hub is not None:
+        hub.revoke(token_hash)
 
 
 async def socket_mode(websocket: WebSocket) -> None:
     """One Socket Mode connection: ``hello``, then envelopes out and acknowledgements in."""
     hub: Hub = websocket.app.state.events
-    if not hub.take_ticket(websocket.path_params["ticket"]):
+    token_hash = hub.take_ticket(websocket.path_params["ticket"])
+    app_id = await _app_id(websocket, token_hash) if token_hash is not None else None
+    if app_id is None:  # no such ticket, or its token was revoked since
         await websocket.close(code=4001, reason="invalid or expired ticket")
         return
     await websocket.accept()
-    conn = Connection(websocket)
+    conn = Connection(websocket, token_hash=token_hash or "")
     await conn.send(
         {
             "type": "hello",
             "num_connections": len(hub.connections) + 1,
             "debug_info": {"host": "asymkit-clone", "approximate_connection_time": 18060},
-            "connection_info": {"app_id": await _app_id(websocket)},
+            "connection_info": {"app_id": app_id},
         }
     )
     hub.connected(conn)
@@ -82,14 +92,21 @@ async def socket_mode(websocket: WebSocket) -> None:
         hub.disconnected(conn)
 
 
-async def _app_id(websocket: WebSocket) -> str:
+async def _app_id(websocket: WebSocket, token_hash: str) -> str | None:
+    """The app's id for ``hello``; ``None`` if the app token was revoked meanwhile."""
     try:
         async with websocket.app.state.pool.connection(timeout=1.0) as db:
-            cur = await db.execute("SELECT app_id FROM bots ORDER BY id LIMIT 1")
+            cur = await db.execute(
+                """SELECT (SELECT app_id FROM bots ORDER BY id LIMIT 1) AS app_id,
+                          EXISTS (SELECT 1 FROM tokens WHERE token_hash = %s) AS valid""",
+                (token_hash,),
+            )
             row = await cur.fetchone()
-    except Exception:
+    except Exception:  # database away: the ticket was good moments ago
         return ""
-    return str(row["app_id"]) if row else ""
+    if row is None or not row["valid"]:
+        return None
+    return str(row["app_id"] or "")
 
 
 ROUTES.append(WebSocketRoute("/socket-mode/{ticket}", socket_mode))
@@ -198,13 +215,12 @@ async def recorded(request: Request) -> Response:
     return JSONResponse({"ok": True, "events": events, "last": last})
 
 
-async def mark_delivered(pool: Any, event_id: str) -> None:
-    """Record that the app acknowledged ``event_id`` (a no-op if a reset removed it)."""
-    try:
-        async with pool.connection(timeout=2.0) as db:
-            await db.execute("UPDATE events SET delivered = true WHERE event_id = %s", (event_id,))
-    except Exception:  # the database being away must not break delivery
-        pass
+async def mark_delivered(pool: Any, event_ids: list[str]) -> None:
+    """Record that the app acknowledged ``event_ids`` (those a reset removed are skipped)."""
+    async with pool.connection(timeout=2.0) as db:
+        await db.execute(
+            "UPDATE events SET delivered = true WHERE event_id = ANY(%s)", (event_ids,)
+        )
 
 
 async def still_stored(pool: Any, event_ids: list[str]) -> set[str]:

@@ -8,6 +8,13 @@ envelope or an HTTP POST may take, default 3), ``CLONE_EVENT_RETRY_DELAYS``
 (the HTTP back-off before each retry, default ``0,60,300`` as Slack),
 ``CLONE_EVENT_QUEUE`` (events kept while no transport is connected, oldest
 dropped first, default 1000).
+
+Delivery keeps the database work off the hot path: acknowledgements are
+collected and marked delivered in one ``UPDATE`` per burst (every
+``FLUSH_INTERVAL``), and an event sent the moment it was raised is not looked
+up again; only events that waited (queued with no transport, or redelivered
+after a timeout) are checked, a batch at a time, against the ``events`` table,
+since a reset may have removed them meanwhile.
 """
 
 from __future__ import annotations
@@ -61,6 +68,7 @@ KNOWN_TYPES: frozenset[str] = frozenset(
 )
 MAX_RETRIES = 3
 TICKET_TTL = 300.0
+FLUSH_INTERVAL = 0.05  # seconds acknowledgements gather before one UPDATE marks them
 
 
 def _float_env(name: str, default: float) -> float:
@@ -90,12 +98,24 @@ class Connection:
     """One open Socket Mode WebSocket."""
 
     socket: WebSocket
+    token_hash: str = ""  # the app token that opened it: revoking the token closes it
     id: str = attrs.field(factory=lambda: uuid.uuid4().hex)
     lock: asyncio.Lock = attrs.field(factory=asyncio.Lock)
 
     async def send(self, message: dict[str, Any]) -> None:
+        await self.send_text(json.dumps(message))
+
+    async def send_text(self, text: str) -> None:
         async with self.lock:
-            await self.socket.send_text(json.dumps(message))
+            await self.socket.send_text(text)
+
+
+def payload_json(row: dict[str, Any]) -> str:
+    """The row's Events API envelope as JSON, encoded once however often it is sent."""
+    text = row.get("payload_json")
+    if text is None:
+        text = row["payload_json"] = json.dumps(row["payload"])
+    return str(text)
 
 
 @attrs.define
@@ -113,11 +133,12 @@ class Hub:
         factory=lambda: deque(maxlen=max(1, int(_float_env("CLONE_EVENT_QUEUE", 1000))))
     )
     connections: list[Connection] = attrs.field(factory=list)
-    tickets: dict[str, float] = attrs.field(factory=dict)
+    tickets: dict[str, tuple[float, str]] = attrs.field(factory=dict)  # -> (expiry, token)
     pending: dict[str, tuple[dict[str, Any], int, asyncio.TimerHandle]] = attrs.field(factory=dict)
     changed: asyncio.Condition = attrs.field(factory=asyncio.Condition)
     wake: asyncio.Event = attrs.field(factory=asyncio.Event)
-    mark_delivered: Callable[[str], Any] | None = None
+    # Marks the given event ids delivered (one call per burst of acknowledgements).
+    mark_delivered: Callable[[list[str]], Awaitable[Any]] | None = None
     # The ids among those given still in the database: a reset (which may restore
     # the tables in place, without telling the app) drops the events it removed.
     still_stored: Callable[[list[str]], Awaitable[set[str]]] | None = None
@@ -126,6 +147,10 @@ class Hub:
     _runner: asyncio.Task[Any] | None = None
     _http: httpx.AsyncClient | None = None
     _http_busy: asyncio.Semaphore = attrs.field(factory=lambda: asyncio.Semaphore(16))
+    _acked: list[str] = attrs.field(factory=list)
+    _envelope_stem: str = attrs.field(factory=lambda: str(uuid.uuid4())[:24])
+    _envelopes: int = 0
+    _flusher: asyncio.Task[Any] | None = None
 
     # --- lifecycle -------------------------------------------------------
 
@@ -138,9 +163,10 @@ class Hub:
         for conn in list(self.connections):
             with contextlib.suppress(Exception):
                 await conn.socket.close()
+        await self._flush()  # acknowledgements not yet written
         for _, _, timer in self.pending.values():
             timer.cancel()
-        for task in [self._runner, *self._tasks]:
+        for task in [self._runner, self._flusher, *self._tasks]:
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
@@ -176,6 +202,7 @@ class Hub:
     def forget_pending(self) -> None:
         """Drop undelivered events (a reset restored the state they came from)."""
         self.queue.clear()
+        self._acked.clear()  # their rows are gone too
         for _, _, timer in self.pending.values():
             timer.cancel()
         self.pending.clear()
@@ -184,8 +211,12 @@ class Hub:
 
     async def publish(self, rows: list[dict[str, Any]]) -> None:
         """Queue the events a committed write stored (the app's ones) and wake the sender."""
+        # With a transport there, the sender takes them at once: no reset can have
+        # removed them in between worth a lookup. Queued for later, they are checked.
+        fresh = bool(self.connections or self.url)
         for row in rows:
             if row["for_app"] and self._subscribed(row):
+                row["fresh"] = fresh
                 self.queue.append(row)
         self.wake.set()
         async with self.changed:
@@ -196,16 +227,31 @@ class Hub:
 
     # --- Socket Mode -----------------------------------------------------------
 
-    def new_ticket(self) -> str:
+    def new_ticket(self, token_hash: str = "") -> str:
+        """A one-use Socket Mode URL ticket for the app token ``token_hash``."""
         now = time.monotonic()
-        self.tickets = {t: exp for t, exp in self.tickets.items() if exp > now}
+        self.tickets = {t: got for t, got in self.tickets.items() if got[0] > now}
         ticket = secrets.token_urlsafe(24)
-        self.tickets[ticket] = now + TICKET_TTL
+        self.tickets[ticket] = (now + TICKET_TTL, token_hash)
         return ticket
 
-    def take_ticket(self, ticket: str) -> bool:
-        expires = self.tickets.pop(ticket, None)
-        return expires is not None and expires > time.monotonic()
+    def take_ticket(self, ticket: str) -> str | None:
+        """The token hash the ticket was given for, if it is valid (once)."""
+        got = self.tickets.pop(ticket, None)
+        return got[1] if got is not None and got[0] > time.monotonic() else None
+
+    def revoke(self, token_hash: str) -> None:
+        """The app token ``token_hash`` was revoked: its tickets lapse, its connections close."""
+        self.tickets = {t: got for t, got in self.tickets.items() if got[1] != token_hash}
+        for conn in [c for c in self.connections if c.token_hash == token_hash]:
+            self.disconnected(conn)
+            self._spawn(self._close(conn, "link_disabled"))
+
+    async def _close(self, conn: Connection, reason: str) -> None:
+        with contextlib.suppress(Exception):
+            await conn.send({"type": "disconnect", "reason": reason, "debug_info": {}})
+        with contextlib.suppress(Exception):
+            await conn.socket.close(code=1000)
 
     def connected(self, conn: Connection) -> None:
         self.connections.append(conn)
@@ -229,21 +275,24 @@ class Hub:
         self._turn = (self._turn + 1) % len(self.connections)
         return self.connections[self._turn]
 
+    def _envelope_id(self) -> str:
+        """A UUID-shaped id, unique in this app: a random stem and a counter (no syscall)."""
+        self._envelopes += 1
+        return f"{self._envelope_stem}{self._envelopes & 0xFFFFFFFFFFFF:012x}"
+
     async def _send_socket(self, conn: Connection, row: dict[str, Any], attempt: int) -> None:
-        envelope_id = str(uuid.uuid4())
-        message = {
-            "envelope_id": envelope_id,
-            "payload": row["payload"],
-            "type": "events_api",
-            "accepts_response_payload": False,
-            "retry_attempt": attempt,
-            "retry_reason": "timeout" if attempt else "",
-        }
+        envelope_id = self._envelope_id()
+        # The envelope around the payload's JSON, encoded once per event, not per send.
+        text = (
+            f'{{"envelope_id":"{envelope_id}","payload":{payload_json(row)},'
+            f'"type":"events_api","accepts_response_payload":false,'
+            f'"retry_attempt":{attempt},"retry_reason":"{"timeout" if attempt else ""}"}}'
+        )
         loop = asyncio.get_running_loop()
         timer = loop.call_later(self.ack_timeout, self._unacknowledged, envelope_id)
         self.pending[envelope_id] = (row, attempt, timer)
         try:
-            await conn.send(message)
+            await conn.send_text(text)
         except Exception:  # the socket went away: the timer redelivers elsewhere
             log.info("socket mode connection lost while sending %s", row["event_id"])
             self.disconnected(conn)
@@ -256,6 +305,7 @@ class Hub:
         if attempt >= MAX_RETRIES:
             log.info("event %s dropped after %d retries", row["event_id"], attempt)
             return
+        row["fresh"] = False  # a reset may have removed it while it waited
         self._spawn(self._redeliver(row, attempt + 1))
 
     async def _redeliver(self, row: dict[str, Any], attempt: int) -> None:
@@ -269,9 +319,11 @@ class Hub:
 
     # --- Events API over HTTP --------------------------------------------------
 
-    async def post(self, url: str, body: dict[str, Any], headers: dict[str, str]) -> httpx.Response:
+    async def post(
+        self, url: str, body: dict[str, Any] | str, headers: dict[str, str]
+    ) -> httpx.Response:
         assert self._http is not None
-        data = json.dumps(body).encode()
+        data = (body if isinstance(body, str) else json.dumps(body)).encode()
         stamp = str(int(time.time()))
         signed = {
             "Content-Type": "application/json",
@@ -316,7 +368,7 @@ class Hub:
                 )
                 try:
                     response = await asyncio.wait_for(
-                        self.post(url, row["payload"], headers), self.ack_timeout
+                        self.post(url, payload_json(row), headers), self.ack_timeout
                     )
                 except (httpx.TimeoutException, asyncio.TimeoutError):
                     reason = "http_timeout"
@@ -338,18 +390,39 @@ class Hub:
         task.add_done_callback(self._tasks.discard)
 
     def _delivered(self, row: dict[str, Any]) -> None:
-        if self.mark_delivered is not None:
-            self._spawn(self.mark_delivered(row["event_id"]))
+        """Note ``row`` as acknowledged; a burst of them is written in one go, shortly."""
+        if self.mark_delivered is None:
+            return
+        self._acked.append(row["event_id"])
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush_soon())
+
+    async def _flush_soon(self) -> None:
+        await asyncio.sleep(FLUSH_INTERVAL)
+        await self._flush()
+
+    async def _flush(self) -> None:
+        while self._acked and self.mark_delivered is not None:
+            ids, self._acked = self._acked, []
+            try:
+                await self.mark_delivered(ids)
+            except Exception:  # the database being away must not break delivery
+                log.info("could not mark %d events delivered", len(ids))
+                return
 
     async def _current(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """``rows`` less the events a reset removed since they were raised."""
-        if self.still_stored is None or not rows:
+        """``rows`` less the events a reset removed since they were raised.
+
+        Only the events that waited are looked up (one query for the batch).
+        """
+        waited = [row["event_id"] for row in rows if not row.get("fresh")]
+        if self.still_stored is None or not waited:
             return rows
         try:
-            kept = await self.still_stored([row["event_id"] for row in rows])
+            kept = await self.still_stored(waited)
         except Exception:  # database away: deliver rather than lose them
             return rows
-        return [row for row in rows if row["event_id"] in kept]
+        return [row for row in rows if row.get("fresh") or row["event_id"] in kept]
 
     async def _run(self) -> None:
         while True:
@@ -364,4 +437,5 @@ class Hub:
                     elif self.url:
                         self._spawn(self._send_http(self.url, row))
                     else:
+                        row["fresh"] = False
                         self.queue.append(row)  # the transport went away meanwhile
