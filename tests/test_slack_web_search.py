@@ -142,3 +142,14 @@ def test_search_does_not_reveal_other_peoples_dms(acme: Any) -> None:
     owner.chat_postMessage(channel=GENERAL, text="quokka sighting in the park")
     found = search(acme, "quokka")
     assert [m["text"] for m in found["matches"]] == ["quokka sighting in the park"]
+
+
+def test_join_and_leave_notices_are_not_found(acme: Any) -> None:
+    user = web(acme, "user")
+    lobby = user.conversations_create(name="lobby")["channel"]["id"]
+    user.conversations_leave(channel=lobby)
+    user.conversations_join(channel=lobby)
+    history = user.conversations_history(channel=lobby, limit=5)["messages"]
+    assert {"channel_join", "channel_leave"} <= {m.get("subtype") for m in history}
+    assert search(acme, "joined")["total"] == 0
+    assert search(acme, "left the channel")["total"] == 0

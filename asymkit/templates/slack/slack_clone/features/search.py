@@ -250,7 +250,8 @@ async def _messages(
     where = [
         "c.workspace_id = %(team)s",
         _SEEN,
-        "m.subtype IS DISTINCT FROM 'tombstone'",
+        # Deleted threads' placeholders and join/leave notices are not searchable in Slack.
+        "(m.subtype IS NULL OR m.subtype NOT IN ('tombstone', 'channel_join', 'channel_leave'))",
     ]
     if f.after:
         where.append("m.ts >= %(after)s")
