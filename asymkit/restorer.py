@@ -1,10 +1,13 @@
 """The function each snapshot carries to put itself back: generated SQL, run in the server.
 
-``snapshot.capture`` creates ``<snapshot schema>.restore(since, changed, whole)``
-next to the snapshot's tables; ``snapshot.restore`` locks the clone's tables
-(``begin``) and calls it. Inside the server its statements keep their plans
+``snapshot.capture`` creates ``<snapshot schema>.restore(created, source, entire)``
+next to the snapshot's tables; ``snapshot.restore`` calls it in a transaction
+and commits. The function locks every table, checks that the snapshot is
+still the one the caller planned for, reads which tables changed, and puts
+back only their logged rows. Inside the server its statements keep their plans
 from one restore to the next on a kept connection, and no SQL is composed or
-sent per table: a restore costs what the agent changed.
+sent per table: a restore costs what the agent changed, in one round trip and
+a commit.
 """
 
 from __future__ import annotations
@@ -13,24 +16,17 @@ from psycopg import sql
 
 from . import changes
 
-SINCE = sql.SQL("restore.since")  # the function's argument
+LOCK_TIMEOUT = "5s"  # a restore waits this long for the app's requests, then retries
+RETAKEN = -1  # returned when the snapshot is gone or was taken again since it was planned
+STALE = -2  # returned when the snapshot was made from another source than the caller's
+# The position read at the start, qualified by the function's block label.
+SINCE = sql.SQL("asymkit_restore.since")
 
 
-def begin(name: str, tables: list[changes.Table]) -> sql.Composed:
-    """Lock every table, then read the snapshot's position and the tables changed since."""
-    where = sql.SQL("FROM asymkit.snapshots WHERE name = {}").format(sql.Literal(name))
-    return sql.SQL(
-        # A reset need not wait for the disk: lost in a crash, it is simply redone.
-        "BEGIN; {}; SET LOCAL asymkit.restoring = 'on'; SET LOCAL synchronous_commit = off;"
-        " SELECT created, position {};"
-        " SELECT DISTINCT tbl FROM asymkit.changes WHERE seq > (SELECT position {})"
-    ).format(changes.lock_statement(tables, "ACCESS EXCLUSIVE"), where, where)
-
-
-def whole(tables: list[changes.Table], entire: bool) -> set[str]:
-    """Tables restored whole: all when asked, those the log cannot vouch for (no key, no
-    trigger), and every table that references one of them."""
-    out = {t.name for t in tables if entire or not t.logged or not t.key}
+def whole(tables: list[changes.Table]) -> set[str]:
+    """Tables always restored whole: those the log cannot vouch for (no key, no trigger),
+    and every table that references one of them."""
+    out = {t.name for t in tables if not t.logged or not t.key}
     for table in tables:  # parents come first: the rule reaches every descendant
         if out & set(table.parents):
             out.add(table.name)
@@ -38,13 +34,14 @@ def whole(tables: list[changes.Table], entire: bool) -> set[str]:
 
 
 def function(name: str, schema: str, sequences: str, tables: list[changes.Table]) -> sql.Composed:
-    """``restore(since, changed, whole)`` for snapshot ``name``: the restore, done inside
-    the server with plans it keeps per connection, returning the rows it wrote back.
+    """``restore(created, source, entire)`` for snapshot ``name``: the restore, done
+    inside the server with plans it keeps per connection, returning the rows it wrote
+    back (or ``RETAKEN``, ``STALE``). ``entire`` restores every table whole.
 
     Children first, rows the snapshot does not have are deleted; parents first,
     the snapshot's version of every logged row is written back (an upsert, so
     rows referenced by others stay put). A table in ``whole`` is emptied and
-    copied back entirely. The caller holds every table's lock.
+    copied back entirely.
     """
     snap = sql.Identifier(schema)
     body: list[sql.Composable] = []
@@ -115,9 +112,9 @@ def function(name: str, schema: str, sequences: str, tables: list[changes.Table]
     body.append(
         sql.SQL(
             "UPDATE asymkit.changes SET seq = nextval('asymkit.change_seq')"
-            " WHERE seq > restore.since;"
+            " WHERE seq > asymkit_restore.since;"
             " INSERT INTO asymkit.changes SELECT t, 'null', nextval('asymkit.change_seq')"
-            " FROM unnest(restore.whole) AS t"
+            " FROM unnest(asymkit_restore.whole) AS t"
             " ON CONFLICT (tbl, pk) DO UPDATE SET seq = EXCLUDED.seq;"
             " UPDATE asymkit.snapshots SET position ="
             " (SELECT CASE WHEN is_called THEN last_value ELSE 0 END FROM asymkit.change_seq)"
@@ -125,11 +122,39 @@ def function(name: str, schema: str, sequences: str, tables: list[changes.Table]
             " RETURN written;"
         ).format(sql.Literal(name))
     )
+    names = sql.SQL(", ").join(sql.Literal(t.name) for t in tables)
+    lock = sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE;").format(
+        sql.SQL(", ").join(sql.SQL("public.{}").format(sql.Identifier(t.name)) for t in tables)
+    )
+    prologue = sql.SQL(
+        "PERFORM set_config('lock_timeout', {}, true); {}"
+        " PERFORM set_config('asymkit.restoring', 'on', true);"
+        # A reset need not wait for the disk: lost in a crash, it is simply redone.
+        " PERFORM set_config('synchronous_commit', 'off', true);"
+        " SELECT s.position, s.created, s.source INTO since, taken, made"
+        " FROM asymkit.snapshots AS s WHERE s.name = {};"
+        " IF NOT FOUND OR taken IS DISTINCT FROM restore.created THEN RETURN {}; END IF;"
+        " IF restore.source IS NOT NULL AND made IS DISTINCT FROM restore.source"
+        " THEN RETURN {}; END IF;"
+        " changed := ARRAY(SELECT DISTINCT c.tbl FROM asymkit.changes AS c WHERE c.seq > since);"
+        " whole := CASE WHEN restore.entire THEN ARRAY[{}]::text[] ELSE ARRAY[{}]::text[] END;"
+    ).format(
+        sql.Literal(LOCK_TIMEOUT),
+        lock if tables else sql.SQL(""),
+        sql.Literal(name),
+        sql.Literal(RETAKEN),
+        sql.Literal(STALE),
+        names,
+        sql.SQL(", ").join(sql.Literal(t) for t in sorted(whole(tables))),
+    )
     return sql.SQL(
-        "CREATE FUNCTION {}.restore(since bigint, changed text[], whole text[]) RETURNS bigint"
-        " LANGUAGE plpgsql AS $restore$\n"
-        "DECLARE n bigint; written bigint := 0;\nBEGIN\n{}\nEND $restore$"
-    ).format(snap, sql.SQL("\n").join(body))
+        "CREATE FUNCTION {}.restore(created double precision, source text, entire boolean)"
+        " RETURNS bigint LANGUAGE plpgsql AS $restore$\n"
+        # Column names in the statements below win over the function's own names.
+        "#variable_conflict use_column\n<<asymkit_restore>>\n"
+        "DECLARE since bigint; taken double precision; made text; changed text[]; whole text[];"
+        " n bigint; written bigint := 0;\nBEGIN\n{}\n{}\nEND $restore$"
+    ).format(snap, prologue, sql.SQL("\n").join(body))
 
 
 def _branch(table: changes.Table, entire: sql.Composable, rows: sql.Composable) -> sql.Composed:

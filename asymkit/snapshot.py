@@ -64,14 +64,32 @@ class Info:
 
 
 def source_digest(template: Template, spec: SeedSpec, fixture: Path | None) -> str:
-    """What a seed snapshot was built from: migrations, fixture content and AI layers."""
-    h = hashlib.sha256()
-    for path in template.migration_files():
-        h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
-    h.update(json.dumps(spec.to_json(), sort_keys=True).encode())
-    if fixture is not None:
-        h.update(fixture.read_bytes())
-    return "sha256:" + h.hexdigest()
+    """What a seed snapshot was built from: migrations, fixture content and AI layers.
+
+    Every reset asks: the files are hashed again only when one of them changed on disk.
+    """
+    files = [*template.migration_files(), *([fixture] if fixture is not None else [])]
+    layers = json.dumps(spec.to_json(), sort_keys=True)
+    key = (layers, *((str(p), *_stamp(p)) for p in files))
+    if key not in _DIGESTS:
+        h = hashlib.sha256()
+        for path in template.migration_files():
+            h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
+        h.update(layers.encode())
+        if fixture is not None:
+            h.update(fixture.read_bytes())
+        if len(_DIGESTS) > 64:
+            _DIGESTS.clear()
+        _DIGESTS[key] = "sha256:" + h.hexdigest()
+    return _DIGESTS[key]
+
+
+_DIGESTS: dict[tuple[object, ...], str] = {}
+
+
+def _stamp(path: Path) -> tuple[int, int, int]:
+    st = path.stat()
+    return st.st_ino, st.st_mtime_ns, st.st_size
 
 
 def check_name(name: str) -> str:
@@ -171,8 +189,8 @@ def restore(
     over other tables, or cannot be restored for any reason: the caller then
     rebuilds or reports.
 
-    Three round trips on a kept connection: read the plan; lock every table and
-    read which changed; call the snapshot's ``restore`` function and commit.
+    On a kept connection, once its plan is known: call the snapshot's ``restore``
+    function (it locks every table and puts back what changed), then commit.
     """
     dsn = server.dsn(database)
     for attempt in range(LOCK_ATTEMPTS):
@@ -230,56 +248,45 @@ def _plan(conn: Conn, name: str) -> _Plan | None:
     )
 
 
-# Plans of the snapshots restored on each kept restoring connection, and the statement
-# that starts their restore: a restore then costs two round trips, the first of which
+# The snapshots restored on each kept restoring connection, as planned (their shape
+# checked): a restore is then one round trip and a commit. The function it calls
 # checks that the snapshot was not taken again since (by another process, say).
-_KEPT: weakref.WeakKeyDictionary[Conn, dict[str, tuple[_Plan, sql.Composed]]] = (
-    weakref.WeakKeyDictionary()
-)
+_KEPT: weakref.WeakKeyDictionary[Conn, dict[str, _Plan]] = weakref.WeakKeyDictionary()
 
 
 def _restore(conn: Conn, name: str, source: str | None, entire: bool) -> int | None:
     kept = _KEPT.setdefault(conn, {})
+    call = sql.SQL("BEGIN; SELECT {}.restore({}, {}, {})")
     for fresh in (False, True):
-        if fresh or name not in kept:
-            found = _plan(conn, name)
-            if found is None:
+        plan = kept.get(name) if not fresh else None
+        if plan is None:
+            plan = _plan(conn, name)
+            if plan is None:
                 return None
-            kept[name] = (found, restorer.begin(name, found.tables))
-        plan, begin = kept[name]
-        if source is not None and plan.source != source:
-            if fresh:
-                return None
-            del kept[name]  # taken again since, maybe from the new source
-            continue
+            kept[name] = plan
         with conn.cursor() as cur:
-            cur.execute(begin)
-            results = []
-            while True:
-                if cur.description is not None:
-                    results.append(cur.fetchall())
-                if not cur.nextset():
-                    break
-        [snapshot_row, changed_rows] = results
-        if snapshot_row and float(snapshot_row[0][0]) == plan.created:  # type: ignore[arg-type]
-            break
-        conn.execute("ROLLBACK")  # taken again, or dropped: read its plan anew
-        del kept[name]
-    else:
-        return None
-    position = int(snapshot_row[0][1])  # type: ignore[call-overload]
-    faults.point("reset:restore-locked")
-    with conn.cursor() as cur:
-        cur.execute(
-            sql.SQL("SELECT {}.restore({}, {}::text[], {}::text[]); COMMIT").format(
-                sql.Identifier(schema_of(name)),
-                sql.Literal(position),
-                sql.Literal(sorted(str(r[0]) for r in changed_rows)),
-                sql.Literal(sorted(restorer.whole(plan.tables, entire))),
+            cur.execute(
+                call.format(
+                    sql.Identifier(schema_of(name)),
+                    sql.Literal(plan.created),
+                    sql.Literal(source),
+                    sql.Literal(entire),
+                )
             )
-        )
-        row = cur.fetchone()
-    return int(row[0]) if row else 0  # type: ignore[call-overload]
+            cur.nextset()
+            row = cur.fetchone()
+        written = int(row[0]) if row else restorer.RETAKEN  # type: ignore[call-overload]
+        if written >= 0:
+            break
+        conn.execute("ROLLBACK")
+        del kept[name]
+        if written == restorer.STALE:
+            return None  # made from another source: the caller rebuilds
+    else:
+        return None  # gone, or taken again under other tables
+    faults.point("reset:restore-locked")
+    conn.execute("COMMIT")
+    return written
 
 
 def changed_since(conn: Conn, name: str) -> tuple[int, dict[str, bool], list[changes.Table]] | None:
