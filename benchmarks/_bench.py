@@ -115,3 +115,13 @@ def synth_cassette(messages: int, path: Path) -> Path:
         note="benchmarks/synth.py",
     )
     return path
+
+
+def capture_on(clone: Any, on: bool) -> None:
+    """Enable or disable the change triggers on every table of the clone."""
+    from asymkit import changes, postgres
+
+    with postgres.connect(postgres.server().dsn(clone.database), autocommit=True) as conn:
+        for t in changes.catalog(conn):
+            verb = "ENABLE" if on else "DISABLE"
+            conn.execute(f'ALTER TABLE public."{t.name}" {verb} TRIGGER {changes.TRIGGER}')

@@ -19,7 +19,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))
 
-from _bench import isolated_home, summary, synth_cassette, table, write
+from _bench import capture_on, isolated_home, summary, synth_cassette, table, write
 
 
 def agent_writes(clone: object, n: int = 20) -> None:
@@ -78,16 +78,6 @@ def rewrite_everything(clone: object) -> None:
         conn.execute("UPDATE messages SET text = text || ' (edited)'")
         conn.execute("UPDATE channels SET topic = 'rewritten'")
         conn.execute("UPDATE channel_members SET channel_id = channel_id")
-
-
-def capture_on(clone: object, on: bool) -> None:
-    """Enable or disable the change triggers on every table of the clone."""
-    from asymkit import changes, postgres
-
-    with postgres.connect(postgres.server().dsn(clone.database), autocommit=True) as conn:  # type: ignore[attr-defined]
-        for t in changes.catalog(conn):
-            verb = "ENABLE" if on else "DISABLE"
-            conn.execute(f'ALTER TABLE public."{t.name}" {verb} TRIGGER {changes.TRIGGER}')
 
 
 def throughput(clone: object, seconds: float, rounds: int) -> dict[str, list[float]]:
