@@ -19,11 +19,18 @@ def general(web: WebClient) -> str:
     return next(c["id"] for c in listed if c["name"] == "general")
 
 
-def test_a_reaction_added_then_removed(acme: Any) -> None:
+def posted(acme: Any, text: str) -> tuple[WebClient, str, str]:
+    """Post ``text`` in #general and take snapshot "posted" after it: the client, the
+    channel and the message's ts."""
     web = user(acme)
     channel = general(web)
-    ts = web.chat_postMessage(channel=channel, text="ship it")["ts"]
+    ts = web.chat_postMessage(channel=channel, text=text)["ts"]
     acme.snapshot("posted")
+    return web, channel, ts
+
+
+def test_a_reaction_added_then_removed(acme: Any) -> None:
+    web, channel, ts = posted(acme, "ship it")
     web.reactions_add(channel=channel, timestamp=ts, name="tada")
     me = web.auth_test()["user_id"]
     diff = acme.diff(since="posted")
@@ -35,10 +42,7 @@ def test_a_reaction_added_then_removed(acme: Any) -> None:
 
 
 def test_a_pin_added_then_removed(acme: Any) -> None:
-    web = user(acme)
-    channel = general(web)
-    ts = web.chat_postMessage(channel=channel, text="the plan")["ts"]
-    acme.snapshot("posted")
+    web, channel, ts = posted(acme, "the plan")
     web.pins_add(channel=channel, timestamp=ts)
     diff = acme.diff(since="posted")
     [pin] = diff["pins"].added
@@ -79,10 +83,7 @@ def test_a_profile_change_is_the_only_field_that_changes(acme: Any) -> None:
 
 
 def test_a_message_edited_then_deleted(acme: Any) -> None:
-    web = user(acme)
-    channel = general(web)
-    ts = web.chat_postMessage(channel=channel, text="typo here")["ts"]
-    acme.snapshot("posted")
+    web, channel, ts = posted(acme, "typo here")
     web.chat_update(channel=channel, ts=ts, text="fixed")
     [edit] = acme.diff(since="posted")["messages"].changed
     assert edit.key == {"channel": channel, "ts": ts}
