@@ -136,24 +136,41 @@ def app_env(record: CloneRecord, server: postgres.Server) -> dict[str, str]:
 
 
 def admin_post(target: Target, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Call one of the clone's admin endpoints (guarded by its admin secret)."""
-    try:
-        resp = http.client().post(
-            target.url + path,
-            json=body,
-            headers={"Authorization": f"Bearer {target.admin_secret}"},
-        )
-    except httpx.TransportError as exc:
-        raise CloneNotRunning(
-            f"{target.id} does not answer at {target.url} ({type(exc).__name__});"
-            f" run `asymkit start {target.id}`."
-        ) from exc
+    """Call one of the clone's admin endpoints (guarded by its admin secret).
+
+    A 503 means the app has no working database connection yet (just after a rebuild's
+    swap, or on a busy machine) and did nothing: the call is made again, as its
+    ``Retry-After`` asks, for up to ``HEALTH_TIMEOUT``. The admin calls are idempotent.
+    """
+    deadline = time.monotonic() + HEALTH_TIMEOUT
+    while True:
+        try:
+            resp = http.client().post(
+                target.url + path,
+                json=body,
+                headers={"Authorization": f"Bearer {target.admin_secret}"},
+            )
+        except httpx.TransportError as exc:
+            raise CloneNotRunning(
+                f"{target.id} does not answer at {target.url} ({type(exc).__name__});"
+                f" run `asymkit start {target.id}`."
+            ) from exc
+        if resp.status_code != 503 or time.monotonic() > deadline:
+            break
+        time.sleep(min(_retry_after(resp), 1.0))
     if resp.status_code >= 300:
         raise ProvisionFailed(
             f"{target.id} refused {path} with HTTP {resp.status_code}: {resp.text[:200]}"
         )
     data: dict[str, Any] = resp.json()
     return data
+
+
+def _retry_after(resp: httpx.Response) -> float:
+    try:
+        return max(0.1, float(resp.headers.get("Retry-After", "1")))
+    except ValueError:
+        return 1.0
 
 
 def new_app_credentials() -> dict[str, str]:

@@ -254,3 +254,32 @@ def test_destroy_leaves_no_lock_file_behind() -> None:
     assert (home() / "locks" / f"clone-{clone.id}.lock").exists()
     clone.destroy()
     assert not (home() / "locks" / f"clone-{clone.id}.lock").exists()
+
+
+def test_provisioning_waits_for_a_database_that_is_coming_back() -> None:
+    """A clone whose database refuses connections for a moment answers its admin calls with
+    503 and Retry-After (as after a rebuild's swap, slowed by a busy machine): asymkit
+    tries again instead of failing the rebuild or start with ProvisionFailed."""
+    from asymkit import build
+
+    with asymkit.spin("slack", seed="acme-corp") as clone:
+        target = clone.target()
+        with postgres.server().admin() as admin:
+            admin.execute(f'ALTER DATABASE "{clone.database}" WITH ALLOW_CONNECTIONS false')
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = %s",
+                (clone.database,),
+            )
+
+            def allow() -> None:
+                with postgres.connect(postgres.server().url, autocommit=True) as conn:
+                    conn.execute(f'ALTER DATABASE "{clone.database}" WITH ALLOW_CONNECTIONS true')
+
+            reopen = threading.Timer(2.5, allow)
+            reopen.start()
+            try:
+                tokens = build.provision(target)
+            finally:
+                reopen.join()
+        assert tokens["bot"] == clone.tokens.bot
+        assert WebClient(token=tokens["bot"], base_url=clone.api_url).auth_test()["ok"]
