@@ -243,7 +243,8 @@ def start_app(
     """Start the app (same port if free), wait until healthy, install tokens; save and return."""
     port = record.port
     if not process.port_is_free(record.host, port):
-        port = process.free_port(record.host)
+        others = {c.port for c in registry.read().clones.values() if c.id != record.id}
+        port = process.free_port(record.host, taken=others)
     pid = process.start(
         template,
         host=record.host,
@@ -330,7 +331,7 @@ def create(
                 template=template.name,
                 database=template.database_for(clone_id),
                 host=host,
-                port=port or process.free_port(host),
+                port=port or process.free_port(host, {c.port for c in state.clones.values()}),
                 admin_secret=secrets.token_urlsafe(24),
                 created=time.time(),
                 seed=SeedSpec(fixture=fixture[0] if fixture else None).to_json(),

@@ -9,6 +9,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Collection
 from pathlib import Path
 
 import httpx
@@ -57,10 +58,26 @@ def app_environment(env: dict[str, str]) -> dict[str, str]:
 _children: dict[int, subprocess.Popen[bytes]] = {}
 
 
-def free_port(host: str) -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind((host, 0))
-        return int(sock.getsockname()[1])
+def free_port(host: str, taken: Collection[int] = ()) -> int:
+    """A port free now and not in ``taken`` (the ports other clones were given: one
+    reserved but not yet started is free in the kernel, yet not free to take)."""
+    while True:
+        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+            sock.bind((host, 0))
+            port = int(sock.getsockname()[1])
+        if port not in taken:
+            return port
+
+
+def listens(pid: int, port: int) -> bool:
+    """Whether process ``pid`` itself is the one listening on ``port``."""
+    try:
+        return any(
+            c.laddr and c.laddr.port == port and c.status == psutil.CONN_LISTEN
+            for c in psutil.Process(pid).net_connections(kind="tcp")
+        )
+    except psutil.Error:
+        return False
 
 
 def port_is_free(host: str, port: int) -> bool:
@@ -172,7 +189,9 @@ def wait_healthy(
                 f"{clone_id}'s app exited while starting; see `asymkit logs {clone_id}` ({log})."
             )
         try:
-            if client.get(url, timeout=2.0).status_code == 200:
+            # A 200 from an app that is not ours (our app still starting, another one
+            # already on the port) does not count: ours then fails to bind and exits.
+            if client.get(url, timeout=2.0).status_code == 200 and listens(pid, port):
                 return
         except httpx.TransportError:
             pass

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import http.server
+import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import psutil
 import pytest
 
 from asymkit import manifest, process
+from asymkit.errors import HealthTimeout
 
 
 def _environ_of(pid: int) -> dict[str, str]:
@@ -58,3 +62,49 @@ def test_an_app_stopped_right_after_it_was_started_does_not_linger(tmp_path: Pat
     )
     process.stop(pid, port)  # possibly before the child has even exec'd uvicorn
     assert not psutil.pid_exists(pid) or psutil.Process(pid).status() == psutil.STATUS_ZOMBIE
+
+
+def test_a_port_given_to_another_clone_is_not_handed_out_again() -> None:
+    first = process.free_port("127.0.0.1")
+    # Reserved but not yet listening: free in the kernel, not free to take.
+    assert all(process.free_port("127.0.0.1", taken={first}) != first for _ in range(200))
+
+
+def test_a_health_answer_from_another_app_on_the_port_is_not_taken_for_ours(
+    tmp_path: Path,
+) -> None:
+    """The port taken by another server between the check and our app's bind (two spins
+    given one port): ours exits, and that server's 200 must not make it look started."""
+    port = process.free_port("127.0.0.1")
+    pid = process.start(
+        manifest.find("notes"),
+        host="127.0.0.1",
+        port=port,
+        env={"CLONE_DATABASE_URL": "dbname=nowhere", "CLONE_ADMIN_SECRET": "s"},
+        log=tmp_path / "app.log",
+    )
+
+    class Healthy(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    other = http.server.HTTPServer(("127.0.0.1", port), Healthy)  # before uvicorn binds
+    threading.Thread(target=other.serve_forever, daemon=True).start()
+    try:
+        with pytest.raises(HealthTimeout, match="exited while starting"):
+            process.wait_healthy(
+                f"http://127.0.0.1:{port}/health",
+                pid=pid,
+                port=port,
+                timeout=60,
+                clone_id="second",
+                log=tmp_path / "app.log",
+            )
+    finally:
+        other.shutdown()
+        other.server_close()
+        process.stop(pid, port)
