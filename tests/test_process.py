@@ -20,14 +20,8 @@ def _environ_of(pid: int) -> dict[str, str]:
     return dict(item.decode().split("=", 1) for item in raw if b"=" in item)
 
 
-@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc/<pid>/environ")
-def test_the_app_inherits_no_secrets_only_basics_and_template_settings(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-canary")
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws-canary")
-    monkeypatch.setenv("ASYMKIT_DATABASE_URL", "postgresql://u:pw-canary@db/x")
-    monkeypatch.setenv("SLACK_CLONE_RATE_LIMIT", "7")
+def start_notes(tmp_path: Path) -> tuple[int, int]:
+    """The notes template's app on a free port, with no real database; (port, pid)."""
     port = process.free_port("127.0.0.1")
     pid = process.start(
         manifest.find("notes"),
@@ -36,6 +30,18 @@ def test_the_app_inherits_no_secrets_only_basics_and_template_settings(
         env={"CLONE_DATABASE_URL": "dbname=nowhere", "CLONE_ADMIN_SECRET": "s"},
         log=tmp_path / "app.log",
     )
+    return port, pid
+
+
+@pytest.mark.skipif(not Path("/proc/self/environ").exists(), reason="reads /proc/<pid>/environ")
+def test_the_app_inherits_no_secrets_only_basics_and_template_settings(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("ANTHROPIC_API_KEY", "sk-ant-canary")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "aws-canary")
+    monkeypatch.setenv("ASYMKIT_DATABASE_URL", "postgresql://u:pw-canary@db/x")
+    monkeypatch.setenv("SLACK_CLONE_RATE_LIMIT", "7")
+    port, pid = start_notes(tmp_path)
     try:
         # For an instant after exec, /proc shows no command line or environment yet.
         deadline = time.monotonic() + 30
@@ -75,14 +81,7 @@ def test_a_health_answer_from_another_app_on_the_port_is_not_taken_for_ours(
 ) -> None:
     """The port taken by another server between the check and our app's bind (two spins
     given one port): ours exits, and that server's 200 must not make it look started."""
-    port = process.free_port("127.0.0.1")
-    pid = process.start(
-        manifest.find("notes"),
-        host="127.0.0.1",
-        port=port,
-        env={"CLONE_DATABASE_URL": "dbname=nowhere", "CLONE_ADMIN_SECRET": "s"},
-        log=tmp_path / "app.log",
-    )
+    port, pid = start_notes(tmp_path)
 
     class Healthy(http.server.BaseHTTPRequestHandler):
         def do_GET(self) -> None:
