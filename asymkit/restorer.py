@@ -16,7 +16,6 @@ from psycopg import sql
 
 from . import changes
 
-LOCK_TIMEOUT = "5s"  # a restore waits this long for the app's requests, then retries
 RETAKEN = -1  # returned when the snapshot is gone or was taken again since it was planned
 STALE = -2  # returned when the snapshot was made from another source than the caller's
 # The position read at the start, qualified by the function's block label.
@@ -123,11 +122,8 @@ def function(name: str, schema: str, sequences: str, tables: list[changes.Table]
         ).format(sql.Literal(name))
     )
     names = sql.SQL(", ").join(sql.Literal(t.name) for t in tables)
-    lock = sql.SQL("LOCK TABLE {} IN ACCESS EXCLUSIVE MODE;").format(
-        sql.SQL(", ").join(sql.SQL("public.{}").format(sql.Identifier(t.name)) for t in tables)
-    )
     prologue = sql.SQL(
-        "PERFORM set_config('lock_timeout', {}, true); {}"
+        "{}"  # every table locked, waiting at most changes.LOCK_TIMEOUT (then retried)
         " PERFORM set_config('asymkit.restoring', 'on', true);"
         # A reset need not wait for the disk: lost in a crash, it is simply redone.
         " PERFORM set_config('synchronous_commit', 'off', true);"
@@ -139,8 +135,9 @@ def function(name: str, schema: str, sequences: str, tables: list[changes.Table]
         " changed := ARRAY(SELECT DISTINCT c.tbl FROM asymkit.changes AS c WHERE c.seq > since);"
         " whole := CASE WHEN restore.entire THEN ARRAY[{}]::text[] ELSE ARRAY[{}]::text[] END;"
     ).format(
-        sql.Literal(LOCK_TIMEOUT),
-        lock if tables else sql.SQL(""),
+        sql.SQL("{};").format(changes.lock_statement(tables, "ACCESS EXCLUSIVE"))
+        if tables
+        else sql.SQL(""),
         sql.Literal(name),
         sql.Literal(RETAKEN),
         sql.Literal(STALE),

@@ -68,12 +68,13 @@ def source_digest(template: Template, spec: SeedSpec, fixture: Path | None) -> s
 
     Every reset asks: the files are hashed again only when one of them changed on disk.
     """
-    files = [*template.migration_files(), *([fixture] if fixture is not None else [])]
+    migrations = template.migration_files()
+    files = [*migrations, *([fixture] if fixture is not None else [])]
     layers = json.dumps(spec.to_json(), sort_keys=True)
     key = (layers, *((str(p), *_stamp(p)) for p in files))
     if key not in _DIGESTS:
         h = hashlib.sha256()
-        for path in template.migration_files():
+        for path in migrations:
             h.update(path.name.encode() + b"\0" + path.read_bytes() + b"\0")
         h.update(layers.encode())
         if fixture is not None:
@@ -215,34 +216,33 @@ _FITS: weakref.WeakKeyDictionary[Conn, str] = weakref.WeakKeyDictionary()
 
 @attrs.frozen
 class _Plan:
-    """A snapshot as a restore needs it; ``created`` tells whether it was taken again."""
+    """A snapshot as a restore or diff needs it; ``created`` tells whether it was taken
+    again (the restore function compares it, and the source, in the server)."""
 
     position: int
-    source: str | None
     tables: list[changes.Table]
     created: float
 
 
 def _plan(conn: Conn, name: str) -> _Plan | None:
-    """The snapshot's position, source and tables, if they still fit the clone's tables."""
+    """The snapshot's position and tables, if they still fit the clone's tables."""
     try:
         row = conn.execute(
-            "SELECT position, source, plan, shape, created FROM asymkit.snapshots WHERE name = %s",
+            "SELECT position, plan, shape, created FROM asymkit.snapshots WHERE name = %s",
             (name,),
         ).fetchone()
         if row is None:
             return None
-        if _FITS.get(conn) != row[3]:
+        if _FITS.get(conn) != row[2]:
             now = conn.execute(changes.SHAPE).fetchone()
-            if now is None or now[0] != row[3]:
+            if now is None or now[0] != row[2]:
                 return None
-            _FITS[conn] = str(row[3])
+            _FITS[conn] = str(row[2])
     except (psycopg.errors.UndefinedTable, psycopg.errors.InvalidSchemaName):
         return None
-    position, source, plan, _, created = row
+    position, plan, _, created = row
     return _Plan(
         int(str(position)),
-        None if source is None else str(source),
         [changes.Table.from_json(t) for t in plan],  # type: ignore[attr-defined]
         float(created),  # type: ignore[arg-type]
     )
