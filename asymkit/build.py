@@ -166,6 +166,12 @@ def admin_post(target: Target, path: str, body: dict[str, Any]) -> dict[str, Any
     return data
 
 
+def _unused_port(host: str, state: registry.State, but: str | None = None) -> int:
+    """A free port that no other clone was given (one reserved but not started yet is
+    free in the kernel): call inside ``registry.transaction`` and record it there."""
+    return process.free_port(host, {c.port for c in state.clones.values() if c.id != but})
+
+
 def _retry_after(resp: httpx.Response) -> float:
     try:
         return max(0.1, float(resp.headers.get("Retry-After", "1")))
@@ -243,8 +249,9 @@ def start_app(
     """Start the app (same port if free), wait until healthy, install tokens; save and return."""
     port = record.port
     if not process.port_is_free(record.host, port):
-        others = {c.port for c in registry.read().clones.values() if c.id != record.id}
-        port = process.free_port(record.host, taken=others)
+        with registry.transaction() as state:  # chosen and recorded under one lock
+            port = _unused_port(record.host, state, but=record.id)
+            state.clones[record.id] = attrs.evolve(state.clones[record.id], port=port)
     pid = process.start(
         template,
         host=record.host,
@@ -331,7 +338,7 @@ def create(
                 template=template.name,
                 database=template.database_for(clone_id),
                 host=host,
-                port=port or process.free_port(host, {c.port for c in state.clones.values()}),
+                port=port or _unused_port(host, state),
                 admin_secret=secrets.token_urlsafe(24),
                 created=time.time(),
                 seed=SeedSpec(fixture=fixture[0] if fixture else None).to_json(),
