@@ -199,7 +199,9 @@ async def _in_transaction(
     """Run ``fn`` in one transaction, within ``DB_BUDGET`` seconds.
 
     A connection that a reset or a database restart closed fails at once and the
-    pool drops it, so the call is retried on another one while the budget lasts;
+    pool drops it, so the call is retried on another one while the budget lasts, as
+    is a transaction the server rolled back to break a deadlock or a serialization
+    conflict (nothing of it was kept);
     with the database down, the pool times out and the caller answers an error.
     """
     pool: AsyncConnectionPool[Any] = request.app.state.pool
@@ -217,6 +219,8 @@ async def _in_transaction(
         except PoolTimeout:
             _revive_later(request.app)
             raise
+        except (psycopg.errors.DeadlockDetected, psycopg.errors.SerializationFailure):
+            continue  # a deadlock's victim (e.g. against a reset's locks): rolled back, redo
         except psycopg.OperationalError:
             if used is None or not (used.closed or used.broken):
                 raise  # not a dead connection: retrying would not help
@@ -270,8 +274,8 @@ async def web_api(request: Request) -> Response:
         result = await _in_transaction(request, call)
     except SlackError as exc:
         return _error(exc.code, 200, _scope_headers(caller, spec), **exc.extra)
-    except (psycopg.OperationalError, TimeoutError):
-        log.warning("database unavailable during %s", name)
+    except (psycopg.OperationalError, TimeoutError) as exc:
+        log.warning("database unavailable during %s (%s: %s)", name, type(exc).__name__, exc)
         return _unavailable()
     if raised:
         await hub.publish(raised)  # delivery runs in the hub's task, never in this request
