@@ -37,7 +37,7 @@ from _bench import isolated_home, table, write
 
 GENERAL = "CACME00001"
 RATE = 50.0  # events per second
-ROUNDS = 3  # throughput runs per setup, alternated (default of --rounds)
+ROUNDS = 5  # throughput runs per setup, alternated (default of --rounds)
 
 
 def pct(samples: list[float], q: float) -> float:
@@ -166,8 +166,9 @@ def throughput(clone: Any, token: str, seconds: float, threads: int = 4) -> tupl
 
 
 @contextlib.contextmanager
-def listener_process(clone: Any) -> Iterator[list[int]]:
-    """A Socket Mode app in its own process (as a real app runs); yields [events received]."""
+def listener_process(clone: Any) -> Iterator[tuple[subprocess.Popen[str], list[int]]]:
+    """A Socket Mode app in its own process (as a real app runs); yields it and
+    [events received], the count filled in on leaving."""
     proc = subprocess.Popen(
         [sys.executable, __file__, "--listen", clone.id],
         stdin=subprocess.PIPE,
@@ -178,7 +179,7 @@ def listener_process(clone: Any) -> Iterator[list[int]]:
     assert proc.stdout.readline().strip() == "ready"
     received = [0]
     try:
-        yield received
+        yield proc, received
     finally:
         time.sleep(1.0)  # let the last envelopes arrive
         out, _ = proc.communicate("", timeout=30)
@@ -224,6 +225,7 @@ def main() -> None:
         # that a busy machine or a growing table weighs on both alike.
         runs: dict[str, list[tuple[float, float]]] = {"alone": [], "connected": []}
         received = [0]
+        app_cpu: list[float] = []  # the app process's CPU ms per event it received
 
         def measure(setup: str) -> None:
             clone.reset()  # an empty queue: the app gets only the load's events
@@ -232,10 +234,13 @@ def main() -> None:
                 throughput(clone, coworker_token, 1.0)  # warm-up after the reset, not counted
                 runs["alone"].append(throughput(clone, coworker_token, seconds))
                 return
-            with listener_process(clone) as got:
+            with listener_process(clone) as (app, got):
+                before = cpu_seconds(app.pid)  # from here on, it only receives and acks
                 throughput(clone, coworker_token, 1.0)
                 runs["connected"].append(throughput(clone, coworker_token, seconds))
+                spent = cpu_seconds(app.pid) - before
             received[0] += got[0]
+            app_cpu.append(spent * 1000 / max(1, got[0]))
 
         for i in range(rounds):  # A B, B A, A B, ...: neither setup always goes first
             for setup in ("alone", "connected")[:: 1 if i % 2 == 0 else -1]:
@@ -271,6 +276,10 @@ def main() -> None:
         ],
     )
     print(f"drop with an app connected: {drop:.1f}% (medians)")
+    print(
+        f"the app's own process (slack_sdk SocketModeClient, same 2 cores): "
+        f"{statistics.median(app_cpu):.2f} CPU ms per event received (median)"
+    )
     print("per round (A no app, B app connected):")
     table(
         ["round", "A calls/s", "B calls/s", "drop %", "A CPU ms/call", "B CPU ms/call"],
@@ -297,6 +306,7 @@ def main() -> None:
             "rounds_cpu_ms_per_call": {k: [round(r[1], 3) for r in v] for k, v in runs.items()},
             "clone_cpu_ms_per_call": {"no_app": round(cpu_alone, 3),
                                       "socket_mode_app": round(cpu_connected, 3)},
+            "app_process_cpu_ms_per_event": [round(c, 3) for c in app_cpu],
             "threads": 4,
             "seconds": seconds,
             "rounds": rounds,

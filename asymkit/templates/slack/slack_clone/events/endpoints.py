@@ -189,6 +189,7 @@ async def recorded(request: Request) -> Response:
     except ValueError:
         return _refuse("invalid_wait", 400, "wait must be a number of seconds (at most 30)")
     hub: Hub = request.app.state.events
+    await hub.flush()  # acknowledgements still gathering show as delivered
     deadline = time.monotonic() + wait
     try:
         while True:

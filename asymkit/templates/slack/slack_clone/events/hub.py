@@ -11,10 +11,11 @@ dropped first, default 1000).
 
 Delivery keeps the database work off the hot path: acknowledgements are
 collected and marked delivered in one ``UPDATE`` per burst (every
-``FLUSH_INTERVAL``), and an event sent the moment it was raised is not looked
-up again; only events that waited (queued with no transport, or redelivered
-after a timeout) are checked, a batch at a time, against the ``events`` table,
-since a reset may have removed them meanwhile.
+``FLUSH_INTERVAL``, and before the recorded events are read), and an event
+sent the moment it was raised is not looked up again; only events that waited
+(queued with no transport, or redelivered after a timeout) are checked, a
+batch at a time, against the ``events`` table, since a reset may have removed
+them meanwhile.
 """
 
 from __future__ import annotations
@@ -68,7 +69,7 @@ KNOWN_TYPES: frozenset[str] = frozenset(
 )
 MAX_RETRIES = 3
 TICKET_TTL = 300.0
-FLUSH_INTERVAL = 0.05  # seconds acknowledgements gather before one UPDATE marks them
+FLUSH_INTERVAL = 0.5  # seconds acknowledgements gather before one UPDATE marks them
 
 
 def _float_env(name: str, default: float) -> float:
@@ -151,6 +152,7 @@ class Hub:
     _envelope_stem: str = attrs.field(factory=lambda: str(uuid.uuid4())[:24])
     _envelopes: int = 0
     _flusher: asyncio.Task[Any] | None = None
+    _flushing: asyncio.Lock = attrs.field(factory=asyncio.Lock)
 
     # --- lifecycle -------------------------------------------------------
 
@@ -163,7 +165,7 @@ class Hub:
         for conn in list(self.connections):
             with contextlib.suppress(Exception):
                 await conn.socket.close()
-        await self._flush()  # acknowledgements not yet written
+        await self.flush()  # acknowledgements not yet written
         for _, _, timer in self.pending.values():
             timer.cancel()
         for task in [self._runner, self._flusher, *self._tasks]:
@@ -399,16 +401,19 @@ class Hub:
 
     async def _flush_soon(self) -> None:
         await asyncio.sleep(FLUSH_INTERVAL)
-        await self._flush()
+        await self.flush()
 
-    async def _flush(self) -> None:
-        while self._acked and self.mark_delivered is not None:
-            ids, self._acked = self._acked, []
-            try:
-                await self.mark_delivered(ids)
-            except Exception:  # the database being away must not break delivery
-                log.info("could not mark %d events delivered", len(ids))
-                return
+    async def flush(self) -> None:
+        """Write the acknowledgements gathered so far (and wait for one already under way),
+        so that a read of the ``events`` table after this sees every one of them."""
+        async with self._flushing:
+            while self._acked and self.mark_delivered is not None:
+                ids, self._acked = self._acked, []
+                try:
+                    await self.mark_delivered(ids)
+                except Exception:  # the database being away must not break delivery
+                    log.info("could not mark %d events delivered", len(ids))
+                    return
 
     async def _current(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """``rows`` less the events a reset removed since they were raised.
