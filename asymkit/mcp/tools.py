@@ -26,22 +26,48 @@ _TS = (
 )
 
 
-def _string(description: str) -> dict[str, Any]:
-    return {"type": "string", "description": description}
+@attrs.frozen
+class Arg:
+    """One tool argument and its JSON Schema: a string, or a number with a default."""
+
+    name: str
+    description: str
+    required: bool = True
+    default: int | None = None  # a number argument's default (never required)
+
+    @property
+    def schema(self) -> dict[str, Any]:
+        if self.default is None:
+            return {"type": "string", "description": self.description}
+        return {"type": "number", "description": self.description, "default": self.default}
 
 
-def _number(description: str, default: int) -> dict[str, Any]:
-    return {"type": "number", "description": description, "default": default}
+def _optional(name: str, description: str) -> Arg:
+    return Arg(name, description, required=False)
 
 
-def _schema(properties: dict[str, Any], required: tuple[str, ...] = ()) -> dict[str, Any]:
-    schema: dict[str, Any] = {"type": "object", "properties": properties}
-    if required:
-        schema["required"] = list(required)
-    return schema
+def _number(name: str, description: str, default: int) -> Arg:
+    return Arg(name, description, required=False, default=default)
 
+
+# The tools' arguments (shared where tools take the same one).
+_PAGE_SIZE = "How many {} per page (default 100, at most 200)"
+CHANNEL_ID = Arg("channel_id", "ID of the channel (C…)")
+THREAD_TS = Arg("thread_ts", _TS)
+CURSOR = _optional("cursor", "next_cursor from the previous page, to get the next one")
+CHANNELS_PAGE = _number("limit", _PAGE_SIZE.format("channels"), 100)
+MEMBERS_PAGE = _number("limit", _PAGE_SIZE.format("members"), 100)
+MESSAGES = _number("limit", "How many messages (default 10)", 10)
+TEXT = Arg("text", "Text of the message")
+REPLY = Arg("text", "Text of the reply")
+MESSAGE_TS = Arg("timestamp", "ts of the message to react to")
+REACTION = Arg("reaction", "Emoji name without colons, e.g. tada")
+USER_ID = Arg("user_id", "ID of the member (U…)")
+QUERY = Arg("query", "The search query (Slack search syntax, e.g. 'deploy in:#general')")
+MATCHES = _number("count", "Number of matches to return (default 20, max 100)", 20)
 
 Params = dict[str, Any]
+Arguments = Mapping[str, Any]
 
 
 @attrs.frozen
@@ -52,146 +78,104 @@ class Tool:
     description: str
     input_schema: dict[str, Any]
     method: str  # the Slack Web API method, e.g. "chat.postMessage"
-    params: Callable[[Mapping[str, Any]], Params]  # checked tool arguments -> method params
+    params: Callable[[Arguments], Params]  # checked tool arguments -> method params
 
     @property
     def required(self) -> tuple[str, ...]:
         return tuple(self.input_schema.get("required", ()))
 
 
-def _limit(args: Mapping[str, Any], default: int, most: int | None = None) -> int:
+_REGISTERED: list[tuple[Tool, bool]] = []  # each tool, and whether only a user may call it
+
+
+def _tool(
+    name: str, method: str, *args: Arg, user: bool = False
+) -> Callable[[Callable[[Arguments], Params]], Callable[[Arguments], Params]]:
+    """Offer the decorated function (tool arguments -> ``method``'s parameters) as the
+    tool ``name``, described by its docstring and taking ``args`` in this order."""
+
+    def register(params: Callable[[Arguments], Params]) -> Callable[[Arguments], Params]:
+        schema: dict[str, Any] = {"type": "object", "properties": {a.name: a.schema for a in args}}
+        required = [a.name for a in args if a.required]
+        if required:
+            schema["required"] = required
+        description = (params.__doc__ or "").strip()
+        _REGISTERED.append((Tool(name, description, schema, method, params), user))
+        return params
+
+    return register
+
+
+def _limit(args: Arguments, default: int, most: int | None = None) -> int:
     value = int(args.get("limit", default))
     return min(value, most) if most else value
 
 
-def _cursor(args: Mapping[str, Any]) -> Params:
+def _cursor(args: Arguments) -> Params:
     return {"cursor": args["cursor"]} if args.get("cursor") else {}
 
 
-TOOLS: tuple[Tool, ...] = (
-    Tool(
-        "slack_list_channels",
-        "List the channels this token can see, a page at a time",
-        _schema(
-            {
-                "limit": _number("How many channels per page (default 100, at most 200)", 100),
-                "cursor": _string("next_cursor from the previous page, to get the next one"),
-            }
-        ),
-        "conversations.list",
-        lambda a: {
-            "types": "public_channel,private_channel",
-            "exclude_archived": "true",
-            "limit": _limit(a, 100, MAX_PAGE),
-            **_cursor(a),
-        },
-    ),
-    Tool(
-        "slack_post_message",
-        "Post a message in a Slack channel",
-        _schema(
-            {
-                "channel_id": _string("ID of the channel to post in (C…)"),
-                "text": _string("Text of the message"),
-            },
-            ("channel_id", "text"),
-        ),
-        "chat.postMessage",
-        lambda a: {"channel": a["channel_id"], "text": a["text"]},
-    ),
-    Tool(
-        "slack_reply_to_thread",
-        "Post a reply in a message's thread",
-        _schema(
-            {
-                "channel_id": _string("ID of the channel the thread is in"),
-                "thread_ts": _string(_TS),
-                "text": _string("Text of the reply"),
-            },
-            ("channel_id", "thread_ts", "text"),
-        ),
-        "chat.postMessage",
-        lambda a: {"channel": a["channel_id"], "thread_ts": a["thread_ts"], "text": a["text"]},
-    ),
-    Tool(
-        "slack_add_reaction",
-        "React to a message with an emoji",
-        _schema(
-            {
-                "channel_id": _string("ID of the channel the message is in"),
-                "timestamp": _string("ts of the message to react to"),
-                "reaction": _string("Emoji name without colons, e.g. tada"),
-            },
-            ("channel_id", "timestamp", "reaction"),
-        ),
-        "reactions.add",
-        lambda a: {"channel": a["channel_id"], "timestamp": a["timestamp"], "name": a["reaction"]},
-    ),
-    Tool(
-        "slack_get_channel_history",
-        "Read a channel's latest messages, newest first",
-        _schema(
-            {
-                "channel_id": _string("ID of the channel to read"),
-                "limit": _number("How many messages (default 10)", 10),
-            },
-            ("channel_id",),
-        ),
-        "conversations.history",
-        lambda a: {"channel": a["channel_id"], "limit": _limit(a, 10)},
-    ),
-    Tool(
-        "slack_get_thread_replies",
-        "Read a thread: its parent message and every reply",
-        _schema(
-            {
-                "channel_id": _string("ID of the channel the thread is in"),
-                "thread_ts": _string(_TS),
-            },
-            ("channel_id", "thread_ts"),
-        ),
-        "conversations.replies",
-        lambda a: {"channel": a["channel_id"], "ts": a["thread_ts"]},
-    ),
-    Tool(
-        "slack_get_users",
-        "List the workspace's members and their profiles, a page at a time",
-        _schema(
-            {
-                "cursor": _string("next_cursor from the previous page, to get the next one"),
-                "limit": _number("How many members per page (default 100, at most 200)", 100),
-            }
-        ),
-        "users.list",
-        lambda a: {"limit": _limit(a, 100, MAX_PAGE), **_cursor(a)},
-    ),
-    Tool(
-        "slack_get_user_profile",
-        "Read one member's full profile",
-        _schema({"user_id": _string("ID of the member (U…)")}, ("user_id",)),
-        "users.profile.get",
-        lambda a: {"user": a["user_id"], "include_labels": "true"},
-    ),
-)
+# The reference server's tools, in its order.
+
+
+@_tool("slack_list_channels", "conversations.list", CHANNELS_PAGE, CURSOR)
+def _list_channels(a: Arguments) -> Params:
+    """List the channels this token can see, a page at a time"""
+    page = {"limit": _limit(a, 100, MAX_PAGE), **_cursor(a)}
+    return {"types": "public_channel,private_channel", "exclude_archived": "true", **page}
+
+
+@_tool("slack_post_message", "chat.postMessage", CHANNEL_ID, TEXT)
+def _post_message(a: Arguments) -> Params:
+    """Post a message in a Slack channel"""
+    return {"channel": a["channel_id"], "text": a["text"]}
+
+
+@_tool("slack_reply_to_thread", "chat.postMessage", CHANNEL_ID, THREAD_TS, REPLY)
+def _reply_to_thread(a: Arguments) -> Params:
+    """Post a reply in a message's thread"""
+    return {"channel": a["channel_id"], "thread_ts": a["thread_ts"], "text": a["text"]}
+
+
+@_tool("slack_add_reaction", "reactions.add", CHANNEL_ID, MESSAGE_TS, REACTION)
+def _add_reaction(a: Arguments) -> Params:
+    """React to a message with an emoji"""
+    return {"channel": a["channel_id"], "timestamp": a["timestamp"], "name": a["reaction"]}
+
+
+@_tool("slack_get_channel_history", "conversations.history", CHANNEL_ID, MESSAGES)
+def _channel_history(a: Arguments) -> Params:
+    """Read a channel's latest messages, newest first"""
+    return {"channel": a["channel_id"], "limit": _limit(a, 10)}
+
+
+@_tool("slack_get_thread_replies", "conversations.replies", CHANNEL_ID, THREAD_TS)
+def _thread_replies(a: Arguments) -> Params:
+    """Read a thread: its parent message and every reply"""
+    return {"channel": a["channel_id"], "ts": a["thread_ts"]}
+
+
+@_tool("slack_get_users", "users.list", CURSOR, MEMBERS_PAGE)
+def _users(a: Arguments) -> Params:
+    """List the workspace's members and their profiles, a page at a time"""
+    return {"limit": _limit(a, 100, MAX_PAGE), **_cursor(a)}
+
+
+@_tool("slack_get_user_profile", "users.profile.get", USER_ID)
+def _user_profile(a: Arguments) -> Params:
+    """Read one member's full profile"""
+    return {"user": a["user_id"], "include_labels": "true"}
+
 
 # Only a user token may search (Slack's search:read is a user scope).
-USER_TOOLS: tuple[Tool, ...] = (
-    Tool(
-        "slack_search_messages",
-        "Search for messages across the workspace the user can see",
-        _schema(
-            {
-                "query": _string(
-                    "The search query (Slack search syntax, e.g. 'deploy in:#general')"
-                ),
-                "count": _number("Number of matches to return (default 20, max 100)", 20),
-            },
-            ("query",),
-        ),
-        "search.messages",
-        lambda a: {"query": a["query"], "count": min(int(a.get("count", 20)), MAX_SEARCH)},
-    ),
-)
+@_tool("slack_search_messages", "search.messages", QUERY, MATCHES, user=True)
+def _search_messages(a: Arguments) -> Params:
+    """Search for messages across the workspace the user can see"""
+    return {"query": a["query"], "count": min(int(a.get("count", 20)), MAX_SEARCH)}
+
+
+TOOLS: tuple[Tool, ...] = tuple(t for t, user in _REGISTERED if not user)
+USER_TOOLS: tuple[Tool, ...] = tuple(t for t, user in _REGISTERED if user)
 
 
 def check_arguments(tool: Tool, arguments: Mapping[str, Any] | None) -> str | None:
