@@ -68,7 +68,7 @@ def prepare(template: Template, ai: AISeed) -> Prepared | str:
     if path is not None and path.exists() and mode != "all":
         cassette = cs.load(path, seeder.parse)
     else:
-        request = seeder.request(template.name, brief=ai.brief, volume=ai.volume, counts=counts)
+        request = seeder.request(template.name, ai)
         path = path or default_path(request)
         if mode == "none":
             raise CassetteInvalid(

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from .. import cassette as cs
     from ..drive import DriveReport
     from ..manifest import Template
+    from ..seed import AISeed
     from ..target import Target
 
 
@@ -37,15 +38,9 @@ class Dataset(Protocol):
 class Seeder(Protocol):
     """The four steps only a template knows."""
 
-    def request(
-        self,
-        template: str,
-        *,
-        brief: str | None,
-        volume: str | None,
-        counts: dict[str, int | None],
-    ) -> cs.Request:
-        """The full generation request: defaults filled in."""
+    def request(self, template: str, asked: AISeed) -> cs.Request:
+        """The full generation request for what ``asked`` names (its brief, volume and
+        entity counts), with the seeder's defaults for what it leaves out."""
         ...
 
     def generate(self, request: cs.Request, *, client: Any) -> cs.Cassette:

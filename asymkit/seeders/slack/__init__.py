@@ -3,32 +3,28 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ... import cassette as cs
 from ...drive import DriveReport
 from ...target import Target
 from . import dataset, drive, generate
 
+if TYPE_CHECKING:
+    from ...seed import AISeed
+
 
 class SlackSeeder:
     """Plans Slack generation requests, parses Slack datasets and drives them into a clone."""
 
-    def request(
-        self,
-        template: str,
-        *,
-        brief: str | None,
-        volume: str | None,
-        counts: dict[str, int | None],
-    ) -> cs.Request:
+    def request(self, template: str, asked: AISeed) -> cs.Request:
         return generate.request_for(
             template,
-            brief=brief,
-            volume=volume,
-            users=counts.get("users"),
-            channels=counts.get("channels"),
-            messages=counts.get("messages"),
+            brief=asked.brief,
+            volume=asked.volume,
+            users=asked.users,
+            channels=asked.channels,
+            messages=asked.messages,
         )
 
     def generate(self, request: cs.Request, *, client: Any) -> cs.Cassette:

@@ -59,14 +59,14 @@ class TodoDataset:
 
 
 class TodoSeeder:
-    def request(self, template, *, brief, volume, counts):
+    def request(self, template, asked):
         return cs.Request(
             template=template,
-            brief=brief or "a busy household",
-            volume=volume or "small",
+            brief=asked.brief or "a busy household",
+            volume=asked.volume or "small",
             users=0,
-            channels=counts.get("channels") or 2,  # lists
-            messages=counts.get("messages") or 6,  # items
+            channels=asked.channels or 2,  # lists
+            messages=asked.messages or 6,  # items
             model=llm.MODEL,
             prompt_version="todo-1",
         )
