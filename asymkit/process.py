@@ -15,6 +15,7 @@ from pathlib import Path
 import httpx
 import psutil
 
+from . import detached
 from .errors import HealthTimeout, PortInUse
 from .http import client as shared_client
 from .manifest import Template
@@ -114,12 +115,9 @@ def start(template: Template, *, host: str, port: int, env: dict[str, str], log:
                 "--log-level",
                 "info",
             ],
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
             close_fds=True,
             env=child_env,
+            **detached.options(out),
         )
     _children[proc.pid] = proc
     return proc.pid

@@ -19,6 +19,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from .. import detached
 from ..errors import DatabaseUnavailable
 from .account import SERVICE_USER, unreachable_for
 
@@ -132,14 +133,11 @@ def run(
         result = subprocess.run(
             [str(runnable_bin_dir(account) / command), *args],
             cwd=cwd,
-            stdin=subprocess.DEVNULL,
-            stdout=out,
-            stderr=subprocess.STDOUT,
             text=True,
             timeout=timeout,
-            start_new_session=True,
             pass_fds=tuple(pass_fds),
             check=False,
+            **detached.options(out),
             **kwargs,
         )
         out.seek(0)
