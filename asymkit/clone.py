@@ -300,18 +300,17 @@ class Clone:
         reset.check_strategy(strategy)
         template = self.template
         with self._locked():
+            target = self.target(template)
             if to is not None and to != snapshot.SEED:
-                return reset.reset_to(self.target(template), snapshot.check_name(to))
+                return reset.reset_to(target, snapshot.check_name(to))
             broken = self.status() == "broken"
             if broken and not (self.record.tokens and process.alive(self.record.pid, self.port)):
                 # Killed before its app ran with tokens: build and start it afresh.
                 self.record = build.restart(self.record, template, self._server())
+                target = self.target(template)
+            seed = self.seed_spec
             report = reset.reset(
-                self.target(template),
-                self.seed_spec,
-                strategy=strategy,
-                progress=progress,
-                building=self._building,
+                target, seed, strategy=strategy, progress=progress, building=self._building
             )
             if broken and self.record.builder is not None:
                 self._building(False)
