@@ -10,12 +10,10 @@
 -- NULL: the default scope set of the token's kind; otherwise a comma-separated list.
 ALTER TABLE tokens ADD COLUMN scopes text;
 
-ALTER TABLE users ADD COLUMN status_text text;
-ALTER TABLE users ADD COLUMN status_emoji text;
-ALTER TABLE users ADD COLUMN status_expiration bigint;
-ALTER TABLE users ADD COLUMN phone text;
-ALTER TABLE users ADD COLUMN pronouns text;
-ALTER TABLE users ADD COLUMN presence text CHECK (presence IN ('auto', 'away'));
+ALTER TABLE users
+    ADD COLUMN status_text text, ADD COLUMN status_emoji text, ADD COLUMN status_expiration bigint,
+    ADD COLUMN phone text, ADD COLUMN pronouns text,
+    ADD COLUMN presence text CHECK (presence IN ('auto', 'away'));
 
 -- kind: NULL for a channel, 'im' for a DM (D…), 'mpim' for a group DM (G…).
 ALTER TABLE channels ADD COLUMN kind text CHECK (kind IN ('im', 'mpim'));
@@ -23,22 +21,18 @@ ALTER TABLE channels ADD COLUMN kind text CHECK (kind IN ('im', 'mpim'));
 ALTER TABLE channels ADD COLUMN im_user text REFERENCES users (id);
 
 -- last_read: the ts conversations.mark set; closed: a DM/group DM closed by this member.
-ALTER TABLE channel_members ADD COLUMN last_read text;
-ALTER TABLE channel_members ADD COLUMN closed boolean;
+ALTER TABLE channel_members ADD COLUMN last_read text, ADD COLUMN closed boolean;
 
 -- blocks/attachments: the JSON arrays given; subtype: Slack's message subtype
 -- (me_message, tombstone, thread_broadcast...); edited_by/edited_ts: the last edit;
 -- reply_broadcast: a thread reply also shown in the channel.
-ALTER TABLE messages ADD COLUMN blocks jsonb;
-ALTER TABLE messages ADD COLUMN attachments jsonb;
-ALTER TABLE messages ADD COLUMN subtype text;
-ALTER TABLE messages ADD COLUMN edited_by text;
-ALTER TABLE messages ADD COLUMN edited_ts text;
-ALTER TABLE messages ADD COLUMN reply_broadcast boolean;
-ALTER TABLE messages ADD COLUMN username text;
-ALTER TABLE messages ADD COLUMN icon_emoji text;
-ALTER TABLE messages ADD COLUMN icon_url text;
-ALTER TABLE messages ADD COLUMN metadata jsonb;
+-- username/icon_emoji/icon_url: a bot's persona for this message; metadata: event metadata.
+-- (One statement per table; the columns keep this order.)
+ALTER TABLE messages
+    ADD COLUMN blocks jsonb, ADD COLUMN attachments jsonb, ADD COLUMN subtype text,
+    ADD COLUMN edited_by text, ADD COLUMN edited_ts text, ADD COLUMN reply_broadcast boolean,
+    ADD COLUMN username text, ADD COLUMN icon_emoji text, ADD COLUMN icon_url text,
+    ADD COLUMN metadata jsonb;
 CREATE INDEX messages_user ON messages (user_id);
 
 -- Messages waiting to be posted at post_at (posted on the first read at or after it).
