@@ -6,28 +6,28 @@
    the Web API call's return to the client receiving the event (negative when
    the event beat the HTTP response). The naive way an app without events
    would learn of messages: polling ``conversations.history`` every 100 ms.
-2. Web API throughput (``chat.postMessage`` from 4 threads for a few seconds)
-   with no app connected (events stored and queued) and with a connected
-   Socket Mode app (in its own process, as a real app) receiving every event;
-   also the clone app's own CPU time per call, which a busy machine does not skew.
-   The two setups alternate (A B, B A, A B, ...; ``--rounds`` pairs, each run after a
-   reset and a 1 s warm-up) so that other load on the machine and the order weigh
-   on both alike; the table shows the median of rounds.
+2. Web API throughput (``chat.postMessage`` from 4 threads) with no app connected
+   (events stored and queued) and with a connected Socket Mode app (in its own
+   process, as a real app runs) receiving and acknowledging every event; also the
+   clone app's own CPU time per call and the app process's CPU per event (both
+   share this machine's cores with the clone, its Postgres and the load).
+   The two setups alternate in short slices (A B, B A, A B, ...; ``--pairs`` pairs
+   of ``--slice`` seconds, each after a reset and a short warm-up; the app process
+   stays up and connects only for its slices) so that load swings on a shared
+   machine weigh on both alike; the drop reported is the median of the pairs' drops.
 
-    python benchmarks/events.py [--quick] [--rounds N]
+    python benchmarks/events.py [--quick] [--pairs N] [--slice SECONDS]
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import statistics
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -37,7 +37,8 @@ from _bench import isolated_home, table, write
 
 GENERAL = "CACME00001"
 RATE = 50.0  # events per second
-ROUNDS = 5  # throughput runs per setup, alternated (default of --rounds)
+PAIRS = 20  # throughput slices per setup, alternated (default of --pairs)
+SLICE = 3.0  # seconds each slice measures (default of --slice)
 
 
 def pct(samples: list[float], q: float) -> float:
@@ -165,48 +166,66 @@ def throughput(clone: Any, token: str, seconds: float, threads: int = 4) -> tupl
     return sum(done) / elapsed, (cpu_seconds(clone.record.pid) - cpu) * 1000 / sum(done)
 
 
-@contextlib.contextmanager
-def listener_process(clone: Any) -> Iterator[tuple[subprocess.Popen[str], list[int]]]:
-    """A Socket Mode app in its own process (as a real app runs); yields it and
-    [events received], the count filled in on leaving."""
-    proc = subprocess.Popen(
-        [sys.executable, __file__, "--listen", clone.id],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert proc.stdin is not None and proc.stdout is not None
-    assert proc.stdout.readline().strip() == "ready"
-    received = [0]
-    try:
-        yield proc, received
-    finally:
-        time.sleep(1.0)  # let the last envelopes arrive
-        out, _ = proc.communicate("", timeout=30)
-        received[0] = int(out.strip() or 0)
+class AppProcess:
+    """A Socket Mode app in its own process that connects and disconnects when told."""
+
+    def __init__(self, clone: Any) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, __file__, "--listen", clone.id],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+
+    def _say(self, line: str) -> str:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write(line + "\n")
+        self.proc.stdin.flush()
+        return self.proc.stdout.readline().strip()
+
+    def connect(self) -> None:
+        assert self._say("connect") == "connected"
+
+    def disconnect(self) -> int:
+        """Close the connection; the number of events it received."""
+        return int(self._say("disconnect"))
+
+    def cpu(self) -> float:
+        return cpu_seconds(self.proc.pid)
+
+    def close(self) -> None:
+        self.proc.communicate("", timeout=30)
 
 
 def listen(clone_id: str) -> None:
-    """``--listen ID``: connect, ack everything, print ``ready``; at stdin's end, the count."""
+    """``--listen ID``: on ``connect`` connect (acking everything), on ``disconnect``
+    close and print the count received; end at stdin's end."""
     import asymkit
 
-    with Listener(asymkit.Clone.get(clone_id)) as listener:
-        print("ready", flush=True)
-        sys.stdin.read()
-        print(listener.count, flush=True)
+    clone = asymkit.Clone.get(clone_id)
+    listener: Listener | None = None
+    for line in sys.stdin:
+        if line.strip() == "connect":
+            listener = Listener(clone).__enter__()
+            print("connected", flush=True)
+        elif line.strip() == "disconnect" and listener is not None:
+            time.sleep(0.5)  # the last envelopes of the slice arrive
+            listener.__exit__()
+            print(listener.count, flush=True)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="fewer events, shorter load")
-    parser.add_argument("--rounds", type=int, default=ROUNDS, help="throughput pairs (A, B)")
+    parser.add_argument("--pairs", type=int, default=PAIRS, help="throughput slices (A, B)")
+    parser.add_argument("--slice", type=float, default=SLICE, help="seconds per slice")
     parser.add_argument("--listen", metavar="ID", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.listen:
         return listen(args.listen)
-    rounds = max(1, args.rounds)
     n = 100 if args.quick else 500
-    seconds = 3.0 if args.quick else 10.0
+    pairs = 4 if args.quick else max(1, args.pairs)
+    seconds = max(0.5, args.slice)
 
     from slack_sdk import WebClient
 
@@ -221,37 +240,43 @@ def main() -> None:
 
         events = socket_mode_latency(clone, coworker, n)
         polled = polling_latency(coworker, bot, n)
-        # Alternate the two setups (each from the reset seed, the bot in #general) so
-        # that a busy machine or a growing table weighs on both alike.
+        # Alternate the two setups in short slices (each from the reset seed, the bot in
+        # #general) so that a busy machine or a growing table weighs on both alike.
         runs: dict[str, list[tuple[float, float]]] = {"alone": [], "connected": []}
         received = [0]
         app_cpu: list[float] = []  # the app process's CPU ms per event it received
+        app = AppProcess(clone)
 
         def measure(setup: str) -> None:
-            clone.reset()  # an empty queue: the app gets only the load's events
+            clone.reset()  # an empty queue: the app gets only this slice's events
             bot.conversations_join(channel=GENERAL)
             if setup == "alone":
-                throughput(clone, coworker_token, 1.0)  # warm-up after the reset, not counted
+                throughput(clone, coworker_token, 0.3)  # warm-up after the reset, not counted
                 runs["alone"].append(throughput(clone, coworker_token, seconds))
                 return
-            with listener_process(clone) as (app, got):
-                before = cpu_seconds(app.pid)  # from here on, it only receives and acks
-                throughput(clone, coworker_token, 1.0)
-                runs["connected"].append(throughput(clone, coworker_token, seconds))
-                spent = cpu_seconds(app.pid) - before
-            received[0] += got[0]
-            app_cpu.append(spent * 1000 / max(1, got[0]))
+            app.connect()
+            before = app.cpu()  # from here on, it only receives and acks
+            throughput(clone, coworker_token, 0.3)
+            runs["connected"].append(throughput(clone, coworker_token, seconds))
+            got = app.disconnect()
+            received[0] += got
+            app_cpu.append((app.cpu() - before) * 1000 / max(1, got))
 
-        for i in range(rounds):  # A B, B A, A B, ...: neither setup always goes first
-            for setup in ("alone", "connected")[:: 1 if i % 2 == 0 else -1]:
-                measure(setup)
+        try:
+            for i in range(pairs):  # A B, B A, A B, ...: neither setup always goes first
+                for setup in ("alone", "connected")[:: 1 if i % 2 == 0 else -1]:
+                    measure(setup)
+        finally:
+            app.close()
         alone = statistics.median(r[0] for r in runs["alone"])
         connected = statistics.median(r[0] for r in runs["connected"])
         cpu_alone = statistics.median(r[1] for r in runs["alone"])
         cpu_connected = statistics.median(r[1] for r in runs["connected"])
-        # Each round's own drop (A then B a few seconds apart), less exposed to load swings.
-        pairs = zip(runs["alone"], runs["connected"], strict=True)
-        drops = [(a[0] - c[0]) / a[0] * 100 for a, c in pairs]
+        # Each pair's own drop (A and B seconds apart), less exposed to load swings.
+        drops = [
+            (a[0] - c[0]) / a[0] * 100
+            for a, c in zip(runs["alone"], runs["connected"], strict=True)
+        ]
 
     latency_rows = [
         ["Socket Mode event", n, ms(statistics.median(events)), ms(pct(events, 0.95)),
@@ -261,33 +286,29 @@ def main() -> None:
     ]  # fmt: skip
     print(f"latency, Web API return -> app receives, at {RATE:.0f} events/s")
     table(["way", "events", "p50 ms", "p95 ms", "max ms", "before return"], latency_rows)
-    drop = (alone - connected) / alone * 100
-    print(f"\nchat.postMessage throughput, 4 threads, {rounds} x {seconds:.0f} s each (median)")
+    drop = statistics.median(drops)
+    print(
+        f"\nchat.postMessage throughput, 4 threads, {pairs} pairs of {seconds:g} s slices (medians)"
+    )
     table(
-        ["app", "calls/s", "clone CPU ms/call", "events received"],
+        ["app", "calls/s", "clone CPU ms/call", "app CPU ms/event", "events received"],
         [
-            ["none connected (events queued)", round(alone, 1), round(cpu_alone, 2), "-"],
+            ["none connected (events queued)", round(alone, 1), round(cpu_alone, 2), "-", "-"],
             [
                 "Socket Mode app connected",
                 round(connected, 1),
                 round(cpu_connected, 2),
+                round(statistics.median(app_cpu), 2),
                 received[0],
             ],
         ],
     )
-    print(f"drop with an app connected: {drop:.1f}% (medians)")
+    quartiles = statistics.quantiles(drops, n=4) if len(drops) > 1 else drops * 3
     print(
-        f"the app's own process (slack_sdk SocketModeClient, same 2 cores): "
-        f"{statistics.median(app_cpu):.2f} CPU ms per event received (median)"
+        f"drop with an app connected: {drop:.1f}% (median of the pairs' own drops;"
+        f" quartiles {quartiles[0]:.1f} / {quartiles[2]:.1f}%)"
     )
-    print("per round (A no app, B app connected):")
-    table(
-        ["round", "A calls/s", "B calls/s", "drop %", "A CPU ms/call", "B CPU ms/call"],
-        [
-            [i + 1, round(a[0], 1), round(c[0], 1), round(d, 1), round(a[1], 2), round(c[1], 2)]
-            for i, (a, c, d) in enumerate(zip(runs["alone"], runs["connected"], drops, strict=True))
-        ],
-    )
+    print("each pair's drop, %: " + " ".join(f"{d:.1f}" for d in drops))
     write(
         "events",
         {
@@ -300,16 +321,16 @@ def main() -> None:
             },
             "throughput_calls_per_s": {"no_app": round(alone, 1),
                                        "socket_mode_app": round(connected, 1),
-                                       "drop_percent": round(drop, 1),
-                                       "drop_percent_per_round": [round(d, 1) for d in drops]},
-            "rounds_calls_per_s": {k: [round(r[0], 1) for r in v] for k, v in runs.items()},
-            "rounds_cpu_ms_per_call": {k: [round(r[1], 3) for r in v] for k, v in runs.items()},
+                                       "drop_percent_median_of_pairs": round(drop, 1),
+                                       "drop_percent_per_pair": [round(d, 1) for d in drops]},
+            "slices_calls_per_s": {k: [round(r[0], 1) for r in v] for k, v in runs.items()},
+            "slices_cpu_ms_per_call": {k: [round(r[1], 3) for r in v] for k, v in runs.items()},
             "clone_cpu_ms_per_call": {"no_app": round(cpu_alone, 3),
                                       "socket_mode_app": round(cpu_connected, 3)},
             "app_process_cpu_ms_per_event": [round(c, 3) for c in app_cpu],
             "threads": 4,
-            "seconds": seconds,
-            "rounds": rounds,
+            "slice_seconds": seconds,
+            "pairs": pairs,
         },
     )  # fmt: skip
 
