@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
 import signal
@@ -9,6 +10,7 @@ import socket
 import subprocess
 import sys
 import time
+import warnings
 from collections.abc import Collection
 from pathlib import Path
 
@@ -57,6 +59,16 @@ def app_environment(env: dict[str, str]) -> dict[str, str]:
 
 # Popen handles of the clones this process started, so their exit can be reaped.
 _children: dict[int, subprocess.Popen[bytes]] = {}
+
+
+@atexit.register
+def _let_go() -> None:
+    """At exit, reap the apps that ended and leave the others running: a clone outlives
+    the process that spun it by design, so Popen's "still running" warning is noise."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ResourceWarning)
+        while _children:  # each handle is dropped here, inside the filter
+            _children.popitem()[1].poll()
 
 
 def free_port(host: str, taken: Collection[int] = ()) -> int:

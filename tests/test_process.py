@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import http.server
+import json
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -106,4 +109,41 @@ def test_a_health_answer_from_another_app_on_the_port_is_not_taken_for_ours(
     finally:
         other.shutdown()
         other.server_close()
+        process.stop(pid, port)
+
+
+_START_AND_EXIT = """
+import json, os, signal, sys, time
+from pathlib import Path
+from asymkit import manifest, process
+port = process.free_port("127.0.0.1")
+pid = process.start(manifest.find("notes"), host="127.0.0.1", port=port,
+                    env={"CLONE_DATABASE_URL": "dbname=nowhere", "CLONE_ADMIN_SECRET": "s"},
+                    log=Path(sys.argv[1]))
+print(json.dumps([port, pid]), flush=True)
+if sys.argv[2] == "ended":  # the app ends before this process does (another one stopped it)
+    os.killpg(pid, signal.SIGTERM)
+    while process.running(pid):  # until it is a zombie: this process reaps it at exit
+        time.sleep(0.02)
+"""
+
+
+@pytest.mark.parametrize("app", ["running", "ended"])
+def test_a_process_that_started_an_app_exits_without_a_resource_warning(
+    tmp_path: Path, app: str
+) -> None:
+    """A clone outlives the process that spun it: exiting leaves it running (or reaps it)
+    without Python's 'subprocess ... is still running' warning in the user's output."""
+    done = subprocess.run(
+        [sys.executable, "-W", "default", "-c", _START_AND_EXIT, str(tmp_path / "app.log"), app],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    port, pid = json.loads(done.stdout)
+    try:
+        assert done.returncode == 0, done.stderr
+        assert "ResourceWarning" not in done.stderr, done.stderr
+        assert process.running(pid) == (app == "running")
+    finally:
         process.stop(pid, port)
