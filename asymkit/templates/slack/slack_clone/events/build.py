@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 
 from ..methods import Caller, Conn, Params
-from ..objects import format_ts, message_object
+from ..objects import channel_type, format_ts, message_object
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -59,14 +59,6 @@ def builder(*names: str) -> Callable[[Builder], Builder]:
         return fn
 
     return register
-
-
-def channel_type(row: dict[str, Any]) -> str:
-    """``channel``, ``group``, ``im`` or ``mpim`` (the ``channel_type`` of message events)."""
-    kind = row.get("kind")
-    if kind in ("im", "mpim"):
-        return str(kind)
-    return "group" if row["is_private"] else "channel"
 
 
 def subscription(event: dict[str, Any], channel: dict[str, Any] | None) -> str:
