@@ -246,13 +246,7 @@ async def conversations_create(conn: Conn, caller: Caller, params: Params) -> di
     return {"channel": channel_object({**row, "num_members": 1}, is_member=True)}
 
 
-@method(
-    "conversations.join",
-    scope=JOIN,
-    tier=3,
-    args=("channel",),
-    errors=_JOIN.errors,
-)
+@method("conversations.join", scope=JOIN, tier=3, args=("channel",), errors=_JOIN.errors)
 async def conversations_join(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Join a public channel (``already_in_channel`` warning if a member already)."""
     row = await _JOIN.arg(conn, caller, params)
@@ -342,13 +336,7 @@ async def conversations_kick(conn: Conn, caller: Caller, params: Params) -> dict
     return {}
 
 
-@method(
-    "conversations.leave",
-    scope=MANAGE,
-    tier=3,
-    args=("channel",),
-    errors=_LEAVE.errors,
-)
+@method("conversations.leave", scope=MANAGE, tier=3, args=("channel",), errors=_LEAVE.errors)
 async def conversations_leave(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Leave a channel (``not_in_channel: true`` if not a member)."""
     row = await _LEAVE.arg(conn, caller, params)
@@ -620,13 +608,7 @@ async def conversations_rename(conn: Conn, caller: Caller, params: Params) -> di
     return {"channel": channel_object(renamed, is_member=True)}
 
 
-@method(
-    "conversations.archive",
-    scope=MANAGE,
-    tier=2,
-    args=("channel",),
-    errors=_ARCHIVE.errors,
-)
+@method("conversations.archive", scope=MANAGE, tier=2, args=("channel",), errors=_ARCHIVE.errors)
 async def conversations_archive(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Archive a channel: read-only, hidden from conversations.list by default."""
     row = await _ARCHIVE.arg(conn, caller, params)
@@ -635,11 +617,7 @@ async def conversations_archive(conn: Conn, caller: Caller, params: Params) -> d
 
 
 @method(
-    "conversations.unarchive",
-    scope=MANAGE,
-    tier=2,
-    args=("channel",),
-    errors=_UNARCHIVE.errors,
+    "conversations.unarchive", scope=MANAGE, tier=2, args=("channel",), errors=_UNARCHIVE.errors
 )
 async def conversations_unarchive(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Bring an archived channel back."""
@@ -712,12 +690,7 @@ async def open_dm(conn: Conn, caller: Caller, others: list[str]) -> tuple[dict[s
     scope=OPEN,
     tier=3,
     args=("users", "channel", "return_im", "prevent_creation"),
-    errors=(
-        "users_list_not_supplied",
-        "user_not_found",
-        "too_many_users",
-        *_CLOSE.errors,
-    ),
+    errors=("users_list_not_supplied", "user_not_found", "too_many_users", *_CLOSE.errors),
 )
 async def conversations_open(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Open (or reopen) a DM with one user or a group DM with up to eight."""
@@ -743,13 +716,7 @@ async def conversations_open(conn: Conn, caller: Caller, params: Params) -> dict
     return result
 
 
-@method(
-    "conversations.close",
-    scope=OPEN,
-    tier=2,
-    args=("channel",),
-    errors=_CLOSE.errors,
-)
+@method("conversations.close", scope=OPEN, tier=2, args=("channel",), errors=_CLOSE.errors)
 async def conversations_close(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Close a DM or group DM (it stays in conversations.list; open reopens it)."""
     row = await _CLOSE.arg(conn, caller, params)
