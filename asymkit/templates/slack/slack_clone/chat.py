@@ -43,9 +43,9 @@ MAX_BLOCKS = 50
 MAX_ATTACHMENTS = 100
 SCHEDULE_HORIZON = 120 * 24 * 3600  # Slack schedules at most 120 days ahead
 _CONTENT = ("text", "blocks", "attachments")
-# Where a new message goes: the caller's conversation, not archived (checked in that order).
+# Where a new message goes: not archived, and the caller's conversation (checked in that order).
 _POSTABLE = Rules(NOT_ARCHIVED, IS_MEMBER)
-T = TypeVar("T")
+T = TypeVar("T")  # what a method's own argument reads as (see _draft)
 
 
 async def target(conn: Conn, caller: Caller, ref: str) -> dict[str, Any]:

@@ -205,6 +205,7 @@ def check(caller: Caller, row: dict[str, Any], *rules: Rule) -> None:
             raise SlackError(rule.error)
 
 
+@attrs.frozen(init=False)
 class Rules:
     """What a method asks of its conversation argument: rules checked in order.
 
@@ -214,13 +215,14 @@ class Rules:
     so that no error code is typed twice.
     """
 
-    __slots__ = ("errors", "rules")
+    rules: tuple[Rule, ...]
+    # ``channel_not_found`` first (the lookup), then each rule's error in the order
+    # checked; an error two rules share is listed once.
+    errors: tuple[str, ...]
 
     def __init__(self, *rules: Rule) -> None:
-        self.rules = rules
-        # ``channel_not_found`` first (the lookup), then each rule's error in the order
-        # checked; an error two rules share is listed once.
-        self.errors = tuple(dict.fromkeys(("channel_not_found", *(r.error for r in rules))))
+        errors = tuple(dict.fromkeys(("channel_not_found", *(r.error for r in rules))))
+        self.__attrs_init__(rules, errors)
 
     def check(self, caller: Caller, row: dict[str, Any]) -> None:
         """Raise the error of the first rule that does not hold for ``row``."""
@@ -242,8 +244,8 @@ class Rules:
 
 # The rule sets several families share.
 VISIBLE = Rules()  # any conversation the caller may see
-READABLE = Rules(MEMBER_IF_BOT)
-WRITABLE = Rules(MEMBER_IF_BOT, NOT_ARCHIVED)
+READABLE = Rules(MEMBER_IF_BOT)  # ...a bot only where it is a member
+WRITABLE = Rules(MEMBER_IF_BOT, NOT_ARCHIVED)  # ...and not archived
 MEMBER_WRITABLE = Rules(IS_MEMBER, NOT_ARCHIVED)  # the caller's own conversation, not archived
 
 
