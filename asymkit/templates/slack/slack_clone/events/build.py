@@ -291,13 +291,15 @@ async def _left(ctx: Context) -> list[Raised]:
     )
 
 
-def _channel_event(
-    name: str,
-) -> Callable[[Callable[[Context, dict[str, Any]], dict[str, Any]]], Builder]:
+# The event about a conversation, from the write's context and the conversation as stored.
+Describe = Callable[[Context, dict[str, Any]], dict[str, Any]]
+
+
+def _channel_event(name: str) -> Callable[[Describe], Builder]:
     """Register ``describe(ctx, channel)``, the event about the conversation method ``name``
     answered with, as its builder (:func:`_channel_wide`)."""
 
-    def register(describe: Callable[[Context, dict[str, Any]], dict[str, Any]]) -> Builder:
+    def register(describe: Describe) -> Builder:
         async def build(ctx: Context) -> list[Raised]:
             channel = await _answered_channel(ctx)
             return [] if channel is None else _channel_wide(describe(ctx, channel), channel)
