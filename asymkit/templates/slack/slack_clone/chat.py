@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import json
 import time
-from typing import Any
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import attrs
 
 from .conversations import deliver_due, open_dm, thread_root
 from .methods import Caller, Conn, Params, method
@@ -22,7 +25,8 @@ from .store import next_id
 from .web import (
     IS_MEMBER,
     NOT_ARCHIVED,
-    channel_arg,
+    VISIBLE,
+    Rules,
     check,
     conversation,
     cursor_key,
@@ -39,6 +43,9 @@ MAX_BLOCKS = 50
 MAX_ATTACHMENTS = 100
 SCHEDULE_HORIZON = 120 * 24 * 3600  # Slack schedules at most 120 days ahead
 _CONTENT = ("text", "blocks", "attachments")
+# Where a new message goes: not archived, and the caller's conversation (checked in that order).
+_POSTABLE = Rules(NOT_ARCHIVED, IS_MEMBER)
+T = TypeVar("T")  # what a method's own argument reads as (see _draft)
 
 
 async def target(conn: Conn, caller: Caller, ref: str) -> dict[str, Any]:
@@ -62,6 +69,16 @@ async def target(conn: Conn, caller: Caller, ref: str) -> dict[str, Any]:
         if await cur.fetchone() is not None:
             return (await open_dm(conn, caller, [ref]))[0]
     return await conversation(conn, caller, ref)
+
+
+# What content() answers.
+CONTENT_ERRORS = (
+    "no_text",
+    "msg_too_long",
+    "invalid_blocks",
+    "invalid_attachments",
+    "too_many_attachments",
+)
 
 
 def content(params: Params, *, required_text: bool = True) -> dict[str, Any]:
@@ -101,14 +118,38 @@ def _jsonb(value: Any) -> str | None:
 
 async def _writable(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     row = await target(conn, caller, required(params, "channel", "channel_not_found"))
-    check(caller, row, NOT_ARCHIVED, IS_MEMBER)
+    _POSTABLE.check(caller, row)
     return row
 
 
-async def _thread(conn: Conn, channel_id: str, params: Params) -> dict[str, Any] | None:
-    if not params.get("thread_ts", "").strip():
-        return None
-    return await thread_root(conn, channel_id, ts_param(params, "thread_ts", "thread_not_found"))
+@attrs.frozen
+class _Draft:
+    """A new message: where it goes, what it says and which thread it answers."""
+
+    channel: dict[str, Any]
+    body: dict[str, Any]
+    root: dict[str, Any] | None  # the thread's parent
+    broadcast: bool  # a reply also shown in the channel
+
+
+def _draft_errors(*own: str) -> tuple[str, ...]:
+    """What :func:`_draft` answers, in the order it checks, with ``own`` its method's own."""
+    return (*_POSTABLE.errors, *CONTENT_ERRORS, *own, "thread_not_found")
+
+
+async def _draft(
+    conn: Conn, caller: Caller, params: Params, read_own: Callable[[Params], T]
+) -> tuple[_Draft, T]:
+    """The arguments chat.postMessage and chat.scheduleMessage share, checked in order, with
+    the method's own argument (``read_own``: metadata, post_at) read before the thread."""
+    row = await _writable(conn, caller, params)
+    body = content(params)
+    own = read_own(params)
+    root = None
+    if params.get("thread_ts", "").strip():
+        ts = ts_param(params, "thread_ts", "thread_not_found")
+        root = await thread_root(conn, row["id"], ts)
+    return _Draft(row, body, root, bool(root) and flag(params, "reply_broadcast")), own
 
 
 @method(
@@ -132,26 +173,12 @@ async def _thread(conn: Conn, channel_id: str, params: Params) -> dict[str, Any]
         "link_names",
         "parse",
     ),
-    errors=(
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
-        "no_text",
-        "msg_too_long",
-        "invalid_blocks",
-        "invalid_attachments",
-        "too_many_attachments",
-        "invalid_metadata_format",
-        "thread_not_found",
-    ),
+    errors=_draft_errors("invalid_metadata_format"),
 )
 async def chat_post_message(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Post to a channel, a DM (``U…``/``@name`` opens it) or a thread."""
-    row = await _writable(conn, caller, params)
-    body = content(params)
-    metadata = _metadata(params)
-    root = await _thread(conn, row["id"], params)
-    broadcast = bool(root) and flag(params, "reply_broadcast")
+    draft, metadata = await _draft(conn, caller, params, _metadata)
+    row, body, root = draft.channel, draft.body, draft.root
     persona: dict[str, str | None] = {
         k: (params.get(k) or None) if caller.is_bot else None
         for k in ("username", "icon_emoji", "icon_url")
@@ -171,7 +198,7 @@ async def chat_post_message(conn: Conn, caller: Caller, params: Params) -> dict[
             root["ts"] if root else None,
             _jsonb(body["blocks"]),
             _jsonb(body["attachments"]),
-            broadcast or None,
+            draft.broadcast or None,
             persona["username"],
             persona["icon_emoji"],
             persona["icon_url"],
@@ -184,7 +211,7 @@ async def chat_post_message(conn: Conn, caller: Caller, params: Params) -> dict[
         "ts": ts,
         "thread_ts": root["ts"] if root else None,
         "parent_user_id": root["user_id"] if root else None,
-        "reply_broadcast": broadcast,
+        "reply_broadcast": draft.broadcast,
         "metadata": metadata,
         **persona,
         **body,
@@ -197,7 +224,7 @@ async def chat_post_message(conn: Conn, caller: Caller, params: Params) -> dict[
     scope="chat:write",
     tier=3,
     args=("channel", "text"),
-    errors=("channel_not_found", "not_in_channel", "is_archived", "no_text", "msg_too_long"),
+    errors=(*_POSTABLE.errors, "no_text", "msg_too_long"),
 )
 async def chat_me_message(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """A ``/me`` message (subtype ``me_message``)."""
@@ -221,15 +248,7 @@ async def chat_me_message(conn: Conn, caller: Caller, params: Params) -> dict[st
     scope="chat:write",
     tier=4,
     args=("channel", "user", "text", "blocks", "attachments", "thread_ts"),
-    errors=(
-        "channel_not_found",
-        "not_in_channel",
-        "user_not_in_channel",
-        "user_not_found",
-        "is_archived",
-        "no_text",
-        "invalid_blocks",
-    ),
+    errors=(*_POSTABLE.errors, *CONTENT_ERRORS, "user_not_found", "user_not_in_channel"),
 )
 async def chat_post_ephemeral(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """A message only ``user`` sees (never stored, never in history)."""
@@ -274,7 +293,7 @@ async def _changeable(
     conn: Conn, caller: Caller, params: Params, refused: str
 ) -> tuple[dict[str, Any], dict[str, Any]]:
     """The conversation and the message ``ts`` the caller may change (else ``refused``)."""
-    row = await channel_arg(conn, caller, params)
+    row = await VISIBLE.arg(conn, caller, params)
     msg = await _message(conn, row["id"], ts_param(params, "ts", "message_not_found"))
     if not _may_change(caller, msg):
         raise SlackError(refused)
@@ -287,14 +306,11 @@ async def _changeable(
     tier=3,
     args=("channel", "ts", "text", "blocks", "attachments", "metadata", "reply_broadcast"),
     errors=(
-        "channel_not_found",
+        *VISIBLE.errors,
         "message_not_found",
         "cant_update_message",
-        "is_archived",
-        "no_text",
-        "msg_too_long",
-        "invalid_blocks",
-        "invalid_attachments",
+        NOT_ARCHIVED.error,
+        *CONTENT_ERRORS,
     ),
 )
 async def chat_update(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
@@ -339,7 +355,7 @@ async def chat_update(conn: Conn, caller: Caller, params: Params) -> dict[str, A
     scope="chat:write",
     tier=3,
     args=("channel", "ts"),
-    errors=("channel_not_found", "message_not_found", "cant_delete_message"),
+    errors=(*VISIBLE.errors, "message_not_found", "cant_delete_message"),
 )
 async def chat_delete(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Delete a message: a thread parent with replies stays as a tombstone."""
@@ -371,11 +387,11 @@ async def chat_delete(conn: Conn, caller: Caller, params: Params) -> dict[str, A
     scope=None,
     tier="special",
     args=("channel", "message_ts"),
-    errors=("channel_not_found", "message_not_found"),
+    errors=(*VISIBLE.errors, "message_not_found"),
 )
 async def chat_get_permalink(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """A message's permalink (replies carry ``thread_ts`` and ``cid``)."""
-    row = await channel_arg(conn, caller, params)
+    row = await VISIBLE.arg(conn, caller, params)
     ts = ts_param(params, "message_ts", "message_not_found")
     cur = await conn.execute(
         "SELECT thread_ts FROM messages WHERE channel_id = %s AND ts = %s", (row["id"], ts)
@@ -385,6 +401,9 @@ async def chat_get_permalink(conn: Conn, caller: Caller, params: Params) -> dict
         raise SlackError("message_not_found")
     link = permalink(caller.team_domain, row["id"], ts, msg["thread_ts"])
     return {"channel": row["id"], "permalink": link}
+
+
+_POST_AT_ERRORS = ("invalid_time", "time_in_past", "time_too_far")
 
 
 def _post_at(params: Params) -> int:
@@ -406,24 +425,12 @@ def _post_at(params: Params) -> int:
     scope="chat:write",
     tier=3,
     args=("channel", "post_at", "text", "blocks", "attachments", "thread_ts", "reply_broadcast"),
-    errors=(
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
-        "invalid_time",
-        "time_in_past",
-        "time_too_far",
-        "no_text",
-        "invalid_blocks",
-        "msg_too_long",
-    ),
+    errors=_draft_errors(*_POST_AT_ERRORS),
 )
 async def chat_schedule_message(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Post later: the message appears once ``post_at`` has passed (within 120 days)."""
-    row = await _writable(conn, caller, params)
-    body = content(params)
-    post_at = _post_at(params)
-    root = await _thread(conn, row["id"], params)
+    draft, post_at = await _draft(conn, caller, params, _post_at)
+    row, body, root = draft.channel, draft.body, draft.root
     scheduled_id = await next_id(conn, "Q")
     await conn.execute(
         """INSERT INTO scheduled_messages (id, channel_id, user_id, bot_id, post_at, text,
@@ -438,7 +445,7 @@ async def chat_schedule_message(conn: Conn, caller: Caller, params: Params) -> d
             post_at,
             body["text"],
             root["ts"] if root else None,
-            bool(root) and flag(params, "reply_broadcast"),
+            draft.broadcast,
             _jsonb(body["blocks"]),
             _jsonb(body["attachments"]),
             now_seconds(),
@@ -468,7 +475,7 @@ async def chat_schedule_message(conn: Conn, caller: Caller, params: Params) -> d
     scope="chat:write",
     tier=3,
     args=("channel", "oldest", "latest", "team_id", "cursor", "limit"),
-    errors=("channel_not_found", "invalid_cursor", "invalid_limit"),
+    errors=(*VISIBLE.errors, "invalid_cursor", "invalid_limit"),
 )
 async def chat_scheduled_messages_list(
     conn: Conn, caller: Caller, params: Params
@@ -477,7 +484,7 @@ async def chat_scheduled_messages_list(
     await deliver_due(conn)
     channel_id = None
     if params.get("channel", "").strip():
-        channel_id = (await conversation(conn, caller, params["channel"].strip()))["id"]
+        channel_id = (await VISIBLE.arg(conn, caller, params))["id"]
     limit = limit_param(params, 100, 1000)
     try:
         oldest = int(float(params["oldest"])) if params.get("oldest") else 0
@@ -513,13 +520,13 @@ async def chat_scheduled_messages_list(
     scope="chat:write",
     tier=3,
     args=("channel", "scheduled_message_id"),
-    errors=("channel_not_found", "invalid_scheduled_message_id"),
+    errors=(*VISIBLE.errors, "invalid_scheduled_message_id"),
 )
 async def chat_delete_scheduled_message(
     conn: Conn, caller: Caller, params: Params
 ) -> dict[str, Any]:
     """Cancel a scheduled message that has not been posted yet."""
-    row = await channel_arg(conn, caller, params)
+    row = await VISIBLE.arg(conn, caller, params)
     scheduled_id = required(params, "scheduled_message_id", "invalid_scheduled_message_id")
     cur = await conn.execute(
         """DELETE FROM scheduled_messages

@@ -6,6 +6,7 @@ from typing import Any
 
 from .methods import Caller, Conn, Params, method
 from .objects import (
+    NAME_ERRORS,
     SlackError,
     channel_name_error,
     channel_object,
@@ -20,13 +21,15 @@ from .web import (
     IS_MEMBER,
     JOIN,
     MANAGE,
+    MEMBER_WRITABLE,
     NOT_ARCHIVED,
     OPEN,
     PAGING,
     READ,
     READABLE,
+    VISIBLE,
     Rule,
-    channel_arg,
+    Rules,
     check,
     conversation,
     cursor_key,
@@ -66,6 +69,16 @@ _MAY_RENAME = Rule(
 def _not_general(verb: str) -> Rule:
     """Nobody may ``verb`` the workspace's #general (``cant_<verb>_general``)."""
     return Rule(lambda _, row: not row["is_general"], f"cant_{verb}_general")
+
+
+# What each method asks of its ``channel``, in the order Slack checks it.
+_JOIN = Rules(IS_CHANNEL, NOT_ARCHIVED)
+_INVITE = Rules(IS_CHANNEL, IS_MEMBER, NOT_ARCHIVED)
+_LEAVE = Rules(IS_CHANNEL, _not_general("leave"), NOT_ARCHIVED)
+_RENAME = Rules(IS_CHANNEL, IS_MEMBER, _MAY_RENAME, NOT_ARCHIVED)
+_ARCHIVE = Rules(IS_CHANNEL, _NOT_ARCHIVED_YET, _not_general("archive"), IS_MEMBER)
+_UNARCHIVE = Rules(IS_CHANNEL, _ARCHIVED, _MEMBER_OR_ADMIN)
+_CLOSE = Rules(_IS_DM)
 
 
 _LIST = """
@@ -157,11 +170,11 @@ async def _num_members(conn: Conn, channel_id: str) -> int:
     scope=READ,
     tier=3,
     args=("channel", "include_num_members"),
-    errors=("channel_not_found",),
+    errors=VISIBLE.errors,
 )
 async def conversations_info(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """One conversation; ``include_num_members`` adds its member count."""
-    row = await channel_arg(conn, caller, params)
+    row = await VISIBLE.arg(conn, caller, params)
     if flag(params, "include_num_members"):
         row["num_members"] = await _num_members(conn, row["id"])
     if not row["is_member"]:
@@ -201,12 +214,7 @@ async def post_membership(
     scope=MANAGE,
     tier=2,
     args=("name", "is_private"),
-    errors=(
-        "invalid_name_required",
-        "invalid_name_maxlength",
-        "invalid_name_specials",
-        "name_taken",
-    ),
+    errors=(*NAME_ERRORS, "name_taken"),
 )
 async def conversations_create(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """A new public or private channel, with the caller as its first member."""
@@ -238,16 +246,10 @@ async def conversations_create(conn: Conn, caller: Caller, params: Params) -> di
     return {"channel": channel_object({**row, "num_members": 1}, is_member=True)}
 
 
-@method(
-    "conversations.join",
-    scope=JOIN,
-    tier=3,
-    args=("channel",),
-    errors=("channel_not_found", "is_archived", "method_not_supported_for_channel_type"),
-)
+@method("conversations.join", scope=JOIN, tier=3, args=("channel",), errors=_JOIN.errors)
 async def conversations_join(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Join a public channel (``already_in_channel`` warning if a member already)."""
-    row = await channel_arg(conn, caller, params, IS_CHANNEL, NOT_ARCHIVED)
+    row = await _JOIN.arg(conn, caller, params)
     if row["is_private"] and not row["is_member"]:
         raise SlackError("method_not_supported_for_channel_type")
     result: dict[str, Any] = {}
@@ -268,20 +270,17 @@ async def conversations_join(conn: Conn, caller: Caller, params: Params) -> dict
     tier=3,
     args=("channel", "users"),
     errors=(
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
+        *_INVITE.errors,
         "no_user",
         "user_not_found",
         "cant_invite_self",
         "already_in_channel",
         "too_many_users",
-        "method_not_supported_for_channel_type",
     ),
 )
 async def conversations_invite(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Add users (comma-separated ids; repeated ids count once) to a channel."""
-    row = await channel_arg(conn, caller, params, IS_CHANNEL, IS_MEMBER, NOT_ARCHIVED)
+    row = await _INVITE.arg(conn, caller, params)
     users = list(dict.fromkeys(u.strip() for u in params.get("users", "").split(",") if u.strip()))
     if not users:
         raise SlackError("no_user")
@@ -309,17 +308,17 @@ async def conversations_invite(conn: Conn, caller: Caller, params: Params) -> di
     tier=3,
     args=("channel", "user"),
     errors=(
-        "channel_not_found",
+        *VISIBLE.errors,
         "user_not_found",
-        "not_in_channel",
+        IS_CHANNEL.error,
+        IS_MEMBER.error,
         "cant_kick_self",
         "cant_kick_from_general",
-        "method_not_supported_for_channel_type",
     ),
 )
 async def conversations_kick(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Remove a user from a channel the caller is in."""
-    row = await channel_arg(conn, caller, params)
+    row = await VISIBLE.arg(conn, caller, params)
     user_id = required(params, "user", "user_not_found")
     await user_row(conn, caller, user_id)
     check(caller, row, IS_CHANNEL, IS_MEMBER)
@@ -337,21 +336,10 @@ async def conversations_kick(conn: Conn, caller: Caller, params: Params) -> dict
     return {}
 
 
-@method(
-    "conversations.leave",
-    scope=MANAGE,
-    tier=3,
-    args=("channel",),
-    errors=(
-        "channel_not_found",
-        "cant_leave_general",
-        "is_archived",
-        "method_not_supported_for_channel_type",
-    ),
-)
+@method("conversations.leave", scope=MANAGE, tier=3, args=("channel",), errors=_LEAVE.errors)
 async def conversations_leave(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Leave a channel (``not_in_channel: true`` if not a member)."""
-    row = await channel_arg(conn, caller, params, IS_CHANNEL, _not_general("leave"), NOT_ARCHIVED)
+    row = await _LEAVE.arg(conn, caller, params)
     if not row["is_member"]:
         return {"not_in_channel": True}
     await conn.execute(
@@ -367,11 +355,11 @@ async def conversations_leave(conn: Conn, caller: Caller, params: Params) -> dic
     scope=READ,
     tier=4,
     args=("channel", *PAGING),
-    errors=("channel_not_found", "invalid_cursor"),
+    errors=(*VISIBLE.errors, "invalid_cursor"),
 )
 async def conversations_members(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Member ids of a conversation, in pages."""
-    row = await channel_arg(conn, caller, params)
+    row = await VISIBLE.arg(conn, caller, params)
     limit = limit_param(params, 100, 1000)
     cur = await conn.execute(
         """SELECT user_id FROM channel_members WHERE channel_id = %s AND user_id > %s
@@ -442,17 +430,11 @@ async def deliver_due(conn: Conn, channel_id: str | None = None) -> None:
     scope=HISTORY,
     tier=3,
     args=("channel", "oldest", "latest", "inclusive", *PAGING),
-    errors=(
-        "channel_not_found",
-        "not_in_channel",
-        "invalid_ts_oldest",
-        "invalid_ts_latest",
-        "invalid_cursor",
-    ),
+    errors=(*READABLE.errors, "invalid_ts_oldest", "invalid_ts_latest", "invalid_cursor"),
 )
 async def conversations_history(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Messages of a conversation, newest first (thread replies only when broadcast)."""
-    row = await channel_arg(conn, caller, params, READABLE)
+    row = await READABLE.arg(conn, caller, params)
     limit = limit_param(params, 100, 999)
     oldest, latest, inclusive = _ts_bounds(params)
     if (resume := cursor_key(params, "next_ts")) is not None:
@@ -511,11 +493,11 @@ async def thread_root(conn: Conn, channel_id: str, ts: str) -> dict[str, Any]:
     scope=HISTORY,
     tier=3,
     args=("channel", "ts", "oldest", "latest", "inclusive", *PAGING),
-    errors=("channel_not_found", "not_in_channel", "thread_not_found", "invalid_cursor"),
+    errors=(*READABLE.errors, "thread_not_found", "invalid_cursor"),
 )
 async def conversations_replies(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """A thread: the parent first, then its replies oldest first, in pages."""
-    row = await channel_arg(conn, caller, params, READABLE)
+    row = await READABLE.arg(conn, caller, params)
     ts = ts_param(params, "ts", "thread_not_found")
     if row["has_due"]:
         await deliver_due(conn, row["id"])
@@ -559,7 +541,7 @@ async def conversations_replies(conn: Conn, caller: Caller, params: Params) -> d
 async def _set_channel_text(
     conn: Conn, caller: Caller, params: Params, field: str
 ) -> dict[str, Any]:
-    row = await channel_arg(conn, caller, params, IS_MEMBER, NOT_ARCHIVED)
+    row = await MEMBER_WRITABLE.arg(conn, caller, params)
     value = params.get(field, "")
     if len(value) > 250:
         raise SlackError("too_long")
@@ -593,7 +575,7 @@ def _text_setter(field: str) -> None:
         scope=MANAGE,
         tier=2,
         args=("channel", field),
-        errors=("channel_not_found", "not_in_channel", "is_archived", "too_long"),
+        errors=(*MEMBER_WRITABLE.errors, "too_long"),
     )(set_text)
 
 
@@ -606,21 +588,11 @@ _text_setter("topic")
     scope=MANAGE,
     tier=2,
     args=("channel", "name"),
-    errors=(
-        "channel_not_found",
-        "not_in_channel",
-        "not_authorized",
-        "is_archived",
-        "invalid_name_required",
-        "invalid_name_maxlength",
-        "invalid_name_specials",
-        "name_taken",
-        "method_not_supported_for_channel_type",
-    ),
+    errors=(*_RENAME.errors, *NAME_ERRORS, "name_taken"),
 )
 async def conversations_rename(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Rename a channel (its creator, an admin, or a bot member)."""
-    row = await channel_arg(conn, caller, params, IS_CHANNEL, IS_MEMBER, _MAY_RENAME, NOT_ARCHIVED)
+    row = await _RENAME.arg(conn, caller, params)
     name = params.get("name", "")
     if error := channel_name_error(name):
         raise SlackError(error)
@@ -636,43 +608,20 @@ async def conversations_rename(conn: Conn, caller: Caller, params: Params) -> di
     return {"channel": channel_object(renamed, is_member=True)}
 
 
-@method(
-    "conversations.archive",
-    scope=MANAGE,
-    tier=2,
-    args=("channel",),
-    errors=(
-        "channel_not_found",
-        "not_in_channel",
-        "already_archived",
-        "cant_archive_general",
-        "method_not_supported_for_channel_type",
-    ),
-)
+@method("conversations.archive", scope=MANAGE, tier=2, args=("channel",), errors=_ARCHIVE.errors)
 async def conversations_archive(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Archive a channel: read-only, hidden from conversations.list by default."""
-    row = await channel_arg(
-        conn, caller, params, IS_CHANNEL, _NOT_ARCHIVED_YET, _not_general("archive"), IS_MEMBER
-    )
+    row = await _ARCHIVE.arg(conn, caller, params)
     await conn.execute("UPDATE channels SET is_archived = true WHERE id = %s", (row["id"],))
     return {}
 
 
 @method(
-    "conversations.unarchive",
-    scope=MANAGE,
-    tier=2,
-    args=("channel",),
-    errors=(
-        "channel_not_found",
-        "not_archived",
-        "not_in_channel",
-        "method_not_supported_for_channel_type",
-    ),
+    "conversations.unarchive", scope=MANAGE, tier=2, args=("channel",), errors=_UNARCHIVE.errors
 )
 async def conversations_unarchive(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Bring an archived channel back."""
-    row = await channel_arg(conn, caller, params, IS_CHANNEL, _ARCHIVED, _MEMBER_OR_ADMIN)
+    row = await _UNARCHIVE.arg(conn, caller, params)
     await conn.execute("UPDATE channels SET is_archived = false WHERE id = %s", (row["id"],))
     return {}
 
@@ -741,20 +690,12 @@ async def open_dm(conn: Conn, caller: Caller, others: list[str]) -> tuple[dict[s
     scope=OPEN,
     tier=3,
     args=("users", "channel", "return_im", "prevent_creation"),
-    errors=(
-        "users_list_not_supplied",
-        "user_not_found",
-        "too_many_users",
-        "channel_not_found",
-        "method_not_supported_for_channel_type",
-    ),
+    errors=("users_list_not_supplied", "user_not_found", "too_many_users", *_CLOSE.errors),
 )
 async def conversations_open(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Open (or reopen) a DM with one user or a group DM with up to eight."""
     if params.get("channel", "").strip():
-        row = await conversation(conn, caller, params["channel"].strip())
-        if row["kind"] is None:
-            raise SlackError("method_not_supported_for_channel_type")
+        row = await _CLOSE.arg(conn, caller, params)  # reopens a DM or group DM
         existed = True
         await conn.execute(
             "UPDATE channel_members SET closed = NULL WHERE channel_id = %s AND user_id = %s",
@@ -775,16 +716,10 @@ async def conversations_open(conn: Conn, caller: Caller, params: Params) -> dict
     return result
 
 
-@method(
-    "conversations.close",
-    scope=OPEN,
-    tier=2,
-    args=("channel",),
-    errors=("channel_not_found", "method_not_supported_for_channel_type"),
-)
+@method("conversations.close", scope=OPEN, tier=2, args=("channel",), errors=_CLOSE.errors)
 async def conversations_close(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Close a DM or group DM (it stays in conversations.list; open reopens it)."""
-    row = await channel_arg(conn, caller, params, _IS_DM)
+    row = await _CLOSE.arg(conn, caller, params)
     if not row["is_open"]:
         return {"no_op": True, "already_closed": True}
     await conn.execute(
@@ -799,11 +734,11 @@ async def conversations_close(conn: Conn, caller: Caller, params: Params) -> dic
     scope=MANAGE,
     tier=3,
     args=("channel", "ts"),
-    errors=("channel_not_found", "not_in_channel", "invalid_timestamp"),
+    errors=(*VISIBLE.errors, "invalid_timestamp", IS_MEMBER.error),
 )
 async def conversations_mark(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Move the caller's read cursor (``last_read`` in conversations.info)."""
-    row = await channel_arg(conn, caller, params)
+    row = await VISIBLE.arg(conn, caller, params)
     ts = ts_param(params, "ts", "invalid_timestamp")
     check(caller, row, IS_MEMBER)
     await conn.execute(

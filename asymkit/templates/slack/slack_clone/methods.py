@@ -105,6 +105,7 @@ class Caller:
 
 
 Handler = Callable[[Conn, Caller, Params], Awaitable[dict[str, Any]]]
+APP_ONLY = ("app",)  # the tokens of an app-level method (``apps.connections.open``)
 
 
 @attrs.frozen
@@ -139,9 +140,8 @@ class Method:
             return
         if caller.token_type not in self.tokens:
             # An app-level method does not authenticate other tokens at all.
-            raise SlackError(
-                "invalid_auth" if self.tokens == ("app",) else "not_allowed_token_type"
-            )
+            app_only = self.tokens == APP_ONLY
+            raise SlackError("invalid_auth" if app_only else "not_allowed_token_type")
         needed = self.needed(caller.token_type)
         if needed and not caller.scopes & set(needed.split(",")):
             raise SlackError(
@@ -184,11 +184,15 @@ def method(
     """Register ``fn`` as the Web API method ``name`` (see :class:`Method`).
 
     ``args`` and ``errors`` list the arguments read and the error codes
-    answered, for the coverage doc. ``auth=False``: callable without a token
-    (``api.test``); the handler then gets ``ANONYMOUS`` as its caller.
+    answered, for the coverage doc; an app-level method (``tokens=APP_ONLY``)
+    lists ``invalid_auth`` first, what :meth:`Method.check` answers other tokens.
+    ``auth=False``: callable without a token (``api.test``); the handler then
+    gets ``ANONYMOUS`` as its caller.
     """
     if tier != "special" and tier not in (1, 2, 3, 4):
         raise ValueError(f"{name}: tier must be 1-4 or 'special', not {tier!r}")
+    if tokens == APP_ONLY:
+        errors = ("invalid_auth", *errors)
 
     def register(fn: Handler) -> Handler:
         if name in METHODS:

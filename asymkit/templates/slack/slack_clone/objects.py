@@ -90,6 +90,10 @@ def check_password(password: str, stored: str) -> bool:
     return secrets.compare_digest(got.hex(), digest)
 
 
+# What channel_name_error answers, in the order it checks.
+NAME_ERRORS = ("invalid_name_required", "invalid_name_maxlength", "invalid_name_specials")
+
+
 def channel_name_error(name: str) -> str | None:
     """Slack's rules for a channel name, as the error code it answers with."""
     if not name:
@@ -219,6 +223,15 @@ def user_object(row: dict[str, Any], team_id: str) -> dict[str, Any]:
         "has_2fa": False,
         "who_can_share_contact_card": "EVERYONE",
     }
+
+
+def channel_type(row: dict[str, Any]) -> str:
+    """``channel``, ``group`` (private), ``im`` or ``mpim``: Slack's conversation types
+    (the ``channel_type`` of message events, search results and file shares)."""
+    kind = row.get("kind")
+    if kind in ("im", "mpim"):
+        return str(kind)
+    return "group" if row["is_private"] else "channel"
 
 
 def channel_object(row: dict[str, Any], *, is_member: bool | None = None) -> dict[str, Any]:

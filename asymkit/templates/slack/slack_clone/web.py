@@ -40,15 +40,19 @@ from .store import next_id
 __all__ = [
     "IS_CHANNEL",
     "IS_MEMBER",
+    "MEMBER_IF_BOT",
+    "MEMBER_WRITABLE",
     "METHODS",
     "NOT_ARCHIVED",
     "READABLE",
+    "VISIBLE",
+    "WRITABLE",
     "Caller",
     "Conn",
     "Params",
     "Rule",
+    "Rules",
     "authenticate",
-    "channel_arg",
     "channel_object",
     "check",
     "conversation",
@@ -177,12 +181,6 @@ async def conversation(conn: Conn, caller: Caller, ref: str) -> dict[str, Any]:
 _channel = conversation
 
 
-def require_member(caller: Caller, row: dict[str, Any]) -> None:
-    """Bots read and write only where they are members (``not_in_channel``)."""
-    if caller.is_bot and not row["is_member"]:
-        raise SlackError("not_in_channel")
-
-
 @attrs.frozen
 class Rule:
     """A condition on a conversation, and the error Slack answers when it does not hold."""
@@ -195,7 +193,9 @@ IS_CHANNEL = Rule(lambda _, row: row["kind"] is None, "method_not_supported_for_
 IS_MEMBER = Rule(lambda _, row: bool(row["is_member"]), "not_in_channel")
 NOT_ARCHIVED = Rule(lambda _, row: not row["is_archived"], "is_archived")
 # Bots read and write only where they are members; people may read public channels.
-READABLE = Rule(lambda caller, row: not caller.is_bot or bool(row["is_member"]), "not_in_channel")
+MEMBER_IF_BOT = Rule(
+    lambda caller, row: not caller.is_bot or bool(row["is_member"]), "not_in_channel"
+)
 
 
 def check(caller: Caller, row: dict[str, Any], *rules: Rule) -> None:
@@ -205,14 +205,48 @@ def check(caller: Caller, row: dict[str, Any], *rules: Rule) -> None:
             raise SlackError(rule.error)
 
 
-async def channel_arg(
-    conn: Conn, caller: Caller, params: Params, *rules: Rule, name: str = "channel"
-) -> dict[str, Any]:
-    """The conversation argument ``name`` refers to (``channel_not_found``), checked by ``rules``
-    in order: the preamble most methods share."""
-    row = await conversation(conn, caller, required(params, name, "channel_not_found"))
-    check(caller, row, *rules)
-    return row
+@attrs.frozen(init=False)
+class Rules:
+    """What a method asks of its conversation argument: rules checked in order.
+
+    One declaration serves the handler and the method table: the handler finds
+    its conversation with ``await WRITABLE.arg(conn, caller, params)`` and its
+    ``@method`` lists what that may answer with ``errors=(*WRITABLE.errors, ...)``,
+    so that no error code is typed twice.
+    """
+
+    rules: tuple[Rule, ...]
+    # ``channel_not_found`` first (the lookup), then each rule's error in the order
+    # checked; an error two rules share is listed once.
+    errors: tuple[str, ...]
+
+    def __init__(self, *rules: Rule) -> None:
+        errors = tuple(dict.fromkeys(("channel_not_found", *(r.error for r in rules))))
+        self.__attrs_init__(rules, errors)
+
+    def check(self, caller: Caller, row: dict[str, Any]) -> None:
+        """Raise the error of the first rule that does not hold for ``row``."""
+        check(caller, row, *self.rules)
+
+    async def find(self, conn: Conn, caller: Caller, ref: str) -> dict[str, Any]:
+        """The conversation ``ref`` (an id or ``#name``) names, if it meets the rules."""
+        row = await conversation(conn, caller, ref.strip())
+        self.check(caller, row)
+        return row
+
+    async def arg(
+        self, conn: Conn, caller: Caller, params: Params, name: str = "channel"
+    ) -> dict[str, Any]:
+        """The conversation the argument ``name`` names (``channel_not_found`` when absent),
+        if it meets the rules: the preamble most methods share."""
+        return await self.find(conn, caller, required(params, name, "channel_not_found"))
+
+
+# The rule sets several families share.
+VISIBLE = Rules()  # any conversation the caller may see
+READABLE = Rules(MEMBER_IF_BOT)  # ...a bot only where it is a member
+WRITABLE = Rules(MEMBER_IF_BOT, NOT_ARCHIVED)  # ...and not archived
+MEMBER_WRITABLE = Rules(IS_MEMBER, NOT_ARCHIVED)  # the caller's own conversation, not archived
 
 
 async def user_row(conn: Conn, caller: Caller, user_id: str) -> dict[str, Any]:

@@ -22,7 +22,7 @@ from typing import Any
 import attrs
 
 from ..methods import Caller, Conn, Params
-from ..objects import format_ts, message_object
+from ..objects import channel_type, format_ts, message_object
 
 MENTION = re.compile(r"<@([UW][A-Z0-9]+)(?:\|[^>]*)?>")
 _ID_CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
@@ -59,14 +59,6 @@ def builder(*names: str) -> Callable[[Builder], Builder]:
         return fn
 
     return register
-
-
-def channel_type(row: dict[str, Any]) -> str:
-    """``channel``, ``group``, ``im`` or ``mpim`` (the ``channel_type`` of message events)."""
-    kind = row.get("kind")
-    if kind in ("im", "mpim"):
-        return str(kind)
-    return "group" if row["is_private"] else "channel"
 
 
 def subscription(event: dict[str, Any], channel: dict[str, Any] | None) -> str:
@@ -160,6 +152,24 @@ BEFORE["chat.update"] = _before_message
 BEFORE["chat.delete"] = _before_message
 
 
+def _hidden_message(
+    channel: dict[str, Any], subtype: str, *, deleted_ts: str | None = None
+) -> dict[str, Any]:
+    """The head of a ``message_changed``/``message_deleted`` event, stamped now."""
+    now = _now_ts()
+    deleted = {} if deleted_ts is None else {"deleted_ts": deleted_ts}
+    return {
+        "type": "message",
+        "subtype": subtype,
+        "hidden": True,
+        "channel": channel["id"],
+        "ts": now,
+        **deleted,
+        "event_ts": now,
+        "channel_type": channel_type(channel),
+    }
+
+
 @builder("chat.update")
 async def _edited(ctx: Context) -> list[Raised]:
     channel = await _channel(ctx.conn, ctx.result.get("channel"))
@@ -169,15 +179,8 @@ async def _edited(ctx: Context) -> list[Raised]:
         return []
     team = ctx.caller.team_id
     app_id = await _app_id(ctx.conn, new["bot_id"])
-    now = _now_ts()
     event = {
-        "type": "message",
-        "subtype": "message_changed",
-        "hidden": True,
-        "channel": channel["id"],
-        "ts": now,
-        "event_ts": now,
-        "channel_type": channel_type(channel),
+        **_hidden_message(channel, "message_changed"),
         "message": _message_event(new, channel, team, app_id),
         "previous_message": _message_event(old, channel, team, app_id),
     }
@@ -190,16 +193,8 @@ async def _deleted(ctx: Context) -> list[Raised]:
     old = ctx.before.get("message")
     if channel is None or old is None:
         return []
-    now = _now_ts()
     event = {
-        "type": "message",
-        "subtype": "message_deleted",
-        "hidden": True,
-        "channel": channel["id"],
-        "ts": now,
-        "deleted_ts": old["ts"],
-        "event_ts": now,
-        "channel_type": channel_type(channel),
+        **_hidden_message(channel, "message_deleted", deleted_ts=old["ts"]),
         "previous_message": _message_event(
             old, channel, ctx.caller.team_id, await _app_id(ctx.conn, old["bot_id"])
         ),
@@ -238,11 +233,23 @@ async def _membership(
     return [*raised, Raised(member, channel)]
 
 
+async def _answered_channel(ctx: Context) -> dict[str, Any] | None:
+    """The conversation the method answered with (its ``channel`` object), as stored now."""
+    return await _channel(ctx.conn, (ctx.result.get("channel") or {}).get("id"))
+
+
+def _channel_wide(event: dict[str, Any], channel: dict[str, Any]) -> list[Raised]:
+    """An event about ``channel`` itself (created, renamed, archived): stamped now, and seen
+    workspace-wide when the channel is public."""
+    stamped = {**event, "event_ts": _now_ts()}
+    return [Raised(stamped, channel, workspace_wide=not channel["is_private"])]
+
+
 @builder("conversations.join")
 async def _joined(ctx: Context) -> list[Raised]:
     if ctx.result.get("warning") == "already_in_channel":
         return []
-    channel = await _channel(ctx.conn, (ctx.result.get("channel") or {}).get("id"))
+    channel = await _answered_channel(ctx)
     if channel is None:
         return []
     return await _membership(
@@ -252,7 +259,7 @@ async def _joined(ctx: Context) -> list[Raised]:
 
 @builder("conversations.invite")
 async def _invited(ctx: Context) -> list[Raised]:
-    channel = await _channel(ctx.conn, (ctx.result.get("channel") or {}).get("id"))
+    channel = await _answered_channel(ctx)
     if channel is None:
         return []
     users = dict.fromkeys(u.strip() for u in ctx.params.get("users", "").split(",") if u.strip())
@@ -284,12 +291,28 @@ async def _left(ctx: Context) -> list[Raised]:
     )
 
 
-@builder("conversations.create")
-async def _created(ctx: Context) -> list[Raised]:
-    channel = await _channel(ctx.conn, (ctx.result.get("channel") or {}).get("id"))
-    if channel is None:
-        return []
-    event = {
+# The event about a conversation, from the write's context and the conversation as stored.
+Describe = Callable[[Context, dict[str, Any]], dict[str, Any]]
+
+
+def _channel_event(name: str) -> Callable[[Describe], Builder]:
+    """Register ``describe(ctx, channel)``, the event about the conversation method ``name``
+    answered with, as its builder (:func:`_channel_wide`)."""
+
+    def register(describe: Describe) -> Builder:
+        async def build(ctx: Context) -> list[Raised]:
+            channel = await _answered_channel(ctx)
+            return [] if channel is None else _channel_wide(describe(ctx, channel), channel)
+
+        BUILDERS[name] = build
+        return build
+
+    return register
+
+
+@_channel_event("conversations.create")
+def _created(ctx: Context, channel: dict[str, Any]) -> dict[str, Any]:
+    return {
         "type": "channel_created",
         "channel": {
             "id": channel["id"],
@@ -300,22 +323,15 @@ async def _created(ctx: Context) -> list[Raised]:
             "is_private": channel["is_private"],
             "context_team_id": ctx.caller.team_id,
         },
-        "event_ts": _now_ts(),
     }
-    return [Raised(event, channel, workspace_wide=not channel["is_private"])]
 
 
-@builder("conversations.rename")
-async def _renamed(ctx: Context) -> list[Raised]:
-    channel = await _channel(ctx.conn, (ctx.result.get("channel") or {}).get("id"))
-    if channel is None:
-        return []
-    event = {
+@_channel_event("conversations.rename")
+def _renamed(ctx: Context, channel: dict[str, Any]) -> dict[str, Any]:
+    return {
         "type": "channel_rename",
         "channel": {"id": channel["id"], "name": channel["name"], "created": channel["created"]},
-        "event_ts": _now_ts(),
     }
-    return [Raised(event, channel, workspace_wide=not channel["is_private"])]
 
 
 @builder("conversations.archive", "conversations.unarchive")
@@ -324,13 +340,8 @@ async def _archived(ctx: Context) -> list[Raised]:
     if channel is None:
         return []
     kind = "channel_archive" if channel["is_archived"] else "channel_unarchive"
-    event = {
-        "type": kind,
-        "channel": channel["id"],
-        "user": ctx.caller.user_id,
-        "event_ts": _now_ts(),
-    }
-    return [Raised(event, channel, workspace_wide=not channel["is_private"])]
+    event = {"type": kind, "channel": channel["id"], "user": ctx.caller.user_id}
+    return _channel_wide(event, channel)
 
 
 async def _item(ctx: Context) -> tuple[dict[str, Any] | None, dict[str, Any] | None]:

@@ -23,7 +23,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import WebSocketRoute
 from starlette.websockets import WebSocket, WebSocketDisconnect
 
-from ..methods import BASE_URL, ROUTES, Caller, Conn, Params, bearer, method
+from ..methods import APP_ONLY, BASE_URL, ROUTES, Caller, Conn, Params, bearer, method
 from ..objects import SlackError
 from .hub import KNOWN_TYPES, Connection, Hub
 
@@ -33,13 +33,7 @@ MAX_WAIT = 30.0
 PAGE = 1000
 
 
-@method(
-    "apps.connections.open",
-    scope="connections:write",
-    tier=1,
-    tokens=("app",),
-    errors=("invalid_auth",),
-)
+@method("apps.connections.open", scope="connections:write", tier=1, tokens=APP_ONLY)
 async def apps_connections_open(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """A Socket Mode WebSocket URL for the app (app-level ``xapp-`` token only)."""
     hub = HUB.get()

@@ -9,15 +9,7 @@ from typing import Any
 from ..methods import method
 from ..objects import SlackError, now_seconds
 from ..store import next_id
-from .common import (
-    Caller,
-    Conn,
-    Params,
-    change_one,
-    required,
-    visible_channel,
-    writable_channel,
-)
+from .common import READABLE, WRITABLE_BY_MEMBERS, Caller, Conn, Params, change_one, required
 
 MAX_TITLE = 250
 MAX_PER_CONVERSATION = 100  # Slack's limit
@@ -43,24 +35,13 @@ def bookmark_object(row: dict[str, Any], team_id: str) -> dict[str, Any]:
     }
 
 
-async def _member_channel(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
-    channel = await writable_channel(
-        conn, caller, required(params, "channel_id", "channel_not_found")
-    )
-    if not channel["is_member"]:
-        raise SlackError("not_in_channel")
-    return channel
-
-
 @method(
     "bookmarks.add",
     scope="bookmarks:write",
     tier=2,
     args=("channel_id", "title", "type", "link", "emoji"),
     errors=(
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
+        *WRITABLE_BY_MEMBERS.errors,
         "invalid_bookmark_type",
         "invalid_link",
         "invalid_title",
@@ -70,7 +51,7 @@ async def _member_channel(conn: Conn, caller: Caller, params: Params) -> dict[st
 )
 async def bookmarks_add(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Adds a link bookmark (at most 100 per conversation) to one the caller belongs to."""
-    channel = await _member_channel(conn, caller, params)
+    channel = await WRITABLE_BY_MEMBERS.arg(conn, caller, params, "channel_id")
     kind = params.get("type", "").strip() or "link"
     if kind != "link":
         raise SlackError("invalid_bookmark_type")
@@ -104,17 +85,11 @@ async def bookmarks_add(conn: Conn, caller: Caller, params: Params) -> dict[str,
 
 
 @method(
-    "bookmarks.list",
-    scope="bookmarks:read",
-    tier=2,
-    args=("channel_id",),
-    errors=("channel_not_found", "not_in_channel"),
+    "bookmarks.list", scope="bookmarks:read", tier=2, args=("channel_id",), errors=READABLE.errors
 )
 async def bookmarks_list(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """A conversation's bookmarks, oldest first (Slack's order)."""
-    channel = await visible_channel(
-        conn, caller, required(params, "channel_id", "channel_not_found")
-    )
+    channel = await READABLE.arg(conn, caller, params, "channel_id")
     cur = await conn.execute(
         "SELECT * FROM bookmarks WHERE channel_id = %s ORDER BY date_created, id",
         (channel["id"],),
@@ -127,11 +102,11 @@ async def bookmarks_list(conn: Conn, caller: Caller, params: Params) -> dict[str
     scope="bookmarks:write",
     tier=2,
     args=("channel_id", "bookmark_id"),
-    errors=("channel_not_found", "not_in_channel", "is_archived", "not_found"),
+    errors=(*WRITABLE_BY_MEMBERS.errors, "not_found"),
 )
 async def bookmarks_remove(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Removes a bookmark from a conversation the caller belongs to."""
-    channel = await _member_channel(conn, caller, params)
+    channel = await WRITABLE_BY_MEMBERS.arg(conn, caller, params, "channel_id")
     bookmark_id = required(params, "bookmark_id", "not_found")
     return await change_one(
         conn,

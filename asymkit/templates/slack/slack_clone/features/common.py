@@ -16,14 +16,27 @@ from ..objects import (
     parse_ts,
     permalink,
 )
-from ..web import conversation, decorate, flag, require_member, required
+from ..web import (
+    IS_MEMBER,
+    MEMBER_IF_BOT,
+    NOT_ARCHIVED,
+    READABLE,
+    WRITABLE,
+    Rules,
+    decorate,
+    flag,
+    required,
+)
 
 __all__ = [
+    "READABLE",
+    "WRITABLE",
+    "WRITABLE_BY_MEMBERS",
     "Caller",
     "Conn",
     "Params",
+    "Rules",
     "change_one",
-    "channel_kind",
     "classic_page",
     "flag",
     "int_arg",
@@ -37,9 +50,11 @@ __all__ = [
     "render_messages",
     "required",
     "user_arg",
-    "visible_channel",
-    "writable_channel",
 ]
+
+# Bookmarks and pins change only in a conversation the caller belongs to (``not_in_channel``
+# even for a person in a public channel), and not an archived one.
+WRITABLE_BY_MEMBERS = Rules(MEMBER_IF_BOT, NOT_ARCHIVED, IS_MEMBER)
 
 
 def int_arg(params: Params, name: str, default: int, *, lo: int, hi: int, error: str) -> int:
@@ -84,34 +99,6 @@ def normalize_ts(raw: str) -> str | None:
         return format_ts(parse_ts(raw))
     except ValueError:
         return None
-
-
-def channel_kind(row: dict[str, Any]) -> str:
-    """``channel``, ``group`` (private), ``im`` or ``mpim``: Slack's conversation types."""
-    kind = row.get("kind")
-    if kind in ("im", "mpim"):
-        return str(kind)
-    return "group" if row["is_private"] else "channel"
-
-
-async def visible_channel(conn: Conn, caller: Caller, ref: str) -> dict[str, Any]:
-    """A conversation the caller may see, by id or ``#name`` (the core's rules).
-
-    Private channels, DMs and group DMs exist only for their members
-    (``channel_not_found``); bot tokens must be members of public channels too
-    (``not_in_channel``), user tokens may read them.
-    """
-    row = await conversation(conn, caller, ref.strip())
-    require_member(caller, row)
-    return row
-
-
-async def writable_channel(conn: Conn, caller: Caller, ref: str) -> dict[str, Any]:
-    """A visible conversation the caller may change: a member's, and not archived."""
-    row = await visible_channel(conn, caller, ref)
-    if row["is_archived"]:
-        raise SlackError("is_archived")
-    return row
 
 
 async def message_row(conn: Conn, channel_id: str, raw_ts: str) -> dict[str, Any]:

@@ -41,14 +41,14 @@ from ..methods import (
     read_body,
     route,
 )
-from ..objects import SlackError, now_seconds
+from ..objects import SlackError, channel_type, now_seconds
 from ..store import next_id
-from ..web import next_ts
+from ..web import MEMBER_WRITABLE, next_ts
 from .common import (
+    READABLE,
     Caller,
     Conn,
     Params,
-    channel_kind,
     classic_page,
     int_arg,
     message_row,
@@ -56,7 +56,6 @@ from .common import (
     offset_page,
     paging,
     required,
-    visible_channel,
 )
 
 MAX_FILE_BYTES = int(os.environ.get("SLACK_CLONE_MAX_FILE_BYTES", str(25 * 1024 * 1024)))
@@ -123,7 +122,7 @@ def file_object(
     by_kind: dict[str, list[str]] = {"channel": [], "group": [], "im": []}
     share_map: dict[str, dict[str, list[dict[str, Any]]]] = {}
     for s in shares:
-        kind = channel_kind(s)
+        kind = channel_type(s)
         bucket = "im" if kind == "im" else ("channel" if kind == "channel" else "group")
         if s["channel_id"] not in by_kind[bucket]:
             by_kind[bucket].append(s["channel_id"])
@@ -417,9 +416,7 @@ async def _share(
         "invalid_arguments",
         "file_not_found",
         "upload_not_complete",
-        "channel_not_found",
-        "not_in_channel",
-        "is_archived",
+        *MEMBER_WRITABLE.errors,
         "channels_limit_exceeded",
         "thread_not_found",
     ),
@@ -443,10 +440,7 @@ async def files_complete_upload_external(
     channels = []
     for ref in targets:
         channel = await target(conn, caller, ref)  # a user id shares into the DM with them
-        if not channel["is_member"]:
-            raise SlackError("not_in_channel")
-        if channel["is_archived"]:
-            raise SlackError("is_archived")
+        MEMBER_WRITABLE.check(caller, channel)
         channels.append(channel)
     thread_ts = None
     if params.get("thread_ts"):
@@ -508,13 +502,7 @@ async def files_info(conn: Conn, caller: Caller, params: Params) -> dict[str, An
     scope="files:read",
     tier=3,
     args=("channel", "user", "ts_from", "ts_to", "types", "count", "page", "cursor", "limit"),
-    errors=(
-        "channel_not_found",
-        "unknown_type",
-        "invalid_cursor",
-        "invalid_ts_from",
-        "invalid_ts_to",
-    ),
+    errors=(*READABLE.errors, "unknown_type", "invalid_cursor", "invalid_ts_from", "invalid_ts_to"),
 )
 async def files_list(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Files the caller can see, newest first, filtered by channel, user, time and type."""
@@ -523,7 +511,7 @@ async def files_list(conn: Conn, caller: Caller, params: Params) -> dict[str, An
         raise SlackError("unknown_type")
     channel_id = None
     if params.get("channel"):
-        channel_id = (await visible_channel(conn, caller, params["channel"]))["id"]
+        channel_id = (await READABLE.find(conn, caller, params["channel"]))["id"]
     count, page = classic_page(params, default=100, maximum=1000)
     if params.get("cursor") or params.get("limit"):
         offset, limit = offset_page(params, "files", default=100, maximum=1000)

@@ -12,6 +12,8 @@ from typing import Any
 from ..methods import method
 from ..objects import SlackError, now_seconds
 from .common import (
+    READABLE,
+    WRITABLE_BY_MEMBERS,
     Caller,
     Conn,
     Params,
@@ -21,24 +23,11 @@ from .common import (
     normalize_ts,
     offset_page,
     render_messages,
-    required,
-    visible_channel,
-    writable_channel,
-)
-
-_ERRORS = (
-    "channel_not_found",
-    "no_item_specified",
-    "bad_timestamp",
-    "message_not_found",
-    "not_in_channel",
 )
 
 
 async def _pinnable(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
-    channel = await writable_channel(conn, caller, required(params, "channel", "channel_not_found"))
-    if not channel["is_member"]:
-        raise SlackError("not_in_channel")
+    channel = await WRITABLE_BY_MEMBERS.arg(conn, caller, params)
     if not params.get("timestamp"):
         raise SlackError("no_item_specified")
     if normalize_ts(params["timestamp"]) is None:
@@ -61,7 +50,13 @@ def _pin_change(name: str, statement: str, unchanged: str, doc: str) -> None:
         scope="pins:write",
         tier=2,
         args=("channel", "timestamp"),
-        errors=(*_ERRORS, unchanged, "is_archived"),
+        errors=(
+            *WRITABLE_BY_MEMBERS.errors,
+            "no_item_specified",
+            "bad_timestamp",
+            "message_not_found",
+            unchanged,
+        ),
     )(change)
 
 
@@ -85,11 +80,11 @@ _pin_change(
     scope="pins:read",
     tier=2,
     args=("channel", "limit", "cursor"),
-    errors=("channel_not_found", "not_in_channel", "invalid_cursor", "invalid_limit"),
+    errors=(*READABLE.errors, "invalid_cursor", "invalid_limit"),
 )
 async def pins_list(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """A conversation's pinned messages, most recently pinned first."""
-    channel = await visible_channel(conn, caller, required(params, "channel", "channel_not_found"))
+    channel = await READABLE.arg(conn, caller, params)
     offset, limit = offset_page(params, "pins", default=100, maximum=1000)
     cur = await conn.execute(
         """SELECT m.*, t.user_id AS parent_user_id, p.pinned_by, p.created AS pinned_at

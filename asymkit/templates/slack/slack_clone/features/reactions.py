@@ -15,9 +15,12 @@ from typing import Any
 from ..methods import method
 from ..objects import SlackError
 from .common import (
+    READABLE,
+    WRITABLE,
     Caller,
     Conn,
     Params,
+    Rules,
     change_one,
     classic_page,
     message_row,
@@ -28,29 +31,24 @@ from .common import (
     render_messages,
     required,
     user_arg,
-    visible_channel,
-    writable_channel,
 )
 from .emoji import reaction_name, valid_name
 
 MAX_NAMES_PER_MESSAGE = 23  # Slack's limit of distinct reactions on one message
 
-_ITEM_ERRORS = (
-    "no_item_specified",
-    "bad_timestamp",
-    "channel_not_found",
-    "message_not_found",
-    "not_in_channel",
-)
+
+def _item_errors(rules: Rules) -> tuple[str, ...]:
+    """What :func:`_item` answers, in the order it checks."""
+    return ("no_item_specified", "bad_timestamp", *rules.errors, "message_not_found")
 
 
-async def _item(conn: Conn, caller: Caller, params: Params, *, write: bool) -> dict[str, Any]:
+async def _item(conn: Conn, caller: Caller, params: Params, rules: Rules) -> dict[str, Any]:
+    """The message ``channel`` and ``timestamp`` name, in a conversation that meets ``rules``."""
     if not params.get("channel") or not params.get("timestamp"):
         raise SlackError("no_item_specified")
     if normalize_ts(params["timestamp"]) is None:
         raise SlackError("bad_timestamp")
-    find = writable_channel if write else visible_channel
-    channel = await find(conn, caller, params["channel"])
+    channel = await rules.find(conn, caller, params["channel"])
     return await message_row(conn, channel["id"], params["timestamp"])
 
 
@@ -59,12 +57,12 @@ async def _item(conn: Conn, caller: Caller, params: Params, *, write: bool) -> d
     scope="reactions:write",
     tier=3,
     args=("channel", "timestamp", "name"),
-    errors=(*_ITEM_ERRORS, "invalid_name", "already_reacted", "too_many_emoji", "is_archived"),
+    errors=(*_item_errors(WRITABLE), "invalid_name", "already_reacted", "too_many_emoji"),
 )
 async def reactions_add(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Adds a reaction (emoji name, with or without colons) to a message."""
     name = reaction_name(required(params, "name", "invalid_name"))
-    msg = await _item(conn, caller, params, write=True)
+    msg = await _item(conn, caller, params, WRITABLE)
     if not await valid_name(conn, caller.team_id, name):
         raise SlackError("invalid_name")
     cur = await conn.execute(
@@ -93,12 +91,12 @@ async def reactions_add(conn: Conn, caller: Caller, params: Params) -> dict[str,
     scope="reactions:write",
     tier=2,
     args=("channel", "timestamp", "name"),
-    errors=(*_ITEM_ERRORS, "no_reaction", "is_archived"),
+    errors=(*_item_errors(WRITABLE), "no_reaction"),
 )
 async def reactions_remove(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Removes the caller's reaction from a message."""
     name = reaction_name(required(params, "name", "no_reaction"))
-    msg = await _item(conn, caller, params, write=True)
+    msg = await _item(conn, caller, params, WRITABLE)
     return await change_one(
         conn,
         "DELETE FROM reactions WHERE channel_id = %s AND ts = %s AND name = %s AND user_id = %s",
@@ -112,11 +110,11 @@ async def reactions_remove(conn: Conn, caller: Caller, params: Params) -> dict[s
     scope="reactions:read",
     tier=3,
     args=("channel", "timestamp", "full"),
-    errors=_ITEM_ERRORS,
+    errors=_item_errors(READABLE),
 )
 async def reactions_get(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """A message with its reactions (every user is always listed: ``full`` is implied)."""
-    msg = await _item(conn, caller, params, write=False)
+    msg = await _item(conn, caller, params, READABLE)
     [rendered] = await render_messages(conn, caller, [msg])
     rendered.setdefault("reactions", [])
     return {"type": "message", "channel": msg["channel_id"], "message": rendered}

@@ -23,12 +23,11 @@ from typing import Any
 import attrs
 
 from ..methods import method
-from ..objects import SlackError, format_ts, permalink
+from ..objects import SlackError, channel_type, format_ts, permalink
 from .common import (
     Caller,
     Conn,
     Params,
-    channel_kind,
     classic_page,
     flag,
     next_cursor,
@@ -340,7 +339,7 @@ async def _page_and_total(
 
 
 def _match(row: dict[str, Any], caller: Caller) -> dict[str, Any]:
-    kind = channel_kind(row)
+    kind = channel_type(row)
     match: dict[str, Any] = {
         "iid": hashlib.md5(f"{row['channel_id']}/{row['ts']}".encode()).hexdigest(),
         "team": caller.team_id,
