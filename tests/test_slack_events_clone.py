@@ -21,11 +21,14 @@ from collections.abc import Iterator
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 import websockets
 from slack_helpers import ENGINEERING, GENERAL, MARCUS, PRIYA, error_of
 from slack_sdk import WebClient
 from slack_sdk.signature import SignatureVerifier
+
+from asymkit import postgres
 
 # GenericEventWrapper.required and its event's required fields, from the AsyncAPI document.
 WRAPPER_REQUIRED = (
@@ -360,6 +363,29 @@ def test_a_burst_of_acknowledged_events_is_recorded_as_delivered(ev: Any) -> Non
     while [e["delivered"] for e in _recorded(ev)] != [True] * 6 and time.monotonic() < deadline:
         time.sleep(0.02)
     assert [e["delivered"] for e in _recorded(ev)] == [True] * 6
+
+
+def test_acknowledgements_reach_the_database_once_the_app_is_quiet(ev: Any) -> None:
+    """Nobody reads the recorded events: the clone still writes the acknowledgements it
+    gathered, in one go, about a second after the last one."""
+    _bot(ev).conversations_join(channel=GENERAL)  # 2 events: channel_join + member_joined
+    _member(ev, "@priya").chat_postMessage(channel=GENERAL, text="quietly acknowledged")
+
+    async def script(ws: Any) -> None:
+        for _ in range(3):
+            await _ack(ws, await _next(ws))
+
+    _socket_session(ev, script)
+
+    def delivered() -> list[bool]:
+        with psycopg.connect(postgres.server().dsn(ev.database)) as db:
+            rows = db.execute("SELECT delivered FROM events ORDER BY seq").fetchall()
+        return [bool(row[0]) for row in rows]
+
+    deadline = time.monotonic() + 10
+    while delivered() != [True] * 3 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert delivered() == [True] * 3
 
 
 def test_an_event_awaiting_redelivery_is_dropped_by_a_reset(ev: Any) -> None:

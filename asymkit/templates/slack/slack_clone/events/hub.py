@@ -9,13 +9,16 @@ envelope or an HTTP POST may take, default 3), ``CLONE_EVENT_RETRY_DELAYS``
 ``CLONE_EVENT_QUEUE`` (events kept while no transport is connected, oldest
 dropped first, default 1000).
 
-Delivery keeps the database work off the hot path: acknowledgements are
-collected and marked delivered in one ``UPDATE`` per burst (every
-``FLUSH_INTERVAL``, and before the recorded events are read), and an event
-sent the moment it was raised is not looked up again; only events that waited
-(queued with no transport, or redelivered after a timeout) are checked, a
-batch at a time, against the ``events`` table, since a reset may have removed
-them meanwhile.
+Delivery keeps the database work off the hot path. Acknowledgements are
+gathered in memory and marked delivered in one ``UPDATE`` when the app has
+been quiet for ``FLUSH_IDLE`` seconds, when ``FLUSH_BACKLOG`` of them have
+gathered, before the recorded events are read and when the app stops; a reset
+drops those of the events it removed. (Marking each event as it was
+acknowledged cost the clone's Postgres about as much again as delivering it:
+the row is rewritten and the change log records it.) An event sent the moment
+it was raised is not looked up again; only events that waited (queued with no
+transport, or redelivered after a timeout) are checked, a batch at a time,
+against the ``events`` table, since a reset may have removed them meanwhile.
 """
 
 from __future__ import annotations
@@ -69,7 +72,8 @@ KNOWN_TYPES: frozenset[str] = frozenset(
 )
 MAX_RETRIES = 3
 TICKET_TTL = 300.0
-FLUSH_INTERVAL = 0.5  # seconds acknowledgements gather before one UPDATE marks them
+FLUSH_IDLE = 1.0  # seconds without a new acknowledgement before the gathered ones are written
+FLUSH_BACKLOG = 2000  # ...or as soon as this many have gathered
 
 
 def _float_env(name: str, default: float) -> float:
@@ -397,23 +401,28 @@ class Hub:
             return
         self._acked.append(row["event_id"])
         if self._flusher is None or self._flusher.done():
-            self._flusher = asyncio.create_task(self._flush_soon())
+            self._flusher = asyncio.create_task(self._flush_when_quiet())
 
-    async def _flush_soon(self) -> None:
-        await asyncio.sleep(FLUSH_INTERVAL)
-        await self.flush()
+    async def _flush_when_quiet(self) -> None:
+        """Write the acknowledgements once none came for ``FLUSH_IDLE`` s (or too many wait)."""
+        seen = -1
+        while self._acked:
+            if len(self._acked) == seen or len(self._acked) >= FLUSH_BACKLOG:
+                await self.flush()
+            seen = len(self._acked)
+            await asyncio.sleep(FLUSH_IDLE)
 
     async def flush(self) -> None:
         """Write the acknowledgements gathered so far (and wait for one already under way),
         so that a read of the ``events`` table after this sees every one of them."""
         async with self._flushing:
-            while self._acked and self.mark_delivered is not None:
-                ids, self._acked = self._acked, []
-                try:
-                    await self.mark_delivered(ids)
-                except Exception:  # the database being away must not break delivery
-                    log.info("could not mark %d events delivered", len(ids))
-                    return
+            if not self._acked or self.mark_delivered is None:
+                return
+            ids, self._acked = self._acked, []
+            try:
+                await self.mark_delivered(ids)
+            except Exception:  # the database being away must not break delivery
+                log.info("could not mark %d events delivered", len(ids))
 
     async def _current(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         """``rows`` less the events a reset removed since they were raised.
