@@ -11,6 +11,8 @@ and method for every method, overriding the tiers; 0 or unset: no flat limit).
 All state lives on the Starlette app (``app.state``), none in module globals.
 """
 
+# long module: the request path in one place (routing, envelope, scopes, limits, pool, lifecycle).
+
 from __future__ import annotations
 
 import asyncio

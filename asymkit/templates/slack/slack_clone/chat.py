@@ -1,5 +1,7 @@
 """``chat.*``: post, update, delete, permalinks, /me messages, ephemeral and scheduled messages."""
 
+# long module: the chat.* family, whose methods share drafting and rendering.
+
 from __future__ import annotations
 
 import json

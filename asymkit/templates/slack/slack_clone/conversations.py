@@ -1,5 +1,7 @@
 """``conversations.*`` and ``users.conversations``: channels, DMs and group DMs."""
 
+# long module: the 17 conversations.* methods and users.conversations: one Slack family, one place.
+
 from __future__ import annotations
 
 from typing import Any

@@ -5,6 +5,8 @@ features (reactions, pins, files, search...) under ``features/``; they all
 register in one table, ``methods.METHODS``.
 """
 
+# long module: the core methods plus the helpers every method module imports.
+
 from __future__ import annotations
 
 import json

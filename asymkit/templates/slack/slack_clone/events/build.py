@@ -9,6 +9,8 @@ shapes follow ``slackapi/slack-api-specs``
 (``events-api/slack_events_api_asyncapi_v2.json``).
 """
 
+# long module: one builder per event type Slack documents (17 of them), each small.
+
 from __future__ import annotations
 
 import hashlib

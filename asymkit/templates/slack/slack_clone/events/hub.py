@@ -21,6 +21,8 @@ transport, or redelivered after a timeout) are checked, a batch at a time,
 against the ``events`` table, since a reset may have removed them meanwhile.
 """
 
+# long module: delivery is one state machine (transports, queue, acks, retries).
+
 from __future__ import annotations
 
 import asyncio

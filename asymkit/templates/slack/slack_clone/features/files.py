@@ -12,6 +12,8 @@ Files larger than ``SLACK_CLONE_MAX_FILE_BYTES`` (default 25 MiB) are refused
 with ``file_upload_size_restricted``.
 """
 
+# long module: the upload flow, its URL endpoint and the files.* methods share one file store.
+
 from __future__ import annotations
 
 import contextlib

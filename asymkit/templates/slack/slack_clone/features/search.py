@@ -11,6 +11,8 @@ work too) in the caller's time zone, ``has:link``, ``has:reaction``,
 conversations the caller belongs to.
 """
 
+# long module: the query language's parser and the three search.* methods that use it.
+
 from __future__ import annotations
 
 import datetime as dt
