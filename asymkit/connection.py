@@ -64,9 +64,15 @@ def _unavailable(exc: psycopg.OperationalError, dsn: str) -> DatabaseUnavailable
 
 
 def connect(dsn: str, *, autocommit: bool = False) -> psycopg.Connection[tuple[object, ...]]:
-    """Connect within ``CONNECT_TIMEOUT`` s, turning failures into ``DATABASE_UNAVAILABLE``."""
+    """Connect within ``CONNECT_TIMEOUT`` s, turning failures into ``DATABASE_UNAVAILABLE``.
+
+    The session is named ``asymkit`` (``pg_stat_activity.application_name``), so that
+    asymkit's own connections to a clone's database are told apart from the app's.
+    """
     try:
-        return psycopg.connect(dsn, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT)
+        return psycopg.connect(
+            dsn, autocommit=autocommit, connect_timeout=CONNECT_TIMEOUT, application_name="asymkit"
+        )
     except psycopg.OperationalError as exc:
         raise _unavailable(exc, dsn) from exc
 

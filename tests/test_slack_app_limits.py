@@ -91,9 +91,13 @@ def test_a_repeated_user_in_invite_counts_once(acme: Any) -> None:
 
 
 def _connections(database: str) -> int:
+    """The clone app's connections to its database (asymkit's own, kept for fast resets,
+    are named ``asymkit``)."""
     with psycopg.connect(admin_dsn(), autocommit=True) as conn:
         row = conn.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (database,)
+            """SELECT count(*) FROM pg_stat_activity
+               WHERE datname = %s AND application_name = 'slack_clone'""",
+            (database,),
         ).fetchone()
     assert row is not None
     return int(row[0])
@@ -108,7 +112,7 @@ def test_after_a_burst_the_pool_is_back_to_two_connections(acme: Any) -> None:
     deadline = time.monotonic() + 5
     while _connections(acme.database) > 2 and time.monotonic() < deadline:
         time.sleep(0.25)
-    assert _connections(acme.database) <= 2
+    assert 1 <= _connections(acme.database) <= 2  # the pool keeps one: the count sees the app's
 
 
 def test_with_the_database_down_methods_answer_fast_and_recover(acme: Any) -> None:

@@ -135,7 +135,7 @@ def test_the_pool_keeps_few_idle_connections_after_a_burst(
     asyncio.run(burst())
     query = (
         "SELECT count(*) FROM pg_stat_activity "
-        "WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        "WHERE datname = current_database() AND application_name = 'slack_clone'"
     )
     # The clone trims idle connections within seconds; the deadline is generous on
     # purpose (a busy CI machine), this checks the trimming, not its speed.
@@ -145,7 +145,7 @@ def test_the_pool_keeps_few_idle_connections_after_a_burst(
         if int(count) <= 2 or time.monotonic() > deadline:
             break
         time.sleep(0.25)
-    assert int(count) <= 2
+    assert 1 <= int(count) <= 2  # the pool keeps one (so the count does see the app's)
 
 
 def test_with_the_database_gone_the_clone_answers_503_then_recovers(acme: Any) -> None:

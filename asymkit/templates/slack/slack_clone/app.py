@@ -434,7 +434,7 @@ def _new_pool() -> AsyncConnectionPool[Any]:
         os.environ["CLONE_DATABASE_URL"],
         min_size=1,
         max_size=int(os.environ.get("CLONE_POOL_SIZE", "8")),
-        kwargs={"row_factory": dict_row, "connect_timeout": 2},
+        kwargs={"row_factory": dict_row, "connect_timeout": 2, "application_name": "slack_clone"},
         open=False,
         reconnect_timeout=3600,
         max_idle=5.0,
