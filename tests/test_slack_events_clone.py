@@ -388,6 +388,33 @@ def test_acknowledgements_reach_the_database_once_the_app_is_quiet(ev: Any) -> N
     assert delivered() == [True] * 3
 
 
+def test_acknowledgements_gathered_when_the_app_stops_are_written_first() -> None:
+    """Nothing acknowledged is lost to a stop: the app writes what it gathered on its way
+    down (here the quiet period is a minute, so only the stop can have written them)."""
+    import asymkit
+
+    os.environ["CLONE_EVENT_FLUSH_IDLE"] = "60"
+    try:
+        clone = asymkit.spin("slack", seed=asymkit.Fixture("acme-corp"))
+    finally:
+        os.environ.pop("CLONE_EVENT_FLUSH_IDLE")
+    try:
+        _bot(clone).conversations_join(channel=GENERAL)  # channel_join + member_joined
+
+        async def script(ws: Any) -> None:
+            for _ in range(2):
+                await _ack(ws, await _next(ws))
+            await asyncio.sleep(0.2)  # the acknowledgements reach the clone
+
+        _socket_session(clone, script)
+        clone.stop()
+        with psycopg.connect(postgres.server().dsn(clone.database)) as db:
+            rows = db.execute("SELECT delivered FROM events ORDER BY seq").fetchall()
+        assert [bool(row[0]) for row in rows] == [True, True]
+    finally:
+        clone.destroy()
+
+
 def test_an_event_awaiting_redelivery_is_dropped_by_a_reset(ev: Any) -> None:
     async def script(ws: Any) -> list[dict[str, Any]]:
         await asyncio.to_thread(_bot(ev).conversations_join, channel=GENERAL)

@@ -7,11 +7,12 @@ raised them. Configuration: ``CLONE_EVENT_ACK_TIMEOUT`` (seconds a Socket Mode
 envelope or an HTTP POST may take, default 3), ``CLONE_EVENT_RETRY_DELAYS``
 (the HTTP back-off before each retry, default ``0,60,300`` as Slack),
 ``CLONE_EVENT_QUEUE`` (events kept while no transport is connected, oldest
-dropped first, default 1000).
+dropped first, default 1000), ``CLONE_EVENT_FLUSH_IDLE`` (seconds without a new
+acknowledgement before the gathered ones are written, default 1).
 
 Delivery keeps the database work off the hot path. Acknowledgements are
 gathered in memory and marked delivered in one ``UPDATE`` when the app has
-been quiet for ``FLUSH_IDLE`` seconds, when ``FLUSH_BACKLOG`` of them have
+been quiet for ``flush_idle`` seconds, when ``FLUSH_BACKLOG`` of them have
 gathered, before the recorded events are read and when the app stops; a reset
 drops those of the events it removed. (Marking each event as it was
 acknowledged cost the clone's Postgres about as much again as delivering it:
@@ -74,8 +75,7 @@ KNOWN_TYPES: frozenset[str] = frozenset(
 )
 MAX_RETRIES = 3
 TICKET_TTL = 300.0
-FLUSH_IDLE = 1.0  # seconds without a new acknowledgement before the gathered ones are written
-FLUSH_BACKLOG = 2000  # ...or as soon as this many have gathered
+FLUSH_BACKLOG = 2000  # acknowledgements gathered that are written without waiting for quiet
 
 
 def _float_env(name: str, default: float) -> float:
@@ -135,6 +135,7 @@ class Hub:
     types: tuple[str, ...] = DEFAULT_TYPES
     default_types: tuple[str, ...] = DEFAULT_TYPES  # the manifest's, else Slack's usual set
     ack_timeout: float = attrs.field(factory=lambda: _float_env("CLONE_EVENT_ACK_TIMEOUT", 3.0))
+    flush_idle: float = attrs.field(factory=lambda: _float_env("CLONE_EVENT_FLUSH_IDLE", 1.0))
     delays: list[float] = attrs.field(factory=_delays)
     queue: deque[dict[str, Any]] = attrs.field(
         factory=lambda: deque(maxlen=max(1, int(_float_env("CLONE_EVENT_QUEUE", 1000))))
@@ -406,13 +407,13 @@ class Hub:
             self._flusher = asyncio.create_task(self._flush_when_quiet())
 
     async def _flush_when_quiet(self) -> None:
-        """Write the acknowledgements once none came for ``FLUSH_IDLE`` s (or too many wait)."""
+        """Write the acknowledgements once none came for ``flush_idle`` s (or too many wait)."""
         seen = -1
         while self._acked:
             if len(self._acked) == seen or len(self._acked) >= FLUSH_BACKLOG:
                 await self.flush()
             seen = len(self._acked)
-            await asyncio.sleep(FLUSH_IDLE)
+            await asyncio.sleep(self.flush_idle)
 
     async def flush(self) -> None:
         """Write the acknowledgements gathered so far (and wait for one already under way),
