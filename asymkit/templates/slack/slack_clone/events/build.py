@@ -279,7 +279,6 @@ async def _before_channel(conn: Conn, caller: Caller, params: Params) -> dict[st
 
 BEFORE["conversations.leave"] = _before_channel
 BEFORE["conversations.kick"] = _before_channel
-BEFORE["conversations.rename"] = _before_channel
 
 
 @builder("conversations.leave", "conversations.kick")
@@ -293,28 +292,12 @@ async def _left(ctx: Context) -> list[Raised]:
     )
 
 
-# The event about a conversation, from the write's context and the conversation as stored.
-Describe = Callable[[Context, dict[str, Any]], dict[str, Any]]
-
-
-def _channel_event(name: str) -> Callable[[Describe], Builder]:
-    """Register ``describe(ctx, channel)``, the event about the conversation method ``name``
-    answered with, as its builder (:func:`_channel_wide`)."""
-
-    def register(describe: Describe) -> Builder:
-        async def build(ctx: Context) -> list[Raised]:
-            channel = await _answered_channel(ctx)
-            return [] if channel is None else _channel_wide(describe(ctx, channel), channel)
-
-        BUILDERS[name] = build
-        return build
-
-    return register
-
-
-@_channel_event("conversations.create")
-def _created(ctx: Context, channel: dict[str, Any]) -> dict[str, Any]:
-    return {
+@builder("conversations.create")
+async def _created(ctx: Context) -> list[Raised]:
+    channel = await _answered_channel(ctx)
+    if channel is None:
+        return []
+    event = {
         "type": "channel_created",
         "channel": {
             "id": channel["id"],
@@ -326,14 +309,16 @@ def _created(ctx: Context, channel: dict[str, Any]) -> dict[str, Any]:
             "context_team_id": ctx.caller.team_id,
         },
     }
+    return _channel_wide(event, channel)
 
 
-@_channel_event("conversations.rename")
-def _renamed(ctx: Context, channel: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "type": "channel_rename",
-        "channel": {"id": channel["id"], "name": channel["name"], "created": channel["created"]},
-    }
+@builder("conversations.rename")
+async def _renamed(ctx: Context) -> list[Raised]:
+    channel = await _answered_channel(ctx)
+    if channel is None:
+        return []
+    named = {"id": channel["id"], "name": channel["name"], "created": channel["created"]}
+    return _channel_wide({"type": "channel_rename", "channel": named}, channel)
 
 
 @builder("conversations.archive", "conversations.unarchive")
