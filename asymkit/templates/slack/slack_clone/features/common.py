@@ -26,6 +26,7 @@ from ..web import (
     decorate,
     flag,
     required,
+    user_row,
 )
 
 __all__ = [
@@ -85,11 +86,7 @@ async def user_arg(conn: Conn, caller: Caller, params: Params) -> str:
     """The ``user`` argument (the caller when not given): a user of the caller's workspace,
     else ``user_not_found``."""
     user_id = params.get("user", "").strip() or caller.user_id
-    cur = await conn.execute(
-        "SELECT 1 FROM users WHERE id = %s AND workspace_id = %s", (user_id, caller.team_id)
-    )
-    if await cur.fetchone() is None:
-        raise SlackError("user_not_found")
+    await user_row(conn, caller, user_id)
     return user_id
 
 
