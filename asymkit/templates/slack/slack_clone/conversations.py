@@ -80,7 +80,7 @@ _LEAVE = Rules(IS_CHANNEL, _not_general("leave"), NOT_ARCHIVED)
 _RENAME = Rules(IS_CHANNEL, IS_MEMBER, _MAY_RENAME, NOT_ARCHIVED)
 _ARCHIVE = Rules(IS_CHANNEL, _NOT_ARCHIVED_YET, _not_general("archive"), IS_MEMBER)
 _UNARCHIVE = Rules(IS_CHANNEL, _ARCHIVED, _MEMBER_OR_ADMIN)
-_CLOSE = Rules(_IS_DM)
+_DM_ONLY = Rules(_IS_DM)
 
 
 _LIST = """
@@ -692,12 +692,12 @@ async def open_dm(conn: Conn, caller: Caller, others: list[str]) -> tuple[dict[s
     scope=OPEN,
     tier=3,
     args=("users", "channel", "return_im", "prevent_creation"),
-    errors=("users_list_not_supplied", "user_not_found", "too_many_users", *_CLOSE.errors),
+    errors=("users_list_not_supplied", "user_not_found", "too_many_users", *_DM_ONLY.errors),
 )
 async def conversations_open(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Open (or reopen) a DM with one user or a group DM with up to eight."""
     if params.get("channel", "").strip():
-        row = await _CLOSE.arg(conn, caller, params)  # reopens a DM or group DM
+        row = await _DM_ONLY.arg(conn, caller, params)  # reopen a DM or group DM
         existed = True
         await conn.execute(
             "UPDATE channel_members SET closed = NULL WHERE channel_id = %s AND user_id = %s",
@@ -718,10 +718,10 @@ async def conversations_open(conn: Conn, caller: Caller, params: Params) -> dict
     return result
 
 
-@method("conversations.close", scope=OPEN, tier=2, args=("channel",), errors=_CLOSE.errors)
+@method("conversations.close", scope=OPEN, tier=2, args=("channel",), errors=_DM_ONLY.errors)
 async def conversations_close(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Close a DM or group DM (it stays in conversations.list; open reopens it)."""
-    row = await _CLOSE.arg(conn, caller, params)
+    row = await _DM_ONLY.arg(conn, caller, params)
     if not row["is_open"]:
         return {"no_op": True, "already_closed": True}
     await conn.execute(

@@ -399,7 +399,7 @@ class Hub:
         task.add_done_callback(self._tasks.discard)
 
     def _delivered(self, row: dict[str, Any]) -> None:
-        """Note ``row`` as acknowledged; a burst of them is written in one go, shortly."""
+        """Note ``row`` as acknowledged; they are written in one go once the app is quiet."""
         if self.mark_delivered is None:
             return
         self._acked.append(row["event_id"])
