@@ -28,6 +28,7 @@ if TYPE_CHECKING:
 
 MAX_JSON_DEPTH = 32
 MAX_PARTS = 1000  # parts of one multipart body (what Starlette's own form parser allows)
+MAX_PART_HEADERS = 16 * 1024  # bytes of one part's headers (a long file name fits)
 
 
 class UnreadableBody(ValueError):
@@ -169,13 +170,21 @@ def parts(body: bytes, content_type: str) -> list[Part]:
 
     def begin() -> None:
         current.clear()
-        current.update(field=b"", value=b"", disposition=b"", data=bytearray())
+        current.update(field=b"", value=b"", disposition=b"", data=bytearray(), headers=0)
 
     def header_field(data: bytes, start: int, end: int) -> None:
         current["field"] += data[start:end]
+        grown(end - start)
 
     def header_value(data: bytes, start: int, end: int) -> None:
         current["value"] += data[start:end]
+        grown(end - start)
+
+    def grown(size: int) -> None:
+        # Bounded here, whatever limits the installed python-multipart applies itself.
+        current["headers"] += size
+        if current["headers"] > MAX_PART_HEADERS:
+            raise UnreadableBody(f"a part's headers are longer than {MAX_PART_HEADERS} bytes")
 
     def header_end() -> None:
         if current["field"].lower() == b"content-disposition":
