@@ -154,6 +154,78 @@ class Part:
     content: bytes
 
 
+@attrs.define
+class _Reader:
+    """The parts python-multipart's callbacks report, and the one being read."""
+
+    found: list[Part] = attrs.Factory(list)
+    field: bytes = b""
+    value: bytes = b""
+    disposition: bytes = b""
+    header_bytes: int = 0
+    data: bytearray = attrs.Factory(bytearray)
+
+    def callbacks(self) -> MultipartCallbacks:
+        return {
+            "on_part_begin": self.begin,
+            "on_header_field": self.header_field,
+            "on_header_value": self.header_value,
+            "on_header_end": self.header_end,
+            "on_part_data": self.part_data,
+            "on_part_end": self.part_end,
+        }
+
+    def begin(self) -> None:
+        self.field = self.value = self.disposition = b""
+        self.header_bytes = 0
+        self.data = bytearray()
+
+    def header_field(self, data: bytes, start: int, end: int) -> None:
+        self.field += data[start:end]
+        self._grown(end - start)
+
+    def header_value(self, data: bytes, start: int, end: int) -> None:
+        self.value += data[start:end]
+        self._grown(end - start)
+
+    def _grown(self, size: int) -> None:
+        # Bounded here, whatever limits the installed python-multipart applies itself.
+        self.header_bytes += size
+        if self.header_bytes > MAX_PART_HEADERS:
+            raise UnreadableBody(f"a part's headers are longer than {MAX_PART_HEADERS} bytes")
+
+    def header_end(self) -> None:
+        if self.field.lower() == b"content-disposition":
+            self.disposition = self.value
+        self.field = self.value = b""
+
+    def part_data(self, data: bytes, start: int, end: int) -> None:
+        self.data += data[start:end]
+
+    def part_end(self) -> None:
+        _, params = parse_options_header(self.disposition)
+        if b"name" not in params:
+            raise UnreadableBody("a multipart part without a name")
+        if len(self.found) >= MAX_PARTS:
+            raise UnreadableBody(f"more than {MAX_PARTS} parts")
+        filename = params.get(b"filename")
+        self.found.append(
+            Part(
+                name=_header_text(params[b"name"]),
+                filename=None if filename is None else _header_text(filename),
+                content=bytes(self.data),
+            )
+        )
+
+
+def _header_text(raw: bytes) -> str:
+    """A name from a part's header: UTF-8 as curl and browsers send it, else latin-1."""
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return raw.decode("latin-1")
+
+
 def parts(body: bytes, content_type: str) -> list[Part]:
     """The parts of a ``multipart/form-data`` body, at most ``MAX_PARTS`` of them.
 
@@ -165,74 +237,14 @@ def parts(body: bytes, content_type: str) -> list[Part]:
     boundary = options.get(b"boundary")
     if not boundary:
         raise UnreadableBody("multipart body without a boundary")
-    found: list[Part] = []
-    current: dict[str, Any] = {}
-
-    def begin() -> None:
-        current.clear()
-        current.update(field=b"", value=b"", disposition=b"", data=bytearray(), headers=0)
-
-    def header_field(data: bytes, start: int, end: int) -> None:
-        current["field"] += data[start:end]
-        grown(end - start)
-
-    def header_value(data: bytes, start: int, end: int) -> None:
-        current["value"] += data[start:end]
-        grown(end - start)
-
-    def grown(size: int) -> None:
-        # Bounded here, whatever limits the installed python-multipart applies itself.
-        current["headers"] += size
-        if current["headers"] > MAX_PART_HEADERS:
-            raise UnreadableBody(f"a part's headers are longer than {MAX_PART_HEADERS} bytes")
-
-    def header_end() -> None:
-        if current["field"].lower() == b"content-disposition":
-            current["disposition"] = current["value"]
-        current["field"] = current["value"] = b""
-
-    def part_data(data: bytes, start: int, end: int) -> None:
-        current["data"] += data[start:end]
-
-    def part_end() -> None:
-        _, params = parse_options_header(current["disposition"])
-        if b"name" not in params:
-            raise UnreadableBody("a multipart part without a name")
-        if len(found) >= MAX_PARTS:
-            raise UnreadableBody(f"more than {MAX_PARTS} parts")
-        filename = params.get(b"filename")
-        found.append(
-            Part(
-                name=_header_text(params[b"name"]),
-                filename=None if filename is None else _header_text(filename),
-                content=bytes(current["data"]),
-            )
-        )
-
-    callbacks: MultipartCallbacks = {
-        "on_part_begin": begin,
-        "on_header_field": header_field,
-        "on_header_value": header_value,
-        "on_header_end": header_end,
-        "on_part_data": part_data,
-        "on_part_end": part_end,
-    }
+    reader = _Reader()
     try:
-        parser = MultipartParser(boundary, callbacks)
+        parser = MultipartParser(boundary, reader.callbacks())
         parser.write(body)
         parser.finalize()
     except FormParserError:
         raise UnreadableBody("malformed multipart body") from None
-    return found
-
-
-def _header_text(raw: bytes) -> str:
-    """A name from a part's header: UTF-8 as curl and browsers send it (latin-1 as read)."""
-    text = raw.decode("latin-1")
-    try:
-        return text.encode("latin-1").decode("utf-8")
-    except UnicodeDecodeError:
-        return text
+    return reader.found
 
 
 def multipart_body(body: bytes, content_type: str) -> dict[str, str]:
