@@ -147,10 +147,10 @@ def valid_metadata(value: Any) -> bool:
         _text(value["event_type"]) and isinstance(value.get("event_payload", {}), dict)
     ):
         return False
-    entities = value.get("entities", [None])
-    return "entities" not in value or (
-        isinstance(entities, list) and bool(entities) and all(map(_entity, entities))
-    )
+    if "entities" not in value:
+        return True
+    entities = value["entities"]
+    return isinstance(entities, list) and bool(entities) and all(map(_entity, entities))
 
 
 def encode_cursor(kind: str, key: str) -> str:
