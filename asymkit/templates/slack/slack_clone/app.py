@@ -25,7 +25,6 @@ import os
 import secrets
 import threading
 import time
-import urllib.parse
 from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -41,6 +40,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import (  # noqa: F401  (these modules register their methods on import)
     accounts,
+    arguments,
     chat,
     conversations,
     events,
@@ -66,7 +66,6 @@ log = logging.getLogger("slack_clone")
 
 MANIFEST = Path(__file__).resolve().parent.parent / "clone.manifest.json"
 MAX_BODY = int(os.environ.get("SLACK_CLONE_MAX_BODY", str(1024 * 1024)))
-MAX_JSON_DEPTH = 32
 DB_BUDGET = 1.5  # seconds a call may spend getting a working connection before an error
 REVIVE_EVERY = 0.5  # seconds between checks that the database is back
 MAX_ATTEMPTS = 10  # more than the pool's connections: every stale one can be dropped
@@ -128,56 +127,19 @@ def _rate_limiter() -> RateLimiter | None:
     return RateLimiter(limits, flat=flat)
 
 
-def _depth(value: Any, limit: int) -> bool:
-    """Whether ``value`` nests deeper than ``limit`` (iteratively: no recursion limit to hit)."""
-    stack: list[tuple[Any, int]] = [(value, 0)]
-    while stack:
-        item, depth = stack.pop()
-        if depth > limit:
-            return True
-        if isinstance(item, dict):
-            stack.extend((v, depth + 1) for v in item.values())
-        elif isinstance(item, list):
-            stack.extend((v, depth + 1) for v in item)
-    return False
-
-
-def _json_loads(body: bytes) -> Any:
-    if len(body) - len(body.lstrip(b"[{ \t\r\n")) > MAX_JSON_DEPTH:
-        raise ValueError("nested too deeply")
-    data = json.loads(body)
-    if _depth(data, MAX_JSON_DEPTH):
-        raise ValueError("nested too deeply")
-    return data
-
-
 async def _params(request: Request) -> dict[str, str]:
+    """The call's arguments: the query string, then the body's (form, multipart or JSON)."""
     params: dict[str, str] = dict(request.query_params)
     if request.method == "POST":
         ctype = request.headers.get("content-type", "")
         body = await read_body(request, MAX_BODY)
         if ctype.startswith("application/json"):
-            try:
-                data = _json_loads(body) if body.strip() else {}
-            except (ValueError, RecursionError):
-                raise SlackError("invalid_json") from None
-            if not isinstance(data, dict):
-                raise SlackError("invalid_json")
-            for key, value in data.items():
-                if isinstance(value, str):
-                    params[key] = value
-                elif isinstance(value, bool):
-                    params[key] = "true" if value else "false"
-                elif value is not None:
-                    params[key] = json.dumps(value)
+            params.update(arguments.json_body(body))
         elif ctype.startswith("multipart/form-data"):
-            raise SlackError("invalid_form_data")  # uploads go to the upload URL instead
+            params.update(arguments.multipart_body(body, ctype))
         elif body:
-            form = body.decode("utf-8")
-            params.update(urllib.parse.parse_qsl(form, keep_blank_values=True))
-    if any("\x00" in k or "\x00" in v for k, v in params.items()):
-        raise SlackError("invalid_arguments")
-    return params
+            params.update(arguments.form_body(body))
+    return arguments.checked(params)
 
 
 def _error(
@@ -237,6 +199,9 @@ def _unavailable() -> JSONResponse:
 async def web_api(request: Request) -> Response:
     name = request.path_params["method"]
     BASE_URL.set(str(request.base_url))
+    spec = METHODS.get(name)
+    if spec is None:  # whatever the body holds: the method is looked up first, as in Slack
+        return _error("unknown_method")
     try:
         params = await _params(request)
     except BodyTooLarge:
@@ -246,9 +211,6 @@ async def web_api(request: Request) -> Response:
     except (ValueError, RecursionError, ClientDisconnect):
         return _error("invalid_form_data")
     token = bearer(request) or params.pop("token", None)
-    spec = METHODS.get(name)
-    if spec is None:
-        return _error("unknown_method")
     limiter: RateLimiter | None = request.app.state.rate_limiter
     if token and limiter is not None:
         key = (token, name, params.get("channel", "")) if spec.tier == "special" else (token, name)
@@ -290,7 +252,8 @@ async def _json_body(request: Request) -> dict[str, Any]:
     except BodyTooLarge:
         raise SlackError("request_too_large", 413) from None
     try:
-        data = _json_loads(body) if body.strip() else {}
+        # Strictly: what these endpoints take is stored as it is (names, emails, ...).
+        data = arguments.loads(body) if body.strip() else {}
     except (ValueError, RecursionError):
         raise SlackError("invalid_json", 400) from None
     if not isinstance(data, dict):

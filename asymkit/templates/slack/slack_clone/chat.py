@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 import attrs
 
+from . import arguments
 from .conversations import deliver_due, open_dm, thread_root
 from .methods import Caller, Conn, Params, method
 from .objects import (
@@ -22,6 +23,7 @@ from .objects import (
     now_seconds,
     permalink,
     ts_param,
+    valid_metadata,
 )
 from .store import next_id
 from .web import (
@@ -106,12 +108,12 @@ def _metadata(params: Params) -> dict[str, Any] | None:
     if not raw:
         return None
     try:
-        value = json.loads(raw)
+        value = arguments.loads(raw)
     except ValueError:
         raise SlackError("invalid_metadata_format") from None
-    if not isinstance(value, dict) or not isinstance(value.get("event_type"), str):
+    if not valid_metadata(value):
         raise SlackError("invalid_metadata_format")
-    return value
+    return dict(value)
 
 
 def _jsonb(value: Any) -> str | None:

@@ -115,6 +115,44 @@ def valid_email(email: str) -> bool:
     return bool(_EMAIL.match(email)) and len(email) <= 254
 
 
+def _text(value: Any) -> bool:
+    return isinstance(value, str) and bool(value.strip())
+
+
+def _entity(value: Any) -> bool:
+    """Whether ``value`` is a Work Object entity with the fields Slack requires."""
+    if not isinstance(value, dict):
+        return False
+    payload, ref = value.get("entity_payload"), value.get("external_ref")
+    attributes = payload.get("attributes") if isinstance(payload, dict) else None
+    title = attributes.get("title") if isinstance(attributes, dict) else None
+    return (
+        _text(value.get("entity_type"))
+        and _text(value.get("url"))
+        and isinstance(ref, dict)
+        and _text(ref.get("id"))
+        and isinstance(title, dict)
+        and isinstance(title.get("text"), str)
+    )
+
+
+def valid_metadata(value: Any) -> bool:
+    """Whether ``value`` is message metadata as Slack takes it: an event (``event_type``, and
+    an ``event_payload`` object if any) and/or Work Object ``entities`` (a non-empty list,
+    each with ``entity_type``, ``entity_payload.attributes.title.text``, ``external_ref.id``
+    and ``url``)."""
+    if not isinstance(value, dict) or ("event_type" not in value and "entities" not in value):
+        return False
+    if "event_type" in value and not (
+        _text(value["event_type"]) and isinstance(value.get("event_payload", {}), dict)
+    ):
+        return False
+    if "entities" not in value:
+        return True
+    entities = value["entities"]
+    return isinstance(entities, list) and bool(entities) and all(map(_entity, entities))
+
+
 def encode_cursor(kind: str, key: str) -> str:
     return base64.b64encode(f"{kind}:{key}".encode()).decode()
 

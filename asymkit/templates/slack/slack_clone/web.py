@@ -9,13 +9,13 @@ register in one table, ``methods.METHODS``.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 import attrs
 
+from . import arguments
 from .methods import (
     MESSAGE_HOOKS,
     METHODS,
@@ -134,12 +134,13 @@ def page(next_key: str | None, kind: str) -> dict[str, Any]:
 
 
 def json_array(params: Params, name: str, error: str) -> list[Any] | None:
-    """A JSON array argument (``blocks``, ``attachments``); Slack's ``error`` otherwise."""
+    """A JSON array argument (``blocks``, ``attachments``); Slack's ``error`` otherwise
+    (also for what no JSON argument may hold: see :func:`arguments.loads`)."""
     raw = params.get(name)
     if raw is None or not raw.strip():
         return None
     try:
-        value = json.loads(raw)
+        value = arguments.loads(raw)
     except ValueError:
         raise SlackError(error) from None
     if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
@@ -512,7 +513,7 @@ async def users_profile_set(conn: Conn, caller: Caller, params: Params) -> dict[
     changes: dict[str, Any]
     if params.get("profile", "").strip():
         try:
-            changes = json.loads(params["profile"])
+            changes = arguments.loads(params["profile"])
         except ValueError:
             raise SlackError("invalid_profile") from None
         if not isinstance(changes, dict):

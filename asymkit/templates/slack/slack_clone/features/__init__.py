@@ -45,6 +45,12 @@ CHOICES = """\
   `file_deleted` and shows as a `tombstone` in the messages that shared it.
   Text files carry a `preview` of their first KiB; a file lists only the
   conversations the caller can see in `channels`/`groups`/`ims`/`shares`.
+  A file keeps the name it was given (`a/b`, `../x`); its URLs end in that name
+  as Slack writes it there (lowercase, `_` for anything but letters, digits,
+  `.`, `-`), so every name is served. Every file is served with
+  `X-Content-Type-Options: nosniff`, and HTML, XHTML, SVG and XML files always
+  as attachments, never rendered inline. The retired `files.upload` (v1)
+  answers `method_deprecated`, as Slack has since November 2025.
 - **Search** covers public channels and the caller's own conversations. Words
   use Postgres full-text search (English stemming, quoted phrases, `-word`);
   `before:`/`after:`/`on:`/`during:` dates are days in the caller's time zone;

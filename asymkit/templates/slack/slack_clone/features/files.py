@@ -17,10 +17,7 @@ with ``file_upload_size_restricted``.
 from __future__ import annotations
 
 import contextlib
-import email.parser
-import email.policy
 import hashlib
-import json
 import mimetypes
 import os
 import secrets
@@ -32,6 +29,7 @@ import psycopg
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 
+from .. import arguments
 from ..chat import target
 from ..methods import (
     BASE_URL,
@@ -83,6 +81,10 @@ _TYPES = {
     "docx": ("docx", "Word Document"),
     "xlsx": ("xlsx", "Excel Spreadsheet"),
 }
+# Types a browser renders as a document that can run scripts: never served inline.
+_RENDERED_TYPES = frozenset(
+    {"text/html", "application/xhtml+xml", "image/svg+xml", "text/xml", "application/xml"}
+)
 _TYPE_FILTERS = {
     "all": "true",
     "images": "f.mimetype LIKE 'image/%%'",
@@ -104,6 +106,16 @@ def filetype_of(name: str, snippet_type: str = "") -> tuple[str, str, str]:
     return filetype, pretty, mimetype
 
 
+def url_name(name: str) -> str:
+    """The file name as its URLs end, as Slack writes it (``Q3 Report.PDF`` becomes
+    ``q3_report.pdf``): lowercase, with ``_`` for anything but letters, digits, ``.``,
+    ``-`` and ``_``, so that no name (``a/b``, ``../x``, ``..``) is read as a path."""
+    slug = "".join(c if c.isalnum() or c in "._-" else "_" for c in name.lower())
+    if not slug.strip("."):  # "." or "..": a client would resolve it as a path step
+        slug = slug.replace(".", "_")
+    return urllib.parse.quote(slug, safe="")
+
+
 def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -119,7 +131,7 @@ def file_object(
     their channel's ``name``, ``is_private`` and ``kind``."""
     if row["state"] == "deleted":
         return {"id": row["id"], "mode": "tombstone"}
-    name = urllib.parse.quote(row["name"], safe="")
+    name = url_name(row["name"])
     private = f"{_base()}/files-pri/{row['workspace_id']}-{row['id']}"
     by_kind: dict[str, list[str]] = {"channel": [], "group": [], "im": []}
     share_map: dict[str, dict[str, list[dict[str, Any]]]] = {}
@@ -290,17 +302,11 @@ async def files_get_upload_url_external(
 
 
 def _multipart_file(body: bytes, content_type: str) -> bytes | None:
-    """The first file part of a multipart/form-data body (``None`` if it has none)."""
-    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
-    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + body)
-    if not message.is_multipart():
-        return None
-    for part in message.iter_parts():
-        if part.get_filename() is not None or part.get_param("name", header="content-disposition"):
-            payload = part.get_payload(decode=True)
-            if isinstance(payload, bytes):
-                return payload
-    return None
+    """The file of a multipart/form-data upload: its first file part, else its first part
+    (``None`` if it has none); ``UnreadableBody`` if it is not multipart."""
+    found = arguments.parts(body, content_type)
+    files = [p for p in found if p.filename is not None] or found
+    return files[0].content if files else None
 
 
 DB_TIMEOUT = 1.5  # seconds to wait for a pooled connection before answering 503
@@ -353,7 +359,10 @@ async def _upload(request: Request) -> Response:
         return PlainTextResponse("upload interrupted", status_code=400)
     except BodyTooLarge:
         return too_large
-    content = _multipart_file(body, content_type) if multipart else body
+    try:
+        content = _multipart_file(body, content_type) if multipart else body
+    except arguments.UnreadableBody:
+        return PlainTextResponse("a malformed multipart upload", status_code=400)
     if content is None:
         return PlainTextResponse("multipart upload without a file part", status_code=400)
     if len(content) > row["length"]:
@@ -371,7 +380,7 @@ async def _upload(request: Request) -> Response:
 
 def _file_list(params: Params) -> list[dict[str, Any]]:
     try:
-        files = json.loads(params.get("files", ""))
+        files = arguments.loads(params.get("files", ""))
     except ValueError:
         files = None
     if (
@@ -475,6 +484,25 @@ async def files_complete_upload_external(
     rows = {r["id"]: r for r in await cur.fetchall()}
     shares = await shares_of(conn, caller, ids)
     return {"files": [file_object(rows[i], caller, shares[i]) for i in ids]}
+
+
+@method(
+    "files.upload",
+    scope="files:write",
+    tier=2,
+    errors=("method_deprecated",),
+)
+async def files_upload(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """Retired by Slack on 2025-11-12: answers ``method_deprecated`` (use files_upload_v2)."""
+    raise SlackError(
+        "method_deprecated",
+        response_metadata={
+            "messages": [
+                "[ERROR] files.upload is retired: upload with files.getUploadURLExternal and"
+                " files.completeUploadExternal (slack_sdk: files_upload_v2)"
+            ]
+        },
+    )
 
 
 @method(
@@ -621,12 +649,18 @@ async def _download(request: Request, *, attachment: bool) -> Response:
         return _unavailable()
     if row is None or row["content"] is None:
         return JSONResponse({"ok": False, "error": "file_not_found"}, status_code=404)
-    disposition = "attachment" if attachment else "inline"
-    quoted = urllib.parse.quote(row["name"])
+    # A page a browser would render (and run scripts in) from the clone's origin is
+    # always a download; nosniff stops a browser from guessing such a type from the bytes.
+    inline = not attachment and row["mimetype"] not in _RENDERED_TYPES
+    disposition = "inline" if inline else "attachment"
+    quoted = urllib.parse.quote(row["name"], safe="")
     return Response(
         bytes(row["content"]),
         media_type=row["mimetype"],
-        headers={"Content-Disposition": f"{disposition}; filename*=UTF-8''{quoted}"},
+        headers={
+            "Content-Disposition": f"{disposition}; filename*=UTF-8''{quoted}",
+            "X-Content-Type-Options": "nosniff",
+        },
     )
 
 
