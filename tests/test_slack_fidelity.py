@@ -139,6 +139,30 @@ def test_scheduled_metadata_is_in_the_answer_and_on_the_posted_message(
     assert posted["messages"][0]["metadata"] == METADATA
 
 
+def test_a_scheduled_message_with_blocks_and_attachments_is_posted_with_them(
+    acme: Any, db: psycopg.Connection[Any]
+) -> None:
+    """Delivering it used to fail (a list is not a jsonb parameter), and with it every read
+    of the channel: internal_error until the scheduled row was deleted."""
+    client = joined(acme)
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "*due*"}}]
+    attachments = [{"fallback": "due", "text": "due"}]
+    answer = client.chat_scheduleMessage(
+        channel=GENERAL,
+        post_at=int(time.time()) + 3600,
+        text="due",
+        blocks=blocks,
+        attachments=attachments,
+    )
+    db.execute(
+        "UPDATE scheduled_messages SET post_at = 1 WHERE id = %s",
+        (answer["scheduled_message_id"],),
+    )
+    posted = client.conversations_history(channel=GENERAL, limit=1)["messages"][0]
+    assert (posted["text"], posted["blocks"]) == ("due", blocks)
+    assert [a["text"] for a in posted["attachments"]] == ["due"]
+
+
 def test_scheduled_metadata_is_checked_like_chat_postmessages(acme: Any) -> None:
     schedule = joined(acme).chat_scheduleMessage
     post_at = int(time.time()) + 3600

@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import decimal
 import json
 import time
 from collections.abc import Callable
@@ -409,36 +410,56 @@ _POST_AT_ERRORS = ("invalid_time", "time_in_past", "time_too_far")
 
 
 def _post_at(params: Params) -> int:
+    """``post_at`` as epoch seconds: a number (any size: ``1e309`` or 400 digits is
+    ``time_too_far``, not an overflow), in the future and within Slack's horizon."""
     raw = required(params, "post_at", "invalid_time")
     try:
-        post_at = int(float(raw))
-    except ValueError:
+        # Decimal, not float: a float turns 1e309 and long digit strings into inf.
+        value = decimal.Decimal(raw)
+    except decimal.InvalidOperation:
         raise SlackError("invalid_time") from None
+    if not value.is_finite():
+        raise SlackError("invalid_time")
     now = now_seconds()
-    if post_at <= now:
+    if value <= now:
         raise SlackError("time_in_past")
-    if post_at > now + SCHEDULE_HORIZON:
+    if value > now + SCHEDULE_HORIZON:
         raise SlackError("time_too_far")
-    return post_at
+    return int(value)
+
+
+def _schedule_args(params: Params) -> tuple[int, dict[str, Any] | None]:
+    """chat.scheduleMessage's own arguments: ``post_at``, then ``metadata`` as postMessage
+    reads it."""
+    return _post_at(params), _metadata(params)
 
 
 @method(
     "chat.scheduleMessage",
     scope="chat:write",
     tier=3,
-    args=("channel", "post_at", "text", "blocks", "attachments", "thread_ts", "reply_broadcast"),
-    errors=_draft_errors(*_POST_AT_ERRORS),
+    args=(
+        "channel",
+        "post_at",
+        "text",
+        "blocks",
+        "attachments",
+        "thread_ts",
+        "reply_broadcast",
+        "metadata",
+    ),
+    errors=_draft_errors(*_POST_AT_ERRORS, "invalid_metadata_format"),
 )
 async def chat_schedule_message(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Post later: the message appears once ``post_at`` has passed (within 120 days)."""
-    draft, post_at = await _draft(conn, caller, params, _post_at)
+    draft, (post_at, metadata) = await _draft(conn, caller, params, _schedule_args)
     row, body, root = draft.channel, draft.body, draft.root
     scheduled_id = await next_id(conn, "Q")
     await conn.execute(
         """INSERT INTO scheduled_messages (id, channel_id, user_id, bot_id, post_at, text,
                                            thread_ts, reply_broadcast, blocks, attachments,
-                                           created)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                                           metadata, created)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
         (
             scheduled_id,
             row["id"],
@@ -450,6 +471,7 @@ async def chat_schedule_message(conn: Conn, caller: Caller, params: Params) -> d
             draft.broadcast,
             _jsonb(body["blocks"]),
             _jsonb(body["attachments"]),
+            _jsonb(metadata),
             now_seconds(),
         ),
     )
@@ -464,6 +486,8 @@ async def chat_schedule_message(conn: Conn, caller: Caller, params: Params) -> d
     for key in ("blocks", "attachments"):
         if body[key] is not None:
             message[key] = body[key]
+    if metadata is not None:
+        message["metadata"] = metadata
     return {
         "channel": row["id"],
         "scheduled_message_id": scheduled_id,

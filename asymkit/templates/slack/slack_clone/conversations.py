@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .methods import Caller, Conn, Params, method
@@ -397,6 +398,11 @@ THREAD_SUMMARY = """
 """
 
 
+def _json(value: Any) -> str | None:
+    """A jsonb value read back (a list or dict) as a parameter for a jsonb column again."""
+    return None if value is None else json.dumps(value)
+
+
 async def deliver_due(conn: Conn, channel_id: str | None = None) -> None:
     """Post the scheduled messages whose time has come (in this channel, or all)."""
     cur = await conn.execute(
@@ -411,8 +417,8 @@ async def deliver_due(conn: Conn, channel_id: str | None = None) -> None:
         ts = await next_ts(conn, due["channel_id"])
         await conn.execute(
             """INSERT INTO messages (channel_id, ts, user_id, bot_id, text, thread_ts,
-                                     blocks, attachments, reply_broadcast)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                                     blocks, attachments, reply_broadcast, metadata)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
             (
                 due["channel_id"],
                 ts,
@@ -420,9 +426,10 @@ async def deliver_due(conn: Conn, channel_id: str | None = None) -> None:
                 due["bot_id"],
                 due["text"],
                 due["thread_ts"],
-                due["blocks"],
-                due["attachments"],
+                _json(due["blocks"]),
+                _json(due["attachments"]),
                 due["reply_broadcast"] or None,
+                _json(due["metadata"]),
             ),
         )
 

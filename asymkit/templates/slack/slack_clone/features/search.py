@@ -64,17 +64,21 @@ class Query:
         return " ".join(self.words)
 
 
-_MONTHS = {
-    name: n
-    for n, full in enumerate(
-        (
-            "january february march april may june july august september october november"
-            " december"
-        ).split(),
-        start=1,
-    )
-    for name in (full, full[:3])
-}
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_MONTHS = {name: n for n, full in enumerate(_MONTH_NAMES, 1) for name in (full, full[:3])}
 
 
 def _month(year: int, month: int) -> tuple[dt.date, dt.date]:
