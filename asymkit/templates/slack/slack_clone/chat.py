@@ -51,12 +51,15 @@ _POSTABLE = Rules(NOT_ARCHIVED, IS_MEMBER)
 T = TypeVar("T")  # what a method's own argument reads as (see _draft)
 
 
-async def target(conn: Conn, caller: Caller, ref: str) -> dict[str, Any]:
-    """Where a message goes: a conversation id or ``#name``, or a user (``U…``, ``@name``).
+# The methods whose ``channel`` Slack documents as "an encoded ID, or a name" (every other
+# method takes an id only and answers channel_not_found to a name, as Slack does).
+TAKES_NAMES = ("chat.meMessage", "chat.postEphemeral", "chat.postMessage", "chat.scheduleMessage")
 
-    Posting to a user opens (or reuses) the DM with them, as Slack does.
-    """
-    if ref.startswith("@"):
+
+async def target(conn: Conn, caller: Caller, ref: str, *, names: bool = True) -> dict[str, Any]:
+    """Where a message goes: a conversation id, a user (``U…``: the DM with them, opened
+    or reused as Slack does) and, when ``names``, ``#name``/``name`` or ``@user``."""
+    if ref.startswith("@") and names:
         cur = await conn.execute(
             "SELECT id FROM users WHERE workspace_id = %s AND name = %s",
             (caller.team_id, ref[1:]),
@@ -71,7 +74,7 @@ async def target(conn: Conn, caller: Caller, ref: str) -> dict[str, Any]:
         )
         if await cur.fetchone() is not None:
             return (await open_dm(conn, caller, [ref]))[0]
-    return await conversation(conn, caller, ref)
+    return await conversation(conn, caller, ref, names=names)
 
 
 # What content() answers.
