@@ -230,6 +230,7 @@ def _arguments(channel: str) -> dict[str, Any]:
         "link": "https://wiki.acme.test",
         "bookmark_id": "BkNOPE",
         "scheduled_message_id": "QNOPE",
+        "files": '[{"id": "FNOPE"}]',
         "topic": "t",
         "purpose": "p",
     }
@@ -369,6 +370,8 @@ def test_bookmarks_edit_needs_membership_and_the_write_scope(acme: Any) -> None:
         pytest.param("Général", id="uppercase-accented"),
         pytest.param("deploy!", id="punctuation"),
         pytest.param("\u0301gen", id="leading-combining-mark"),
+        pytest.param("-general", id="leading-hyphen"),
+        pytest.param("\u3164general", id="hangul-filler"),
     ],
 )
 def test_a_name_outside_slacks_rules_is_refused(acme: Any, name: str) -> None:

@@ -11,7 +11,7 @@ from .methods import Caller, Conn, Params, method
 from .objects import (
     NAME_ERRORS,
     SlackError,
-    channel_name_error,
+    channel_name,
     channel_object,
     message_object,
     now_seconds,
@@ -221,10 +221,7 @@ async def post_membership(
 )
 async def conversations_create(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """A new public or private channel, with the caller as its first member."""
-    name = params.get("name", "")
-    error = channel_name_error(name)
-    if error:
-        raise SlackError(error)
+    name = channel_name(params.get("name", ""))
     cur = await conn.execute(
         "SELECT 1 FROM channels WHERE workspace_id = %s AND name = %s", (caller.team_id, name)
     )
@@ -602,9 +599,7 @@ _text_setter("topic")
 async def conversations_rename(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Rename a channel (its creator, an admin, or a bot member)."""
     row = await _RENAME.arg(conn, caller, params)
-    name = params.get("name", "")
-    if error := channel_name_error(name):
-        raise SlackError(error)
+    name = channel_name(params.get("name", ""))
     cur = await conn.execute(
         "SELECT 1 FROM channels WHERE workspace_id = %s AND name = %s AND id <> %s",
         (caller.team_id, name, row["id"]),
