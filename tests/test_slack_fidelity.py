@@ -251,6 +251,10 @@ def test_only_the_methods_slack_documents_take_a_channel_name(acme: Any, name: s
         if response.get("error") != "channel_not_found":
             took_name.add(method)
     assert took_name == TAKES_NAMES
+    # ...and the coverage doc, which lists the clone's own TAKES_NAMES, says so.
+    from slack_clone.chat import TAKES_NAMES as documented
+
+    assert set(documented) == TAKES_NAMES
 
 
 @pytest.mark.parametrize(

@@ -105,7 +105,7 @@ def _day(value: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             day = dt.date.fromisoformat(value)
             # The calendar's last day has no next one: its end is the last day itself.
-            return day, day + dt.timedelta(days=1) if day < dt.date.max else day
+            return day, (day + dt.timedelta(days=1) if day < dt.date.max else day)
         if re.fullmatch(r"\d{4}-\d{2}", value):
             return _month(int(value[:4]), int(value[5:]))
         if re.fullmatch(r"\d{4}", value):
