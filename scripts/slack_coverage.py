@@ -63,6 +63,17 @@ CHOICES = """\
   `"1700000000"` or a JSON number, and always returned in the six-digit form.
 - **DMs** get `D…` ids and group DMs `G…` ids. `chat.postMessage` to a user
   (`U…` or `@name`) opens or reuses the DM; `#name` names a channel.
+- **Channel names** (`general`, `#general`, or `@user` for the DM) are taken
+  only where Slack documents "an encoded ID, or a name":
+  {takes_names}.
+  Every other method's `channel`/`channel_id` is an id only: a name answers
+  `channel_not_found`, as on Slack (search's `in:#name` is query syntax).
+- **New channel names** follow Slack's rules: lowercase letters (any script),
+  digits, `-` and `_`, at most 80 characters. A name is NFKC-normalised first,
+  so `gén` typed as `e` + a combining accent, or in full-width letters, is the
+  same name (`name_taken`); invisible and formatting characters (zero-width
+  spaces, joiners, bidi controls, variation selectors), spaces, periods and
+  other punctuation answer `invalid_name_specials`, on create and rename.
 - **Deleting** a thread parent that has replies leaves a tombstone
   (`subtype: tombstone`, hidden); when its last reply goes, the tombstone goes.
   Authors may update/delete their messages; admins and owners with a user token
@@ -111,6 +122,14 @@ def feature_choices() -> str:
     return str(FEATURES)
 
 
+def takes_names() -> str:
+    """The methods whose channel argument may be a name, as a markdown list of names."""
+    load_methods()
+    from slack_clone.chat import TAKES_NAMES
+
+    return ", ".join(f"`{name}`" for name in TAKES_NAMES)
+
+
 def _scope(spec: Any) -> str:
     if spec.scope is None:
         return "—"
@@ -142,7 +161,7 @@ def render(methods: dict[str, Any]) -> str:
                 f" | {_scope(spec)} | {spec.tier} | {_codes(spec.args)} | {_codes(spec.errors)} |"
             )
         lines.append("")
-    lines.append(CHOICES + feature_choices())
+    lines.append(CHOICES.replace("{takes_names}", takes_names()) + feature_choices())
     return "\n".join(lines)
 
 

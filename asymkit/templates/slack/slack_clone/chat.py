@@ -4,6 +4,7 @@
 
 from __future__ import annotations
 
+import decimal
 import json
 import time
 from collections.abc import Callable
@@ -52,12 +53,15 @@ _POSTABLE = Rules(NOT_ARCHIVED, IS_MEMBER)
 T = TypeVar("T")  # what a method's own argument reads as (see _draft)
 
 
-async def target(conn: Conn, caller: Caller, ref: str) -> dict[str, Any]:
-    """Where a message goes: a conversation id or ``#name``, or a user (``U…``, ``@name``).
+# The methods whose ``channel`` Slack documents as "an encoded ID, or a name" (every other
+# method takes an id only and answers channel_not_found to a name, as Slack does).
+TAKES_NAMES = ("chat.meMessage", "chat.postEphemeral", "chat.postMessage", "chat.scheduleMessage")
 
-    Posting to a user opens (or reuses) the DM with them, as Slack does.
-    """
-    if ref.startswith("@"):
+
+async def target(conn: Conn, caller: Caller, ref: str, *, names: bool = True) -> dict[str, Any]:
+    """Where a message goes: a conversation id, a user (``U…``: the DM with them, opened
+    or reused as Slack does) and, when ``names``, ``#name``/``name`` or ``@user``."""
+    if ref.startswith("@") and names:
         cur = await conn.execute(
             "SELECT id FROM users WHERE workspace_id = %s AND name = %s",
             (caller.team_id, ref[1:]),
@@ -72,7 +76,7 @@ async def target(conn: Conn, caller: Caller, ref: str) -> dict[str, Any]:
         )
         if await cur.fetchone() is not None:
             return (await open_dm(conn, caller, [ref]))[0]
-    return await conversation(conn, caller, ref)
+    return await conversation(conn, caller, ref, names=names)
 
 
 # What content() answers.
@@ -411,36 +415,56 @@ _POST_AT_ERRORS = ("invalid_time", "time_in_past", "time_too_far")
 
 
 def _post_at(params: Params) -> int:
+    """``post_at`` as epoch seconds: a number (any size: ``1e309`` or 400 digits is
+    ``time_too_far``, not an overflow), in the future and within Slack's horizon."""
     raw = required(params, "post_at", "invalid_time")
     try:
-        post_at = int(float(raw))
-    except ValueError:
+        # Decimal, not float: a float turns 1e309 and long digit strings into inf.
+        value = decimal.Decimal(raw)
+    except decimal.InvalidOperation:
         raise SlackError("invalid_time") from None
+    if not value.is_finite():
+        raise SlackError("invalid_time")
     now = now_seconds()
-    if post_at <= now:
+    if value <= now:
         raise SlackError("time_in_past")
-    if post_at > now + SCHEDULE_HORIZON:
+    if value > now + SCHEDULE_HORIZON:
         raise SlackError("time_too_far")
-    return post_at
+    return int(value)
+
+
+def _schedule_args(params: Params) -> tuple[int, dict[str, Any] | None]:
+    """chat.scheduleMessage's own arguments: ``post_at``, then ``metadata`` as postMessage
+    reads it."""
+    return _post_at(params), _metadata(params)
 
 
 @method(
     "chat.scheduleMessage",
     scope="chat:write",
     tier=3,
-    args=("channel", "post_at", "text", "blocks", "attachments", "thread_ts", "reply_broadcast"),
-    errors=_draft_errors(*_POST_AT_ERRORS),
+    args=(
+        "channel",
+        "post_at",
+        "text",
+        "blocks",
+        "attachments",
+        "thread_ts",
+        "reply_broadcast",
+        "metadata",
+    ),
+    errors=_draft_errors(*_POST_AT_ERRORS, "invalid_metadata_format"),
 )
 async def chat_schedule_message(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Post later: the message appears once ``post_at`` has passed (within 120 days)."""
-    draft, post_at = await _draft(conn, caller, params, _post_at)
+    draft, (post_at, metadata) = await _draft(conn, caller, params, _schedule_args)
     row, body, root = draft.channel, draft.body, draft.root
     scheduled_id = await next_id(conn, "Q")
     await conn.execute(
         """INSERT INTO scheduled_messages (id, channel_id, user_id, bot_id, post_at, text,
                                            thread_ts, reply_broadcast, blocks, attachments,
-                                           created)
-           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                                           metadata, created)
+           VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
         (
             scheduled_id,
             row["id"],
@@ -452,6 +476,7 @@ async def chat_schedule_message(conn: Conn, caller: Caller, params: Params) -> d
             draft.broadcast,
             _jsonb(body["blocks"]),
             _jsonb(body["attachments"]),
+            _jsonb(metadata),
             now_seconds(),
         ),
     )
@@ -466,6 +491,8 @@ async def chat_schedule_message(conn: Conn, caller: Caller, params: Params) -> d
     for key in ("blocks", "attachments"):
         if body[key] is not None:
             message[key] = body[key]
+    if metadata is not None:
+        message["metadata"] = metadata
     return {
         "channel": row["id"],
         "scheduled_message_id": scheduled_id,

@@ -4,13 +4,14 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from .methods import Caller, Conn, Params, method
 from .objects import (
     NAME_ERRORS,
     SlackError,
-    channel_name_error,
+    channel_name,
     channel_object,
     message_object,
     now_seconds,
@@ -220,10 +221,7 @@ async def post_membership(
 )
 async def conversations_create(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """A new public or private channel, with the caller as its first member."""
-    name = params.get("name", "")
-    error = channel_name_error(name)
-    if error:
-        raise SlackError(error)
+    name = channel_name(params.get("name", ""))
     cur = await conn.execute(
         "SELECT 1 FROM channels WHERE workspace_id = %s AND name = %s", (caller.team_id, name)
     )
@@ -397,6 +395,11 @@ THREAD_SUMMARY = """
 """
 
 
+def _json(value: Any) -> str | None:
+    """A jsonb value read back (a list or dict) as a parameter for a jsonb column again."""
+    return None if value is None else json.dumps(value)
+
+
 async def deliver_due(conn: Conn, channel_id: str | None = None) -> None:
     """Post the scheduled messages whose time has come (in this channel, or all)."""
     cur = await conn.execute(
@@ -411,8 +414,8 @@ async def deliver_due(conn: Conn, channel_id: str | None = None) -> None:
         ts = await next_ts(conn, due["channel_id"])
         await conn.execute(
             """INSERT INTO messages (channel_id, ts, user_id, bot_id, text, thread_ts,
-                                     blocks, attachments, reply_broadcast)
-               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s)""",
+                                     blocks, attachments, reply_broadcast, metadata)
+               VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s)""",
             (
                 due["channel_id"],
                 ts,
@@ -420,9 +423,10 @@ async def deliver_due(conn: Conn, channel_id: str | None = None) -> None:
                 due["bot_id"],
                 due["text"],
                 due["thread_ts"],
-                due["blocks"],
-                due["attachments"],
+                _json(due["blocks"]),
+                _json(due["attachments"]),
                 due["reply_broadcast"] or None,
+                _json(due["metadata"]),
             ),
         )
 
@@ -595,9 +599,7 @@ _text_setter("topic")
 async def conversations_rename(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
     """Rename a channel (its creator, an admin, or a bot member)."""
     row = await _RENAME.arg(conn, caller, params)
-    name = params.get("name", "")
-    if error := channel_name_error(name):
-        raise SlackError(error)
+    name = channel_name(params.get("name", ""))
     cur = await conn.execute(
         "SELECT 1 FROM channels WHERE workspace_id = %s AND name = %s AND id <> %s",
         (caller.team_id, name, row["id"]),

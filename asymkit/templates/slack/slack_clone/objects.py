@@ -8,6 +8,7 @@ import hashlib
 import re
 import secrets
 import time
+import unicodedata
 import zoneinfo
 from typing import Any
 
@@ -20,7 +21,17 @@ _MULT = 2_654_435_761
 
 MAX_MESSAGE_CHARS = 40_000
 MAX_CHANNEL_NAME = 80
-_CHANNEL_NAME = re.compile(r"^[a-z0-9][a-z0-9._\-\u00c0-\uffff]*$")
+# Unicode's default-ignorable code points (DerivedCoreProperties.txt): drawn as nothing,
+# so a name holding one looks like the name without it. Some are letters (the Hangul
+# fillers) or combining marks (variation selectors), which the categories below let in.
+_INVISIBLE = re.compile(
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f"
+    "\u202a-\u202e\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U0001bca0-\U0001bca3"
+    "\U0001d173-\U0001d17a\U000e0000-\U000e0fff]"
+)
+# Lowercase letters, letters of scripts without case, digits; marks only after one of them.
+_NAME_START = {"Ll", "Lo", "Lm", "Nd"}
+_NAME_PART = _NAME_START | {"Mn", "Mc"}
 _HANDLE = re.compile(r"^[a-z0-9][a-z0-9._\-]{0,79}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
@@ -90,21 +101,25 @@ def check_password(password: str, stored: str) -> bool:
     return secrets.compare_digest(got.hex(), digest)
 
 
-# What channel_name_error answers, in the order it checks.
+# What channel_name answers, in the order it checks.
 NAME_ERRORS = ("invalid_name_required", "invalid_name_maxlength", "invalid_name_specials")
 
 
-def channel_name_error(name: str) -> str | None:
-    """Slack's rules for a channel name, as the error code it answers with."""
+def channel_name(raw: str) -> str:
+    """``raw`` as a channel name under Slack's rules (lowercase letters of any script, digits,
+    ``-`` and ``_``; at most 80 characters), NFKC-normalised so that names which look the
+    same are the same name; ``SlackError`` with Slack's code otherwise."""
+    name = unicodedata.normalize("NFKC", raw)
     if not name:
-        return "invalid_name_required"
+        raise SlackError("invalid_name_required")
     if len(name) > MAX_CHANNEL_NAME:
-        return "invalid_name_maxlength"
-    if name != name.lower() or " " in name:
-        return "invalid_name_specials"
-    if not _CHANNEL_NAME.match(name):
-        return "invalid_name_specials"
-    return None
+        raise SlackError("invalid_name_maxlength")
+    if _INVISIBLE.search(name) or not all(
+        (char in "-_" and n) or unicodedata.category(char) in (_NAME_PART if n else _NAME_START)
+        for n, char in enumerate(name)
+    ):
+        raise SlackError("invalid_name_specials")
+    return name
 
 
 def valid_handle(handle: str) -> bool:

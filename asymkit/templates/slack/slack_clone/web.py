@@ -10,6 +10,7 @@ register in one table, ``methods.METHODS``.
 from __future__ import annotations
 
 import time
+import unicodedata
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -155,14 +156,18 @@ _limit, _flag, _required, _split_page, _page = limit_param, flag, required, spli
 # --- lookups ----------------------------------------------------------------------
 
 
-async def conversation(conn: Conn, caller: Caller, ref: str) -> dict[str, Any]:
-    """A conversation the caller may see, by id or ``#name``, with ``is_member``
-    (and ``has_due``: scheduled messages are waiting to be posted in it).
+async def conversation(
+    conn: Conn, caller: Caller, ref: str, *, names: bool = False
+) -> dict[str, Any]:
+    """A conversation the caller may see, by id (or by ``name``/``#name`` when ``names``:
+    only the methods Slack documents as taking one), with ``is_member`` (and ``has_due``:
+    scheduled messages are waiting to be posted in it).
 
     Private channels, DMs and group DMs exist only for their members
     (``channel_not_found`` for everyone else), as in Slack.
     """
-    name = ref[1:] if ref.startswith("#") else ref
+    # Names are stored NFKC-normalised (objects.channel_name): look them up the same way.
+    name = unicodedata.normalize("NFKC", ref.removeprefix("#")) if names else None
     cur = await conn.execute(
         """SELECT c.*, m.user_id IS NOT NULL AS is_member, m.last_read,
                   COALESCE(NOT m.closed, true) AS is_open,
@@ -170,7 +175,8 @@ async def conversation(conn: Conn, caller: Caller, ref: str) -> dict[str, Any]:
                           WHERE s.channel_id = c.id AND s.post_at <= %s) AS has_due
            FROM channels c
            LEFT JOIN channel_members m ON m.channel_id = c.id AND m.user_id = %s
-           WHERE c.workspace_id = %s AND (c.id = %s OR (c.name = %s AND c.kind IS NULL))""",
+           WHERE c.workspace_id = %s
+             AND (c.id = %s OR (c.name = %s::text AND c.kind IS NULL))""",
         (now_seconds(), caller.user_id, caller.team_id, ref, name),
     )
     row = await cur.fetchone()
@@ -232,7 +238,7 @@ class Rules:
         check(caller, row, *self.rules)
 
     async def find(self, conn: Conn, caller: Caller, ref: str) -> dict[str, Any]:
-        """The conversation ``ref`` (an id or ``#name``) names, if it meets the rules."""
+        """The conversation the id ``ref`` names, if it meets the rules."""
         row = await conversation(conn, caller, ref.strip())
         self.check(caller, row)
         return row

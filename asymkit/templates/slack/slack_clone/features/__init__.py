@@ -33,6 +33,8 @@ CHOICES = """\
   members of the channel; users may react in any public channel.
 - **Pins and bookmarks** need membership of the conversation (`not_in_channel`);
   bookmarks are `type=link` with an http(s) link (`invalid_link` otherwise).
+  `bookmarks.edit` changes the title, link and emoji it is given (an empty
+  `emoji` clears it) and names the editor in `last_updated_by_user_id`.
 - **Files**: the upload URL and `url_private` are served by the clone itself;
   the upload URL takes one upload, of at most the announced `length` (HTTP 413
   beyond), raw or multipart. Files over `SLACK_CLONE_MAX_FILE_BYTES` (25 MiB by
@@ -53,7 +55,9 @@ CHOICES = """\
   answers `method_deprecated`, as Slack has since November 2025.
 - **Search** covers public channels and the caller's own conversations. Words
   use Postgres full-text search (English stemming, quoted phrases, `-word`);
-  `before:`/`after:`/`on:`/`during:` dates are days in the caller's time zone;
+  `before:`/`after:`/`on:`/`during:` dates are days in the caller's time zone,
+  any from 0001 to 9999 (`during:` takes `2024-03`, `2024`, or a month's name,
+  `march`/`mar`, meaning its latest start up to today);
   `in:@user` is the caller's DM with that user; `has:link`, `has:reaction`,
   `has:pin` and `is:thread` are understood; an unknown channel or user matches
   nothing. `search.files` matches file names and titles. No highlighting.

@@ -1,4 +1,5 @@
-"""Channel bookmarks: ``bookmarks.add``/``list``/``remove`` (links only, as Slack's API allows)."""
+"""Channel bookmarks: ``bookmarks.add``/``edit``/``list``/``remove`` (links only, as Slack's
+API allows)."""
 
 from __future__ import annotations
 
@@ -28,11 +29,33 @@ def bookmark_object(row: dict[str, Any], team_id: str) -> dict[str, Any]:
         "entity_id": None,
         "date_created": row["date_created"],
         "date_updated": row["date_updated"],
-        "last_updated_by_user_id": row["created_by"],
+        "last_updated_by_user_id": row["updated_by"] or row["created_by"],
         "last_updated_by_team_id": team_id,
         "shortcut_id": None,
         "app_id": None,
     }
+
+
+def _title(raw: str) -> str:
+    title = raw.strip()
+    if not title or len(title) > MAX_TITLE:
+        raise SlackError("invalid_title")
+    return title
+
+
+def _link(raw: str) -> str:
+    link = raw.strip()
+    parsed = urllib.parse.urlsplit(link)
+    if parsed.scheme not in ("http", "https") or not parsed.netloc:
+        raise SlackError("invalid_link")
+    return link
+
+
+def _emoji(raw: str) -> str | None:
+    emoji = raw.strip() or None
+    if emoji is not None and not _EMOJI.match(emoji):
+        raise SlackError("invalid_emoji")
+    return emoji
 
 
 @method(
@@ -55,16 +78,9 @@ async def bookmarks_add(conn: Conn, caller: Caller, params: Params) -> dict[str,
     kind = params.get("type", "").strip() or "link"
     if kind != "link":
         raise SlackError("invalid_bookmark_type")
-    title = params.get("title", "").strip()
-    if not title or len(title) > MAX_TITLE:
-        raise SlackError("invalid_title")
-    link = params.get("link", "").strip()
-    parsed = urllib.parse.urlsplit(link)
-    if parsed.scheme not in ("http", "https") or not parsed.netloc:
-        raise SlackError("invalid_link")
-    emoji = params.get("emoji", "").strip() or None
-    if emoji is not None and not _EMOJI.match(emoji):
-        raise SlackError("invalid_emoji")
+    title = _title(params.get("title", ""))
+    link = _link(params.get("link", ""))
+    emoji = _emoji(params.get("emoji", ""))
     cur = await conn.execute(
         "SELECT count(*) AS n FROM bookmarks WHERE channel_id = %s", (channel["id"],)
     )
@@ -114,3 +130,46 @@ async def bookmarks_remove(conn: Conn, caller: Caller, params: Params) -> dict[s
         (bookmark_id, channel["id"]),
         unchanged="not_found",
     )
+
+
+@method(
+    "bookmarks.edit",
+    scope="bookmarks:write",
+    tier=2,
+    args=("channel_id", "bookmark_id", "title", "link", "emoji"),
+    errors=(
+        *WRITABLE_BY_MEMBERS.errors,
+        "not_found",
+        "invalid_title",
+        "invalid_link",
+        "invalid_emoji",
+    ),
+)
+async def bookmarks_edit(conn: Conn, caller: Caller, params: Params) -> dict[str, Any]:
+    """Changes a bookmark's title, link or emoji (those given) in a conversation the caller
+    belongs to."""
+    channel = await WRITABLE_BY_MEMBERS.arg(conn, caller, params, "channel_id")
+    bookmark_id = required(params, "bookmark_id", "not_found")
+    changes: dict[str, str | None] = {}
+    if "title" in params:
+        changes["title"] = _title(params["title"])
+    if "link" in params:
+        changes["link"] = _link(params["link"])
+    if "emoji" in params:
+        changes["emoji"] = _emoji(params["emoji"])  # an empty emoji clears it
+    sets = "".join(f"{column} = %({column})s, " for column in changes)
+    cur = await conn.execute(
+        f"""UPDATE bookmarks SET {sets}updated_by = %(user)s, date_updated = %(now)s
+            WHERE id = %(id)s AND channel_id = %(channel)s RETURNING *""",
+        {
+            **changes,
+            "user": caller.user_id,
+            "now": now_seconds(),
+            "id": bookmark_id,
+            "channel": channel["id"],
+        },
+    )
+    row = await cur.fetchone()
+    if row is None:
+        raise SlackError("not_found")
+    return {"bookmark": bookmark_object(row, caller.team_id)}

@@ -450,7 +450,8 @@ async def files_complete_upload_external(
         )
     channels = []
     for ref in targets:
-        channel = await target(conn, caller, ref)  # a user id shares into the DM with them
+        # Channel ids only, as Slack; a user id shares into the DM with them (the clone's choice).
+        channel = await target(conn, caller, ref, names=False)
         MEMBER_WRITABLE.check(caller, channel)
         channels.append(channel)
     thread_ts = None

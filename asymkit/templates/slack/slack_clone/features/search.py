@@ -5,8 +5,9 @@ phrases, ``-word``, ``or``) over an index on the message text, never a scan in
 Python. Slack's modifiers are understood: ``in:#channel`` / ``in:<#C…>`` /
 ``in:@user`` (the DM with that user), ``from:@user`` / ``from:<@U…>`` /
 ``from:me``, ``before:``/``after:``/``on:``/``during:`` with ``YYYY-MM-DD``
-(``during:`` also takes ``YYYY-MM`` and ``YYYY``; ``today`` and ``yesterday``
-work too) in the caller's time zone, ``has:link``, ``has:reaction``,
+(``during:`` also takes ``YYYY-MM``, ``YYYY`` and a month's name, ``march`` or
+``mar``: its latest start up to today; ``today`` and ``yesterday`` work too) in the
+caller's time zone, ``has:link``, ``has:reaction``,
 ``has:pin`` and ``is:thread``. Results cover public channels and the
 conversations the caller belongs to.
 """
@@ -25,7 +26,7 @@ from typing import Any
 import attrs
 
 from ..methods import method
-from ..objects import SlackError, channel_type, format_ts, permalink
+from ..objects import SlackError, channel_type, permalink
 from .common import (
     Caller,
     Conn,
@@ -63,22 +64,52 @@ class Query:
         return " ".join(self.words)
 
 
+_MONTH_NAMES = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_MONTHS = {name: n for n, full in enumerate(_MONTH_NAMES, 1) for name in (full, full[:3])}
+
+
+def _month(year: int, month: int) -> tuple[dt.date, dt.date]:
+    first = dt.date(year, month, 1)
+    if (year, month) == (dt.MAXYEAR, 12):
+        return first, dt.date.max  # the calendar's last month has no next one
+    return first, dt.date(year + month // 12, month % 12 + 1, 1)
+
+
 def _day(value: str, today: dt.date) -> tuple[dt.date, dt.date] | None:
-    """The ``[first, end)`` days a date modifier names, or ``None`` if it is not a date."""
+    """The ``[first, end)`` days a date modifier names, or ``None`` if it is not a date.
+
+    A month's name (``march``, ``mar``) is its latest start up to today: this year's
+    once it has begun, else last year's.
+    """
     value = value.lower()
     if value in ("today", "yesterday"):
         day = today if value == "today" else today - dt.timedelta(days=1)
         return day, day + dt.timedelta(days=1)
+    if value in _MONTHS:
+        month = _MONTHS[value]
+        return _month(today.year if month <= today.month else today.year - 1, month)
     try:
         if re.fullmatch(r"\d{4}-\d{2}-\d{2}", value):
             day = dt.date.fromisoformat(value)
-            return day, day + dt.timedelta(days=1)
+            # The calendar's last day has no next one: its end is the last day itself.
+            return day, (day + dt.timedelta(days=1) if day < dt.date.max else day)
         if re.fullmatch(r"\d{4}-\d{2}", value):
-            first = dt.date.fromisoformat(value + "-01")
-            nxt = dt.date(first.year + first.month // 12, first.month % 12 + 1, 1)
-            return first, nxt
+            return _month(int(value[:4]), int(value[5:]))
         if re.fullmatch(r"\d{4}", value):
-            return dt.date(int(value), 1, 1), dt.date(int(value) + 1, 1, 1)
+            return _month(int(value), 1)[0], _month(int(value), 12)[1]
     except ValueError:
         return None
     return None
@@ -143,7 +174,19 @@ async def _zone(conn: Conn, caller: Caller) -> zoneinfo.ZoneInfo:
 
 
 def _epoch(day: dt.date, zone: zoneinfo.ZoneInfo) -> int:
-    return int(dt.datetime.combine(day, dt.time(), tzinfo=zone).timestamp())
+    """Midnight starting ``day`` in ``zone``, in epoch seconds clamped to ``[0, _NO_END]``:
+    every stored ts lies in that range, and a clamped bound keeps the ten digits of seconds
+    that the text comparison of ts needs."""
+    try:
+        seconds = int(dt.datetime.combine(day, dt.time(), tzinfo=zone).timestamp())
+    except (OverflowError, ValueError):  # the calendar's first or last day, past UTC's edge
+        seconds = 0 if day.year == dt.MINYEAR else _NO_END
+    return min(max(seconds, 0), _NO_END)
+
+
+def _ts_bound(seconds: int) -> str:
+    """Epoch seconds as a ts that compares, as text, like the number (ten digits of seconds)."""
+    return f"{seconds:010d}.000000"
 
 
 @attrs.frozen
@@ -302,8 +345,8 @@ async def _messages(
             "q": f.query.text,
             "channels": f.channel_ids,
             "users": f.user_ids,
-            "after": format_ts(f.after * 1_000_000),
-            "before": format_ts(f.before * 1_000_000),
+            "after": _ts_bound(f.after),
+            "before": _ts_bound(f.before),
             "offset": offset,
             "limit": count,
         },
