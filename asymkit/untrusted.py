@@ -64,6 +64,7 @@ def read_file(
     never hangs and ``/dev/zero`` is never read.
     """
     limit = max_bytes()
+    a_noun = ("an " if noun[:1] in tuple("aeiou") else "a ") + noun
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)
@@ -75,7 +76,7 @@ def read_file(
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             kind = next((name for test, name in _FILE_KINDS if test(info.st_mode)), "special")
-            raise error(f"{path} is {kind}, not a {noun} file.")
+            raise error(f"{path} is {kind}, not {a_noun} file.")
     except BaseException:
         os.close(fd)
         raise
@@ -83,7 +84,7 @@ def read_file(
         data = fh.read(limit + 1) if info.st_size <= limit else b""
         if info.st_size > limit or len(data) > limit:
             raise error(
-                f"{path} is over the {limit} byte limit for a {noun}; if you trust it, raise"
+                f"{path} is over the {limit} byte limit for {a_noun}; if you trust it, raise"
                 f" {MAX_BYTES_ENV}."
             )
     return data

@@ -279,7 +279,9 @@ def test_a_dataset_of_escaped_quotes_is_refused_without_hanging(tmp_path: Path) 
     ("make", "words"),
     [
         pytest.param(lambda p: None, ["No expectation file at"], id="missing"),
-        pytest.param(lambda p: p.mkdir(), ["is a directory, not a expectation"], id="directory"),
+        pytest.param(
+            lambda p: p.mkdir(), ["is a directory, not an expectation file"], id="directory"
+        ),
         pytest.param(lambda p: p.write_text("{not json"), ["Cannot read"], id="not-json"),
         pytest.param(lambda p: p.write_text("[1]"), ["'expect' list"], id="a-list"),
         pytest.param(lambda p: p.write_text("[" * 5000 + "]" * 5000), ["levels deep"], id="deep"),
