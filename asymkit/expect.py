@@ -91,9 +91,9 @@ class Matcher:
             return "anything"
         if self.op == "one_of":
             return "one of " + ", ".join(
-                v.describe() if isinstance(v, Matcher) else repr(v) for v in self.arg
+                v.describe() if isinstance(v, Matcher) else _brief(v) for v in self.arg
             )
-        return f"{self.op} {self.arg!r}"
+        return f"{self.op} {_brief(self.arg)}"
 
     def to_json(self) -> dict[str, Any]:
         if self.op == "one_of":
@@ -226,7 +226,14 @@ def _field_matches(
 
 
 def _describe_value(value: Any) -> str:
-    return f" {value.describe()}" if isinstance(value, Matcher) else f"={value!r}"
+    return f" {value.describe()}" if isinstance(value, Matcher) else f"={_brief(value)}"
+
+
+def _brief(value: Any, width: int = 80) -> str:
+    """``repr(value)`` cut to ``width``: an agent's 40,000-character message is named, not
+    echoed (ten of them in one failure would flood the report)."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 def _known_kind(diff: Diff, kind: str) -> None:
@@ -253,7 +260,7 @@ def _show(record: Record, diff: Diff, limit: int = 6) -> str:
     parts = []
     for k, v in list(record.items())[:limit]:
         label = next((p + n[str(v)] for p, n in diff.names.items() if str(v) in n), None)
-        parts.append(f"{k}={v!r}" + (f" ({label})" if label else ""))
+        parts.append(f"{k}={_brief(v)}" + (f" ({label})" if label else ""))
     return "{" + ", ".join(parts) + ("" if len(record) <= limit else ", …") + "}"
 
 
@@ -319,6 +326,25 @@ def check(
     return problems
 
 
+def _known_fields(diff: Diff, expect: Expect) -> None:
+    """Refuse a field no record of the kind has, where it could change the outcome.
+
+    A misspelt field never equals a value, but it does pass ``Match.any`` (or a
+    ``count`` of 0, or an ignore pattern left out), so with records to test a typo
+    would pass. Every record of a kind has the same fields (its select's columns).
+    """
+    records = _records(diff, expect.change, expect.kind)
+    if not records:
+        return  # nothing to test: an expectation finds nothing, a pattern ignores nothing
+    fields = sorted(records[0])
+    for field in expect.where:
+        if field not in fields:
+            close = choices(field, fields, "field")
+            raise InvalidArgument(
+                f"{expect.change} {expect.kind}: no record has a field {shown(field)}. {close}"
+            )
+
+
 def _check_arguments(
     diff: Diff, expected: Sequence[Any], strict: Any, ignore: Sequence[Any]
 ) -> None:
@@ -330,12 +356,12 @@ def _check_arguments(
                 "Expectations are added(...), removed(...) or changed(...), not"
                 f" {type(expect).__name__}."
             )
-        _known_kind(diff, expect.kind)
+        _known_fields(diff, expect)
     for item in ignore:
         if isinstance(item, str):
             _known_kind(diff, item)
         elif isinstance(item, Expect):
-            _known_kind(diff, item.kind)
+            _known_fields(diff, item)
             if item.count is not None:
                 raise InvalidArgument(
                     f"The ignore pattern {item.describe()} has a count; an ignore pattern"

@@ -136,6 +136,19 @@ def test_the_python_api_refuses_what_would_check_nothing_or_an_unknown_ignored_k
     assert_diff(diff, added("messages", text="hello"))  # the valid form still holds
 
 
+def test_a_misspelt_field_that_would_pass_is_refused(acme: Any, tmp_path: Path) -> None:
+    """``any`` on a field no record has matched every record; as an ignore pattern it hid all."""
+    post(acme, "hello")
+    diff = acme.diff()
+    with pytest.raises(asymkit.InvalidArgument, match=r"field 'txet'.*Did you mean 'text'"):
+        assert_diff(diff, added("messages", txet=Match.any))
+    path = expect_file(
+        tmp_path,
+        {"ignore": [{"added": "messages", "where": {"subtyp": {"any": True}}}], "expect": []},
+    )
+    refused(run_cli("diff", acme.id, "--expect", str(path)), "field 'subtyp'", "'subtype'")
+
+
 # -- 6. matchers ----------------------------------------------------------------------
 
 
@@ -293,6 +306,13 @@ def test_a_bad_file_is_named_an_expectation_file(
     path = tmp_path / "expect.json"
     make(path)
     refused(run_cli("diff", acme.id, "--expect", str(path)), *words)
+
+
+def test_a_huge_message_is_not_echoed_in_full_in_a_failure(acme: Any) -> None:
+    post(acme, "y" * 20_000)
+    with pytest.raises(asymkit.DiffMismatch) as caught:
+        assert_diff(acme.diff(), added("messages", text="z" * 5_000))
+    assert "closest" in str(caught.value) and len(str(caught.value)) < 2_000
 
 
 def test_a_huge_snapshot_name_is_not_echoed_in_full(acme: Any) -> None:
