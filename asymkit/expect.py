@@ -60,7 +60,9 @@ def _compile_regex(pattern: str) -> Any:
     try:
         return re2.compile(pattern, options)
     except re2.error as exc:
-        detail = exc.args[0].decode(errors="replace") if exc.args else "invalid"
+        detail = exc.args[0] if exc.args else "invalid"
+        if isinstance(detail, bytes):  # the bindings pass RE2's own message through as bytes
+            detail = detail.decode(errors="replace")
         raise InvalidArgument(
             f"Regex {shown(pattern)} is not supported ({detail[:100]}): patterns run on RE2,"
             " which has no backreferences or lookaround and repeats at most 1000 times."
@@ -84,7 +86,7 @@ class Matcher:
             return False
         if self.op == "contains":
             return bool(self.arg in actual)
-        return _compile_regex(self.arg).search(actual) is not None  # cached by re2
+        return _compile_regex(self.arg).search(actual) is not None  # compiled once, cached
 
     def describe(self) -> str:
         if self.op == "any":
@@ -138,7 +140,7 @@ class Match:
 
     @staticmethod
     def count(n: int) -> Count:
-        if not isinstance(n, int) or n < 0:
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
             raise InvalidArgument(f"Match.count takes a whole number >= 0, not {n!r}.")
         return Count(n)
 
