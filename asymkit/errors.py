@@ -18,6 +18,7 @@ The tree::
     ├── RegistryCorrupt        REGISTRY_CORRUPT
     ├── ProvisionFailed        PROVISION_FAILED
     ├── InvalidArgument        INVALID_ARGUMENT
+    │   └── ExpectationInvalid EXPECTATION_INVALID  (an expectation file asymkit cannot use)
     ├── LLMUnavailable         LLM_UNAVAILABLE
     ├── GenerationFailed       GENERATION_FAILED
     ├── CassetteInvalid        CASSETTE_INVALID
@@ -107,6 +108,13 @@ class InvalidArgument(AsymkitError):
     code = "INVALID_ARGUMENT"
 
 
+class ExpectationInvalid(InvalidArgument):
+    """An expectation file (``asymkit diff --expect``) that cannot be read or says nothing
+    asymkit can check: unknown keys, wrong types, a bad matcher."""
+
+    code = "EXPECTATION_INVALID"
+
+
 class LLMUnavailable(AsymkitError):
     code = "LLM_UNAVAILABLE"
 
@@ -153,6 +161,14 @@ def expect(value: object, kinds: type | tuple[type, ...], what: str) -> None:
     if not ok:
         names = " or ".join("None" if k is type(None) else k.__name__ for k in kinds)
         raise InvalidArgument(f"{what} must be {names}, not {type(value).__name__}.")
+
+
+def shown(text: str, limit: int = 60) -> str:
+    """``text`` quoted for a message, cut to about ``limit`` characters: names that come from
+    users are echoed, but a 10,000-character one must not flood the terminal."""
+    if len(text) <= limit:
+        return repr(text)
+    return f"{text[:limit]!r}… ({len(text)} characters)"
 
 
 def choices(given: str, valid: Iterable[str], noun: str) -> str:

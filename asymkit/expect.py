@@ -10,33 +10,63 @@ Python (``asymkit.testing``)::
         ignore=["members"],
     )
 
-Other harnesses write the same as JSON and run ``asymkit diff ID --expect FILE``::
+Other harnesses write the same as JSON (``asymkit.expectfile``).
 
-    {"strict": true,
-     "ignore": ["members", {"added": "messages", "where": {"subtype": "channel_join"}}],
-     "expect": [{"added": "messages", "count": 1,
-                 "where": {"channel": "#support", "text": {"contains": "refund"}}}]}
-
-Values match Slack-facing references: ``"#general"`` matches a channel id
-whose name is ``general`` (or the name itself), ``"@maya"`` a user id whose
-name is ``maya``; the diff carries those names.
+Values match Slack-facing references: ``"#general"`` matches a channel id whose
+name is ``general``, ``"@maya"`` a user id whose name is ``maya`` (the diff
+carries those names), and the ``name`` field of that channel or user itself;
+in any other field a reference is plain text. Nothing is ignored quietly: an
+unknown key, a matcher with a wrong argument or an unknown kind is an error,
+since an expectation that checks less than it says passes by mistake.
 """
 
 from __future__ import annotations
 
-import json
+import functools
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 import attrs
 
 from .diff import Diff, Record
-from .errors import DiffMismatch, InvalidArgument
+from .errors import DiffMismatch, InvalidArgument, choices, shown
 
 CHANGES = ("added", "removed", "changed")
-_MATCHERS = ("any", "contains", "regex", "one_of")
+MATCHERS = ("any", "contains", "regex", "one_of")
+
+
+def _regex_engine() -> Any:
+    """RE2: matching time is linear in the text, whatever the pattern (no backtracking)."""
+    import re2  # type: ignore[import-untyped]  # loaded only when a regex is used
+
+    return re2
+
+
+@functools.lru_cache(maxsize=256)
+def _compile_regex(pattern: str) -> Any:
+    """``pattern`` compiled by RE2, or ``InvalidArgument`` saying why it cannot be used.
+
+    Python's ``re`` checks it first: RE2 quietly reads a repetition count it cannot
+    hold (``a{99999999999}``) as literal text, and Python says "too large".
+    """
+    try:
+        re.compile(pattern)
+    except (re.error, OverflowError, RecursionError) as exc:
+        raise InvalidArgument(f"Bad regex {shown(pattern)}: {exc}.") from None
+    re2 = _regex_engine()
+    options = re2.Options()
+    options.log_errors = False  # the error is raised below, not printed to stderr
+    try:
+        return re2.compile(pattern, options)
+    except re2.error as exc:
+        detail = exc.args[0] if exc.args else "invalid"
+        if isinstance(detail, bytes):  # the bindings pass RE2's own message through as bytes
+            detail = detail.decode(errors="replace")
+        raise InvalidArgument(
+            f"Regex {shown(pattern)} is not supported ({detail[:100]}): patterns run on RE2,"
+            " which has no backreferences or lookaround and repeats at most 1000 times."
+        ) from None
 
 
 @attrs.frozen
@@ -46,21 +76,30 @@ class Matcher:
     op: str
     arg: Any = None
 
-    def test(self, actual: Any, names: Mapping[str, Mapping[str, str]]) -> bool:
+    def test(self, actual: Any, names: Mapping[str, Mapping[str, str]], own_id: Any = None) -> bool:
+        """Whether ``actual`` passes; ``own_id`` is the record's id when this is its name."""
         if self.op == "any":
             return True
         if self.op == "one_of":
-            return any(value_matches(v, actual, names) for v in self.arg)
+            return any(value_matches(v, actual, names, own_id) for v in self.arg)
         if not isinstance(actual, str):
             return False
         if self.op == "contains":
-            return str(self.arg) in actual
-        return re.search(str(self.arg), actual) is not None  # regex
+            return bool(self.arg in actual)
+        return _compile_regex(self.arg).search(actual) is not None  # compiled once, cached
 
     def describe(self) -> str:
-        return "anything" if self.op == "any" else f"{self.op.replace('_', ' ')} {self.arg!r}"
+        if self.op == "any":
+            return "anything"
+        if self.op == "one_of":
+            return "one of " + ", ".join(
+                v.describe() if isinstance(v, Matcher) else _brief(v) for v in self.arg
+            )
+        return f"{self.op} {_brief(self.arg)}"
 
     def to_json(self) -> dict[str, Any]:
+        if self.op == "one_of":
+            return {"one_of": [v.to_json() if isinstance(v, Matcher) else v for v in self.arg]}
         return {self.op: True if self.op == "any" else self.arg}
 
 
@@ -79,23 +118,29 @@ class Match:
 
     @staticmethod
     def contains(text: str) -> Matcher:
+        """A string field holding ``text``."""
+        if not isinstance(text, str):
+            raise InvalidArgument(f"Match.contains takes a string, not {type(text).__name__}.")
         return Matcher("contains", text)
 
     @staticmethod
     def regex(pattern: str) -> Matcher:
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise InvalidArgument(f"Bad regex {pattern!r}: {exc}.") from exc
+        """A string field in which RE2 ``pattern`` matches somewhere (``re.search``)."""
+        if not isinstance(pattern, str):
+            raise InvalidArgument(f"Match.regex takes a string, not {type(pattern).__name__}.")
+        _compile_regex(pattern)
         return Matcher("regex", pattern)
 
     @staticmethod
     def one_of(*values: Any) -> Matcher:
+        """A field equal to, or matching, any of ``values`` (literals, references, matchers)."""
+        if not values:
+            raise InvalidArgument("Match.one_of needs at least one value.")
         return Matcher("one_of", tuple(values))
 
     @staticmethod
     def count(n: int) -> Count:
-        if not isinstance(n, int) or n < 0:
+        if not isinstance(n, int) or isinstance(n, bool) or n < 0:
             raise InvalidArgument(f"Match.count takes a whole number >= 0, not {n!r}.")
         return Count(n)
 
@@ -127,6 +172,8 @@ class Expect:
 
 
 def _expect(change: str, kind: str, args: Sequence[Any], fields: dict[str, Any]) -> Expect:
+    if not isinstance(kind, str):
+        raise InvalidArgument(f"{change}() takes a kind's name first, not {type(kind).__name__}.")
     counts = [a for a in args if isinstance(a, Count)]
     if len(counts) != len(args) or len(counts) > 1:
         raise InvalidArgument(
@@ -150,28 +197,57 @@ def changed(kind: str, *count: Count, **where: Any) -> Expect:
     return _expect("changed", kind, count, where)
 
 
-def value_matches(expected: Any, actual: Any, names: Mapping[str, Mapping[str, str]]) -> bool:
-    """Equality, a matcher, or a ``#name``/``@name`` reference to an id."""
+def value_matches(
+    expected: Any, actual: Any, names: Mapping[str, Mapping[str, str]], own_id: Any = None
+) -> bool:
+    """Equality, a matcher, or a ``#name``/``@name`` reference.
+
+    A reference matches an id the template's names resolve to that name (a field that
+    holds ids: ``channel``, ``user``, ``id``…), or, in a record's ``name`` field
+    (``own_id`` is then the record's ``id``), the name of a record that is itself that
+    channel or user. Anywhere else it is compared as the plain text it is, so
+    ``text="@dana"`` matches the text "@dana", never "dana".
+    """
     if isinstance(expected, Matcher):
-        return expected.test(actual, names)
+        return expected.test(actual, names, own_id)
     if expected == actual:
         return True
     if isinstance(expected, str) and len(expected) > 1 and expected[0] in names:
-        name = expected[1:]
-        return actual == name or names[expected[0]].get(str(actual)) == name
+        ids, name = names[expected[0]], expected[1:]
+        if isinstance(actual, str) and ids.get(actual) == name:
+            return True
+        return isinstance(own_id, str) and ids.get(own_id) == name and actual == name
     return False
 
 
+def _field_matches(
+    expected: Any, field: str, record: Record, names: Mapping[str, Mapping[str, str]]
+) -> bool:
+    own_id = record.get("id") if field == "name" else None
+    return value_matches(expected, record.get(field), names, own_id)
+
+
 def _describe_value(value: Any) -> str:
-    return f" {value.describe()}" if isinstance(value, Matcher) else f"={value!r}"
+    return f" {value.describe()}" if isinstance(value, Matcher) else f"={_brief(value)}"
+
+
+def _brief(value: Any, width: int = 80) -> str:
+    """``repr(value)`` cut to ``width``: an agent's 40,000-character message is named, not
+    echoed (ten of them in one failure would flood the report)."""
+    text = repr(value)
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _known_kind(diff: Diff, kind: str) -> None:
+    if kind not in diff.kinds:
+        raise InvalidArgument(
+            f"No kind {shown(kind)} in this clone's diff. {choices(kind, diff.kinds, 'kind')}"
+        )
 
 
 def _records(diff: Diff, change: str, kind: str) -> list[Record]:
     """The records an expectation is tested against (a changed one: its whole new self)."""
-    if kind not in diff.kinds:
-        raise InvalidArgument(
-            f"No kind '{kind}' in this clone's diff; its kinds are {', '.join(diff)}."
-        )
+    _known_kind(diff, kind)
     found = diff[kind]
     if change == "changed":
         return [{**c.record, **c.key} for c in found.changed]
@@ -179,27 +255,25 @@ def _records(diff: Diff, change: str, kind: str) -> list[Record]:
 
 
 def _matches(expect: Expect, record: Record, diff: Diff) -> bool:
-    return all(value_matches(v, record.get(k), diff.names) for k, v in expect.where.items())
+    return all(_field_matches(v, k, record, diff.names) for k, v in expect.where.items())
 
 
 def _show(record: Record, diff: Diff, limit: int = 6) -> str:
     parts = []
     for k, v in list(record.items())[:limit]:
         label = next((p + n[str(v)] for p, n in diff.names.items() if str(v) in n), None)
-        parts.append(f"{k}={v!r}" + (f" ({label})" if label else ""))
+        parts.append(f"{k}={_brief(v)}" + (f" ({label})" if label else ""))
     return "{" + ", ".join(parts) + ("" if len(record) <= limit else ", …") + "}"
 
 
 def _closest(expect: Expect, candidates: list[Record], diff: Diff) -> list[str]:
     def score(record: Record) -> int:
-        return sum(value_matches(v, record.get(k), diff.names) for k, v in expect.where.items())
+        return sum(_field_matches(v, k, record, diff.names) for k, v in expect.where.items())
 
     ranked = sorted(candidates, key=score, reverse=True)[:2]
     lines = []
     for record in ranked:
-        wrong = [
-            k for k, v in expect.where.items() if not value_matches(v, record.get(k), diff.names)
-        ]
+        wrong = [k for k, v in expect.where.items() if not _field_matches(v, k, record, diff.names)]
         lines.append(f"      closest: {_show(record, diff)} — {', '.join(wrong)} differ")
     return lines
 
@@ -210,7 +284,14 @@ def check(
     strict: bool = True,
     ignore: Iterable[str | Expect] = (),
 ) -> list[str]:
-    """What does not hold, one line each (empty: the diff is as expected)."""
+    """What does not hold, one line each (empty: the diff is as expected).
+
+    Refuses (``INVALID_ARGUMENT``) what would check less than it says: an unknown kind
+    in ``expected`` or ``ignore``, a count on an ignore pattern, and nothing to check at
+    all (no expectations and not strict).
+    """
+    ignore = tuple(ignore)
+    _check_arguments(diff, expected, strict, ignore)
     problems: list[str] = []
     explained: set[tuple[str, str, int]] = set()
     for expect in expected:
@@ -247,6 +328,59 @@ def check(
     return problems
 
 
+def _known_fields(diff: Diff, expect: Expect) -> None:
+    """Refuse a field no record of the kind has, where it could change the outcome.
+
+    A misspelt field never equals a value, but it does pass ``Match.any`` (or a
+    ``count`` of 0, or an ignore pattern left out), so with records to test a typo
+    would pass. Every record of a kind has the same fields (its select's columns).
+    """
+    records = _records(diff, expect.change, expect.kind)
+    if not records:
+        return  # nothing to test: an expectation finds nothing, a pattern ignores nothing
+    fields = sorted(records[0])
+    for field in expect.where:
+        if field not in fields:
+            close = choices(field, fields, "field")
+            raise InvalidArgument(
+                f"{expect.change} {expect.kind}: no record has a field {shown(field)}. {close}"
+            )
+
+
+def _check_arguments(
+    diff: Diff, expected: Sequence[Any], strict: Any, ignore: Sequence[Any]
+) -> None:
+    if not isinstance(strict, bool):
+        raise InvalidArgument(f"strict must be True or False, not {strict!r}.")
+    for expect in expected:
+        if not isinstance(expect, Expect):
+            raise InvalidArgument(
+                "Expectations are added(...), removed(...) or changed(...), not"
+                f" {type(expect).__name__}."
+            )
+        _known_fields(diff, expect)
+    for item in ignore:
+        if isinstance(item, str):
+            _known_kind(diff, item)
+        elif isinstance(item, Expect):
+            _known_fields(diff, item)
+            if item.count is not None:
+                raise InvalidArgument(
+                    f"The ignore pattern {item.describe()} has a count; an ignore pattern"
+                    " leaves out every record it matches, so it takes none."
+                )
+        else:
+            raise InvalidArgument(
+                'ignore takes kinds ("members") and patterns (added(...), ...), not'
+                f" {type(item).__name__}."
+            )
+    if not strict and not expected:
+        raise InvalidArgument(
+            "Nothing to check: no expectations and strict=False would pass any diff; give"
+            " expectations or leave strict on."
+        )
+
+
 def assert_diff(
     diff: Diff,
     *expected: Expect,
@@ -263,91 +397,3 @@ def assert_diff(
         raise DiffMismatch(
             f"The clone's changes since {diff.since} are not as expected:\n" + "\n".join(problems)
         )
-
-
-# -- expectation files ----------------------------------------------------------
-
-
-def _value_from_json(value: Any, where: str) -> Any:
-    if isinstance(value, dict) and len(value) == 1 and next(iter(value)) in _MATCHERS:
-        op, arg = next(iter(value.items()))
-        if op == "regex":
-            return Match.regex(str(arg))
-        if op == "one_of":
-            if not isinstance(arg, list):
-                raise InvalidArgument(f"{where}: one_of takes a list.")
-            return Match.one_of(*arg)
-        return Match.any if op == "any" else Match.contains(str(arg))
-    return value
-
-
-def _expect_from_json(item: Any, where: str) -> Expect:
-    if not isinstance(item, dict):
-        raise InvalidArgument(f'{where} must be an object like {{"added": "messages"}}.')
-    changes = [c for c in CHANGES if c in item]
-    if len(changes) != 1 or not isinstance(item[changes[0]], str):
-        raise InvalidArgument(f"{where} needs exactly one of added/removed/changed: KIND.")
-    fields = item.get("where", {})
-    if not isinstance(fields, dict):
-        raise InvalidArgument(f"{where}: 'where' must be an object of field: value.")
-    count = item.get("count")
-    if count is not None and (not isinstance(count, int) or isinstance(count, bool) or count < 0):
-        raise InvalidArgument(f"{where}: 'count' must be a whole number >= 0.")
-    return Expect(
-        changes[0],
-        item[changes[0]],
-        {k: _value_from_json(v, f"{where}.where.{k}") for k, v in fields.items()},
-        count,
-    )
-
-
-@attrs.frozen
-class ExpectationFile:
-    """An expectation file, read: what ``asymkit diff --expect`` checks."""
-
-    expect: tuple[Expect, ...]
-    strict: bool = True
-    ignore: tuple[str | Expect, ...] = ()
-
-    def check(self, diff: Diff) -> list[str]:
-        return check(diff, *self.expect, strict=self.strict, ignore=self.ignore)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "strict": self.strict,
-            "ignore": [i if isinstance(i, str) else i.to_json() for i in self.ignore],
-            "expect": [e.to_json() for e in self.expect],
-        }
-
-
-def load(path: Path) -> ExpectationFile:
-    """Read an expectation file; a malformed one is ``INVALID_ARGUMENT`` naming the place."""
-    from .untrusted import read_json
-
-    try:
-        data = read_json(path)
-    except Exception as exc:
-        raise InvalidArgument(f"Cannot read expectation file {path}: {exc}") from exc
-    if not isinstance(data, dict) or not isinstance(data.get("expect", []), list):
-        raise InvalidArgument(f"{path} must hold an object with an 'expect' list.")
-    ignore = data.get("ignore", [])
-    if not isinstance(ignore, list):
-        raise InvalidArgument(f"{path}: 'ignore' must be a list of kinds or patterns.")
-    strict = data.get("strict", True)
-    if not isinstance(strict, bool):
-        raise InvalidArgument(f"{path}: 'strict' must be true or false.")
-    return ExpectationFile(
-        tuple(
-            _expect_from_json(e, f"{path}: expect[{i}]")
-            for i, e in enumerate(data.get("expect", []))
-        ),
-        strict,
-        tuple(
-            i if isinstance(i, str) else _expect_from_json(i, f"{path}: ignore[{n}]")
-            for n, i in enumerate(ignore)
-        ),
-    )
-
-
-def dumps(expectations: ExpectationFile) -> str:
-    return json.dumps(expectations.to_json(), indent=2, sort_keys=True)

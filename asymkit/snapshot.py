@@ -38,7 +38,7 @@ import psycopg
 from psycopg import sql
 
 from . import changes, faults, fixtures, postgres, restorer
-from .errors import InvalidArgument, SnapshotNotFound, choices, expect
+from .errors import InvalidArgument, SnapshotNotFound, choices, expect, shown
 from .manifest import Template
 from .seed import SeedSpec
 from .target import Target
@@ -98,7 +98,7 @@ def check_name(name: str) -> str:
     expect(name, str, "A snapshot name")
     if not name or len(name) > 40 or not set(name) <= _NAME_CHARS:
         raise InvalidArgument(
-            f"'{name}' is not a valid snapshot name: use 1-40 letters, digits, '-' or '_'."
+            f"{shown(name)} is not a valid snapshot name: use 1-40 letters, digits, '-' or '_'."
         )
     return name
 

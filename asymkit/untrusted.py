@@ -4,7 +4,9 @@ People hand asymkit files they got from somewhere. Only regular files are
 read (a FIFO never hangs, ``/dev/zero`` is never read), at most
 ``ASYMKIT_MAX_CASSETTE_BYTES``; msgpack is decoded with every declared length
 capped and a total count of values; JSON is checked for depth and size before
-it is parsed. Anything else is ``CASSETTE_INVALID`` in one sentence.
+it is parsed, in time linear in its size. Anything else is one sentence: ``CASSETTE_INVALID``
+for cassettes and datasets, or the error class the caller names (expectation files:
+``EXPECTATION_INVALID``).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ from typing import Any
 
 import msgpack
 
-from .errors import CassetteInvalid, InvalidArgument
+from .errors import AsymkitError, CassetteInvalid, InvalidArgument
 
 MAX_BYTES = 64 * 1024 * 1024  # default limit; a 10k-message dataset is ~2 MB
 MAX_BYTES_ENV = "ASYMKIT_MAX_CASSETTE_BYTES"
@@ -53,33 +55,36 @@ _FILE_KINDS = (
 )
 
 
-def read_file(path: Path, noun: str = "cassette") -> bytes:
-    """The bytes of a regular file of at most ``max_bytes()``; anything else is refused.
+def read_file(
+    path: Path, noun: str = "cassette", error: type[AsymkitError] = CassetteInvalid
+) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes()``; anything else is ``error``.
 
     Opened non-blocking and checked with ``fstat`` before reading, so a FIFO
     never hangs and ``/dev/zero`` is never read.
     """
     limit = max_bytes()
+    a_noun = ("an " if noun[:1] in tuple("aeiou") else "a ") + noun
     flags = os.O_RDONLY | os.O_NONBLOCK | os.O_NOCTTY | getattr(os, "O_CLOEXEC", 0)
     try:
         fd = os.open(path, flags)
     except FileNotFoundError:
-        raise CassetteInvalid(f"No {noun} at {path}.") from None
+        raise error(f"No {noun} at {path}.") from None
     except OSError as exc:
-        raise CassetteInvalid(f"Cannot open {noun} {path}: {exc.strerror}.") from exc
+        raise error(f"Cannot open {noun} {path}: {exc.strerror}.") from exc
     try:
         info = os.fstat(fd)
         if not stat.S_ISREG(info.st_mode):
             kind = next((name for test, name in _FILE_KINDS if test(info.st_mode)), "special")
-            raise CassetteInvalid(f"{path} is {kind}, not a {noun} file.")
+            raise error(f"{path} is {kind}, not {a_noun} file.")
     except BaseException:
         os.close(fd)
         raise
     with open(fd, "rb", closefd=True) as fh:
         data = fh.read(limit + 1) if info.st_size <= limit else b""
         if info.st_size > limit or len(data) > limit:
-            raise CassetteInvalid(
-                f"{path} is over the {limit} byte limit for a {noun}; if you trust it, raise"
+            raise error(
+                f"{path} is over the {limit} byte limit for {a_noun}; if you trust it, raise"
                 f" {MAX_BYTES_ENV}."
             )
     return data
@@ -132,36 +137,38 @@ def unpack(raw: bytes, where: str) -> Any:
         ) from exc
 
 
-# A JSON string, written so that no input makes the regex backtrack.
-_JSON_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+# A JSON string, or an unterminated one running to the end of the text: every match that
+# starts at a quote succeeds, so no input makes the engine retry from later quotes (a
+# pattern that had to find the closing quote took quadratic time on unterminated escapes).
+_JSON_STRING = re.compile(r'"[^"\\]*(?:\\[\s\S][^"\\]*)*(?:"|\\?\Z)')
 _NOT_BRACKET = re.compile(r"[^\[\]{}]+")
 _DEPTH_STEP = {"[": 1, "{": 1, "]": -1, "}": -1}
 
 
-def _check_json_shape(text: str, where: str) -> None:
+def _check_json_shape(text: str, where: str, error: type[AsymkitError] = CassetteInvalid) -> None:
     """Refuse JSON nested deeper than ``MAX_JSON_DEPTH`` or holding over ``MAX_ITEMS`` values,
-    before ``json`` builds (or recurses into) any of it."""
+    before ``json`` builds (or recurses into) any of it; linear in the text's length."""
     skeleton = _JSON_STRING.sub("", text)
     values = skeleton.count(",") + skeleton.count("[") + skeleton.count("{")
     if values > MAX_ITEMS:
-        raise CassetteInvalid(f"{where} holds more than {MAX_ITEMS} values; split the dataset.")
+        raise error(f"{where} holds more than {MAX_ITEMS} values; split it.")
     brackets = _NOT_BRACKET.sub("", skeleton)
     depth = max(itertools.accumulate(map(_DEPTH_STEP.__getitem__, brackets)), default=0)
     if depth > MAX_JSON_DEPTH:
-        raise CassetteInvalid(
-            f"{where} is nested {depth} levels deep; a dataset needs 4 and at most"
-            f" {MAX_JSON_DEPTH} are read."
-        )
+        raise error(f"{where} is nested {depth} levels deep; at most {MAX_JSON_DEPTH} are read.")
 
 
-def read_json(path: Path) -> Any:
-    """A dataset's JSON file (hand-written, or what ``cassette export`` printed), parsed in
-    bounded time and memory: regular files only, size-, depth- and count-limited."""
-    raw = read_file(path, "dataset")
+def read_json(
+    path: Path, noun: str = "dataset", error: type[AsymkitError] = CassetteInvalid
+) -> Any:
+    """A JSON file from elsewhere (a dataset, or what ``cassette export`` printed; an
+    expectation file), parsed in bounded time and memory: regular files only, size-, depth-
+    and count-limited; any failure is ``error`` naming the file as a ``noun``."""
+    raw = read_file(path, noun, error)
     try:
         text = raw.decode("utf-8")
-        _check_json_shape(text, str(path))
+        _check_json_shape(text, f"{noun} {path}", error)
         data = json.loads(text)
     except ValueError as exc:  # also UnicodeDecodeError
-        raise CassetteInvalid(f"Cannot read dataset {path} ({exc}).") from exc
+        raise error(f"Cannot read {noun} {path} ({str(exc)[:200]}).") from exc
     return data

@@ -26,6 +26,7 @@ def test_all_is_pinned_and_sorted() -> None:
         "EnvironmentPartial",
         "EnvironmentResetReport",
         "EventsUrlRejected",
+        "ExpectationInvalid",
         "Fixture",
         "FixtureFailed",
         "FixtureNotFound",

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
-from .. import Clone, DiffMismatch, InvalidArgument
-from .. import expect as expectations
+from .. import Clone, Diff, DiffMismatch, InvalidArgument, expectfile
 from . import output
 from .output import json_option
 
@@ -25,7 +25,7 @@ from .output import json_option
 @json_option
 def diff_command(clone_id: str, since: str | None, expect_file: Path | None, as_json: bool) -> None:
     """What changed in a clone since its last seed (or a snapshot), per kind."""
-    wanted = expectations.load(expect_file) if expect_file else None
+    wanted = expectfile.load(expect_file) if expect_file else None
     diff = Clone.get(clone_id).diff(since=since)
     if wanted is not None:
         problems = wanted.check(diff)
@@ -37,28 +37,37 @@ def diff_command(clone_id: str, since: str | None, expect_file: Path | None, as_
         output.line(f"✓ {clone_id}'s changes since {diff.since} match {expect_file}")
         return
     if as_json:
-        output.line(diff.dumps())
+        output.stream_json(diff.to_json(), ensure_ascii=False)  # as diff.dumps(), streamed
         return
     if not diff:
         output.line(f"No changes in {clone_id} since {diff.since}.")
         return
-    rows = []
+    kind_width = max(len("KIND"), *(len(kind) for kind in diff if diff[kind]))
+    output.stream_table(("KIND", "CHANGE", "RECORD"), (kind_width, len("~ changed")), _rows(diff))
+
+
+def _rows(diff: Diff) -> Iterator[tuple[str, str, str]]:
+    """The table's rows, made as they are written: 100,000 changes are never held twice."""
     for kind in diff:
         d = diff[kind]
         for record in d.added:
-            rows.append((kind, "+ added", _brief(record)))
+            yield kind, "+ added", _brief(record)
         for record in d.removed:
-            rows.append((kind, "- removed", _brief(record)))
+            yield kind, "- removed", _brief(record)
         for change in d.changed:
             what = ", ".join(
                 f"{k}: {change.before[k]!r} → {change.after[k]!r}" for k in change.after
             )
-            rows.append((kind, "~ changed", f"{_brief(change.key)} {what}"))
-    output.table(("KIND", "CHANGE", "RECORD"), rows)
+            yield kind, "~ changed", _cut(f"{_brief(change.key)} {what}", 300)
 
 
 def _brief(record: dict[str, object], width: int = 100) -> str:
-    text = " ".join(f"{k}={v!r}" for k, v in record.items() if v not in (None, "", False))
+    return _cut(
+        " ".join(f"{k}={v!r}" for k, v in record.items() if v not in (None, "", False)), width
+    )
+
+
+def _cut(text: str, width: int) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 

@@ -10,7 +10,7 @@ import json
 import sys
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -68,6 +68,37 @@ def result(as_json: bool, data: Any, text: str) -> None:
         print_json(data)
     else:
         line(text)
+
+
+def stream_json(data: Any, *, ensure_ascii: bool = True) -> None:
+    """``data`` as sorted, indented JSON, written as it is encoded (never one big string)."""
+    encoder = json.JSONEncoder(sort_keys=True, indent=2, ensure_ascii=ensure_ascii)
+    write, batch, size = sys.stdout.write, [], 0
+    for chunk in encoder.iterencode(data):
+        batch.append(chunk)
+        size += len(chunk)
+        if size > 65536:  # one write per 64 KB: a write per token costs more than encoding
+            write("".join(batch))
+            batch, size = [], 0
+    write("".join(batch) + "\n")
+
+
+def stream_table(
+    headers: Sequence[str], widths: Sequence[int], rows: Iterable[Sequence[str]]
+) -> None:
+    """Columns of known ``widths`` (the last one free), each row written as it comes.
+
+    For output too long to hold and measure first (a diff of 100,000 changes): the
+    same layout as :func:`table`, with the header bold on a terminal.
+    """
+
+    def fmt(cells: Sequence[str]) -> str:
+        padded = [c.ljust(w) for c, w in zip(cells[:-1], widths, strict=True)]
+        return "  ".join([*padded, cells[-1]]).rstrip() + "\n"
+
+    header = fmt(headers)
+    sys.stdout.write(click.style(header, bold=True) if sys.stdout.isatty() else header)
+    sys.stdout.writelines(fmt(row) for row in rows)
 
 
 def _stdout_console() -> Console:
