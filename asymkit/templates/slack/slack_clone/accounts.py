@@ -20,10 +20,9 @@ from .objects import (
     hash_token,
     new_token,
     now_seconds,
-    valid_email,
-    valid_handle,
 )
 from .store import Conn, next_id, primary_workspace, resolve_token, store_token
+from .validation import valid_email, valid_handle
 from .web import flag
 
 MIN_PASSWORD = 8

@@ -24,9 +24,9 @@ from .objects import (
     now_seconds,
     permalink,
     ts_param,
-    valid_metadata,
 )
 from .store import next_id
+from .validation import valid_metadata
 from .web import (
     IS_MEMBER,
     NOT_ARCHIVED,

@@ -9,15 +9,14 @@ from typing import Any
 
 from .methods import Caller, Conn, Params, method
 from .objects import (
-    NAME_ERRORS,
     SlackError,
-    channel_name,
     channel_object,
     message_object,
     now_seconds,
     ts_param,
 )
 from .store import next_id
+from .validation import NAME_ERRORS, channel_name
 from .web import (
     HISTORY,
     IS_CHANNEL,

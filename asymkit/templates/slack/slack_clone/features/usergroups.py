@@ -9,9 +9,9 @@ from typing import Any
 from ..methods import method
 from ..objects import SlackError, now_seconds
 from ..store import next_id
+from ..validation import valid_handle
 from .common import Caller, Conn, Params, flag, required
 
-_HANDLE = re.compile(r"^[a-z0-9][a-z0-9._\-]{0,79}$")
 MAX_NAME = 255
 MAX_DESCRIPTION = 255
 
@@ -123,7 +123,7 @@ async def usergroups_create(conn: Conn, caller: Caller, params: Params) -> dict[
     if len(description) > MAX_DESCRIPTION:
         raise SlackError("description_too_long")
     handle = params.get("handle", "").strip().lstrip("@") or re.sub(r"\s+", "-", name.lower())
-    if not _HANDLE.match(handle):
+    if not valid_handle(handle):
         raise SlackError("bad_handle")
     cur = await conn.execute(
         """SELECT bool_or(name = %(name)s) AS name_taken, bool_or(handle = %(handle)s) AS taken
