@@ -232,7 +232,9 @@ def test_bad_records_are_rejected_exactly_and_the_rest_is_seeded(
         "message #13 in general: reply_to 99 is not an earlier message",
     )
     lines = report.summary().splitlines()
-    assert lines[0] == f"✓ seeded {empty.id}  (ai: 19 (5 rejected))"
+    assert lines[0] == (
+        f"✓ seeded {empty.id}  (ai: 19 (5 rejected, first: join dev: 409 name_taken))"
+    )
     assert lines[1:] == [f"  ! {w}" for w in report.ai.warnings]
 
 
