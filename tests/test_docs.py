@@ -286,6 +286,11 @@ def run_python(run: DocRun, block: Block) -> None:
     result = eval(code, run.namespace)
     if inspect.iscoroutine(result):
         asyncio.run(result)
+    if any(isinstance(n, ast.FunctionDef) and n.name.startswith("test_") for n in tree.body):
+        # A pytest example is run by pytest, with the asymkit plugin, as a user's suite would.
+        module = run.scratch / f"test_{Path(block.doc).stem.lower()}_{block.line}.py"
+        module.write_text(substitute(run, block.text), encoding="utf-8")
+        run.shell(f"python -m pytest -q -p no:cacheprovider {module.name}", block.where)
 
 
 def run_console(run: DocRun, block: Block) -> None:
