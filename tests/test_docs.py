@@ -334,6 +334,9 @@ def doc_run(tmp_path: Path) -> Iterator[DocRun]:
     shutil.copytree(ROOT / "cassettes", tmp_path / "cassettes")
     env = dict(os.environ)
     env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    # `pip install 'asymkit[mcp]'` (docs/mcp.md) finds everything installed; offline, its
+    # check for a newer pip would only wait on the network.
+    env["PIP_DISABLE_PIP_VERSION_CHECK"] = "1"
     before_clones = {c.id for c in asymkit.Clone.all()}
     before_envs = {e.name for e in asymkit.Environment.all()}
     cwd = Path.cwd()
