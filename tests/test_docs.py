@@ -13,6 +13,9 @@ Python only; pytest-codeblocks runs shell too, but has no way to put a live
 clone's id, URL and tokens into a block, nor top-level ``await``.
 """
 
+# long module: collector, runner and their own tests stay together, one home for the
+# conventions docs/README.md describes.
+
 from __future__ import annotations
 
 import ast
@@ -49,7 +52,7 @@ LANGUAGES = {
     "shell": "shell",
     "console": "console",
 }
-FENCE = re.compile(r"^(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)[^`]*$")
+FENCE = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)[^`]*$")
 MARKER = re.compile(r"^<!--\s*docs-test:\s*(?P<what>.*?)\s*-->$")
 MARKER_VERBS = re.compile(
     r"^(?:skip \((?P<reason>.+)\)|output of (?P<command>.+)|file (?P<file>[\w.-]+))$"
@@ -115,7 +118,8 @@ def collect(path: Path) -> list[Block]:
         i += 1
         body: list[str] = []
         while i < len(lines) and lines[i].strip() != fence:
-            body.append(lines[i])
+            line = lines[i]  # a fence indented in a list item: its lines are too
+            body.append(line[len(found["indent"]) :] if line.startswith(found["indent"]) else line)
             i += 1
         i += 1
         block = Block(doc=doc, line=start + 1, info=found["info"], text="\n".join(body) + "\n")
@@ -395,3 +399,19 @@ def test_a_marker_that_means_nothing_is_an_error(tmp_path: Path) -> None:
     page.write_text("<!-- docs-test: skipp (typo) -->\n```bash\nfalse\n```\n", encoding="utf-8")
     with pytest.raises(MarkerError, match="unknown marker"):
         collect(page)
+
+
+def test_the_collector_finds_indented_fences_and_reads_markers(tmp_path: Path) -> None:
+    page = tmp_path / "page.md"
+    page.write_text(
+        "Text.\n\n<!-- docs-test: skip (needs a thing) -->\n```python\nx = 1\n```\n\n"
+        "- a list item:\n\n  ```bash\n  echo hi\n  ```\n\n"
+        "<!-- docs-test: output of echo hi -->\n```\nhi\n```\n",
+        encoding="utf-8",
+    )
+    blocks = collect(page)
+    assert [(b.runs, b.text, b.skip, b.output_of) for b in blocks] == [
+        ("python", "x = 1\n", "needs a thing", None),
+        ("shell", "echo hi\n", None, None),
+        (None, "hi\n", None, "echo hi"),
+    ]
