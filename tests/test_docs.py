@@ -2,11 +2,12 @@
 
 The conventions a writer follows are in docs/README.md: which blocks run,
 how they share a context, the substitutions, and the ``<!-- docs-test: ... -->``
-markers. In short: a document's Python blocks share one namespace, in order,
-starting with ``clone`` (the document's clone); shell blocks run under bash
-with the venv's ``asymkit`` on PATH; every block runs in one scratch directory
-per document that holds a copy of ``cassettes/``; the only changes made to a
-block's text are the substitutions in :func:`substitutions`.
+markers. In short: a document's Python blocks share one namespace, in order
+(a block that uses ``clone`` without assigning it gets the document's clone;
+one that defines ``test_`` functions is also run by pytest); shell blocks run
+under bash with the venv's ``asymkit`` on PATH; every block runs in one scratch
+directory per document that holds a copy of ``cassettes/``; the only changes
+made to a block's text are the substitutions in :func:`substitutions`.
 
 No off-the-shelf collector fit: pytest-examples and pytest-markdown-docs run
 Python only; pytest-codeblocks runs shell too, but has no way to put a live
