@@ -416,3 +416,20 @@ def test_the_collector_finds_indented_fences_and_reads_markers(tmp_path: Path) -
         ("shell", "echo hi\n", None, None),
         (None, "hi\n", None, "echo hi"),
     ]
+
+
+def test_sample_output_is_compared_with_what_varies_made_alike_and_counts_kept() -> None:
+    printed = (
+        "✓ spun slack-9f3e  http://127.0.0.1:5071/api/\n"
+        "✓ seeded slack-9f3e  (fixture: 268 rows)\n"
+        "  bot token:   xoxb-1-2-abc_D\n"
+        "✓ reset slack-9f3e (fixture: acme-corp; 3 rows put back in 4 ms)\n"
+    )
+    sample = (
+        "✓ spun slack-a1b2  http://127.0.0.1:41234/api/\n"
+        "✓ seeded slack-a1b2  (fixture: {rows} rows)\n"
+        "  bot token:   xoxb-...\n"
+        "✓ reset slack-a1b2 (empty; rebuilt in 27 ms)\n"  # reset's wording may change
+    )
+    assert normalise(printed) == normalise(sample.format(rows=268))
+    assert normalise(printed) != normalise(sample.format(rows=201))
