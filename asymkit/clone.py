@@ -25,6 +25,7 @@ from . import (
     diff,
     fixtures,
     manifest,
+    paths,
     postgres,
     process,
     registry,
@@ -90,8 +91,8 @@ class Clone:
         state = registry.read()
         if clone_id not in state.clones:
             raise CloneNotFound(
-                f"No clone '{clone_id}'. {choices(clone_id, state.clones, 'clone')}"
-                " See `asymkit status`."
+                f"No clone '{clone_id}' in {paths.described()}."
+                f" {choices(clone_id, state.clones, 'clone')} See `asymkit status`."
             )
         return cls(state.clones[clone_id])
 

@@ -19,7 +19,7 @@ import attrs
 
 from . import atomic, serde
 from .errors import CloneNotFound, InvalidArgument, RegistryCorrupt, expect
-from .paths import home
+from .paths import home, location
 from .seed import SeedSpec
 
 VERSION = 1
@@ -134,7 +134,9 @@ def _locked(name: str, *, shared: bool = False, wait: bool = True) -> Iterator[N
 
 def read() -> State:
     """A consistent snapshot of the registry."""
-    path = _path()
+    path = location() / "registry.json"
+    if not path.exists():  # nothing recorded yet: reading creates no home (nor its locks)
+        return State()
     with _locked("registry.lock", shared=True):
         if not path.exists():
             return State()

@@ -149,7 +149,11 @@ class SeedReport:
         if self.fixture is not None:
             parts.append(f"fixture: {self.fixture.rows} rows")
         if self.ai is not None:
-            parts.append(f"ai: {self.ai.written} ({self.ai.rejected} rejected)")
+            rejected = f"{self.ai.rejected} rejected"
+            if self.ai.rejected and self.ai.warnings:
+                # The first is usually the cause: later records fail for depending on it.
+                rejected += f", first: {self.ai.warnings[0]}"
+            parts.append(f"ai: {self.ai.written} ({rejected})")
         lines = [f"✓ seeded {self.clone_id}  ({' · '.join(parts) or 'nothing'})"]
         if self.ai is not None and self.ai.verified is not None:
             lines.append(

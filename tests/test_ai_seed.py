@@ -232,7 +232,9 @@ def test_bad_records_are_rejected_exactly_and_the_rest_is_seeded(
         "message #13 in general: reply_to 99 is not an earlier message",
     )
     lines = report.summary().splitlines()
-    assert lines[0] == f"✓ seeded {empty.id}  (ai: 19 (5 rejected))"
+    assert lines[0] == (
+        f"✓ seeded {empty.id}  (ai: 19 (5 rejected, first: join dev: 409 name_taken))"
+    )
     assert lines[1:] == [f"  ! {w}" for w in report.ai.warnings]
 
 
@@ -318,6 +320,27 @@ def test_committed_cassettes_replay_offline_and_verify(name: str, written: int) 
         report = clone.seed(ai=asymkit.AISeed(cassette=path, record_mode="none"))
     assert report.ai is not None
     assert (report.ai.written, report.ai.rejected, report.ai.verified) == (written, 0, True)
+
+
+@pytest.fixture(scope="module")
+def acme_to_layer_on() -> Any:
+    """An acme-corp clone of its own: layering changes its last seed, which `acme` resets to."""
+    with asymkit.spin("slack", seed=asymkit.Fixture("acme-corp")) as clone:
+        yield clone
+
+
+@pytest.mark.parametrize(
+    "path",
+    [pytest.param(p, id=p.stem) for p in sorted((ROOT / "cassettes").glob("*.msgpack"))],
+)
+def test_every_bundled_cassette_layers_over_acme_corp_with_none_rejected(
+    path: Path, acme_to_layer_on: Any
+) -> None:
+    report = acme_to_layer_on.seed(
+        "acme-corp", ai=asymkit.AISeed(cassette=path, record_mode="none")
+    )
+    assert report.ai is not None
+    assert (report.ai.rejected, report.ai.warnings) == (0, ())
 
 
 def test_spin_with_fixture_and_cassette_reports_both_as_json(

@@ -74,7 +74,7 @@ def test_a_named_error_is_one_line_on_stderr_and_exit_1() -> None:
     done = run_cli("reset", "slack-zzzz")
     assert done.returncode == 1 and done.stdout == ""
     assert done.stderr.count("\n") == 1
-    assert done.stderr.startswith("error: No clone 'slack-zzzz'.")
+    assert done.stderr.startswith("error: No clone 'slack-zzzz' in ASYMKIT_HOME=")
     assert done.stderr.rstrip().endswith("[CLONE_NOT_FOUND]")
 
 

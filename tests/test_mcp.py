@@ -12,6 +12,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -341,3 +342,37 @@ def test_stopped_clone_is_one_line_and_exit_1(acme: Any) -> None:
     assert done.stderr.count("\n") == 1
     assert f"run `asymkit start {acme.id}` first" in done.stderr
     assert "[CLONE_NOT_RUNNING]" in done.stderr
+
+
+def test_an_unknown_clone_names_the_home_it_looked_in_and_creates_none(tmp_path: Path) -> None:
+    """What an MCP client that passes no ASYMKIT_HOME sees: where it looked, and no new home."""
+    env = {k: v for k, v in os.environ.items() if k != "ASYMKIT_HOME"}
+    env["HOME"] = str(tmp_path)
+    done = subprocess.run(
+        [sys.executable, "-m", "asymkit.cli", "mcp", "slack-a1b2"],
+        capture_output=True,
+        text=True,
+        env=env,
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert done.returncode == 1 and done.stderr.count("\n") == 1
+    default = (tmp_path / ".asymkit").resolve()
+    assert f"No clone 'slack-a1b2' in {default} (the default; ASYMKIT_HOME is not set)." in (
+        done.stderr
+    )
+    assert not default.exists()
+
+
+def test_an_unknown_clone_names_the_asymkit_home_it_was_given(tmp_path: Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "asymkit.cli", "mcp", "slack-a1b2"],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "ASYMKIT_HOME": str(tmp_path / "elsewhere")},
+        stdin=subprocess.DEVNULL,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    assert f"in ASYMKIT_HOME={tmp_path.resolve() / 'elsewhere'}." in done.stderr
+    assert not (tmp_path / "elsewhere").exists()
