@@ -26,14 +26,12 @@ from . import faults, fixtures, http, postgres, process, registry, sqlfile
 from .errors import CloneNotRunning, MigrationFailed, ProvisionFailed
 from .manifest import Template
 from .paths import home
+from .process import HEALTH_TIMEOUT
 from .registry import CloneRecord, EnvironmentRecord
 from .seed import SeedSpec
 from .target import Target
 
 log = logging.getLogger(__name__)
-
-DEFAULT_HOST = "127.0.0.1"
-HEALTH_TIMEOUT = 30.0
 
 
 def staging_name(database: str) -> str:

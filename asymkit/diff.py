@@ -29,6 +29,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from . import changes, snapshot
+from . import table as plain_table
 from .errors import SnapshotInvalid, TemplateInvalid
 from .manifest import Template
 from .target import Target
@@ -108,6 +109,40 @@ class Diff:
     def dumps(self) -> str:
         """The JSON text, keys sorted: stable and diffable."""
         return json.dumps(self.to_json(), sort_keys=True, indent=2, ensure_ascii=False)
+
+    def rows(self) -> list[tuple[str, str, str]]:
+        """One ``(kind, change, record)`` row per change, as ``asymkit diff`` lists them."""
+        out: list[tuple[str, str, str]] = []
+        for kind in self:
+            d = self[kind]
+            out.extend((kind, "+ added", _brief(record)) for record in d.added)
+            out.extend((kind, "- removed", _brief(record)) for record in d.removed)
+            for change in d.changed:
+                what = ", ".join(
+                    f"{k}: {change.before[k]!r} → {change.after[k]!r}" for k in change.after
+                )
+                out.append((kind, "~ changed", f"{_brief(change.key)} {what}"))
+        return out
+
+    def table(self) -> str:
+        """The changes as the plain-text table ``asymkit diff`` prints in a pipe, or one
+        line saying there are none: what a test's failure report shows."""
+        if not self:
+            return f"No changes since {self.since}."
+        rows = self.rows()
+        lines = plain_table.render(TABLE_HEADERS, rows)
+        if lines is None:  # a cell of wide characters: unaligned, still one row per change
+            lines = ["  ".join(row) for row in (TABLE_HEADERS, *rows)]
+        return "\n".join(lines)
+
+
+TABLE_HEADERS = ("KIND", "CHANGE", "RECORD")
+
+
+def _brief(record: Mapping[str, object], width: int = 100) -> str:
+    """A record on one line: its non-empty fields, cut to ``width`` characters."""
+    text = " ".join(f"{k}={v!r}" for k, v in record.items() if v not in (None, "", False))
+    return text if len(text) <= width else text[: width - 1] + "…"
 
 
 @attrs.frozen

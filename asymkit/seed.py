@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from .cassette import Cassette
 
 MAX_WARNINGS = 5
+# How a cassette is used: replay if present else generate, replay only, always regenerate.
+RECORD_MODES = ("once", "none", "all")
 
 # How long work reports progress: called once per task with a label and a total,
 # it returns the function to call with each step done (the CLI draws a rich bar).

@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 
 import click
 
-from .. import AISeed, Clone, Environment, EnvironmentPartial, InvalidArgument, fixtures, manifest
+from .. import AISeed, Clone, EnvironmentPartial, InvalidArgument, fixtures, manifest
 from .. import spin as spin_clone
-from ..cassette import RECORD_MODES
+from ..seed import RECORD_MODES
 from . import output
 from .output import json_option
 
@@ -191,6 +191,8 @@ def _spin_many(
     rate_limits: bool,
     as_json: bool,
 ) -> None:
+    from ..environment import Environment  # threads for a few clones at once: loaded here
+
     # A wrong template or fixture is one error, before the environment exists.
     found = manifest.find(template)
     if fixture:
@@ -451,15 +453,5 @@ def destroy_command(clone_id: str, as_json: bool) -> None:
     output.result(as_json, {"id": clone_id, "destroyed": True}, f"✓ destroyed {clone_id}")
 
 
-COMMANDS = (
-    spin_command,
-    seed_command,
-    reset_command,
-    _status_command("status"),
-    _status_command("ls"),
-    logs_command,
-    tokens_command,
-    stop_command,
-    start_command,
-    destroy_command,
-)
+status_command = _status_command("status")
+ls_command = _status_command("ls")

@@ -9,6 +9,7 @@ import click
 
 from .. import Clone, DiffMismatch, InvalidArgument
 from .. import expect as expectations
+from ..diff import TABLE_HEADERS
 from . import output
 from .output import json_option
 
@@ -42,24 +43,7 @@ def diff_command(clone_id: str, since: str | None, expect_file: Path | None, as_
     if not diff:
         output.line(f"No changes in {clone_id} since {diff.since}.")
         return
-    rows = []
-    for kind in diff:
-        d = diff[kind]
-        for record in d.added:
-            rows.append((kind, "+ added", _brief(record)))
-        for record in d.removed:
-            rows.append((kind, "- removed", _brief(record)))
-        for change in d.changed:
-            what = ", ".join(
-                f"{k}: {change.before[k]!r} → {change.after[k]!r}" for k in change.after
-            )
-            rows.append((kind, "~ changed", f"{_brief(change.key)} {what}"))
-    output.table(("KIND", "CHANGE", "RECORD"), rows)
-
-
-def _brief(record: dict[str, object], width: int = 100) -> str:
-    text = " ".join(f"{k}={v!r}" for k, v in record.items() if v not in (None, "", False))
-    return text if len(text) <= width else text[: width - 1] + "…"
+    output.table(TABLE_HEADERS, diff.rows())
 
 
 @click.command("snapshot")
@@ -102,6 +86,3 @@ def snapshot_command(
                 for s in snaps
             ],
         )
-
-
-COMMANDS = (diff_command, snapshot_command)
