@@ -10,9 +10,10 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import attrs
 import click
 
-from .. import AISeed, Clone, EnvironmentPartial, InvalidArgument, fixtures, manifest
+from .. import AISeed, AsymkitError, Clone, EnvironmentPartial, InvalidArgument, fixtures, manifest
 from .. import spin as spin_clone
 from ..seed import RECORD_MODES
 from . import output
@@ -247,11 +248,25 @@ def seed_command(clone_id: str, fixture: str | None, as_json: bool, **ai: Any) -
 def reset_command(clone_id: str, rebuild: bool, to: str | None, as_json: bool) -> None:
     """Bring a clone back to exactly its last seed (or to snapshot NAME)."""
     clone = Clone.get(clone_id)
+    records = None if rebuild else _records_to_put_back(clone, to)
     with output.ProgressBars.for_command(as_json=as_json) as bars:
         report = clone.reset(
             to=to, progress=bars.factory, strategy="rebuild" if rebuild else "auto"
         )
+    if report.strategy != "rebuild":
+        report = attrs.evolve(report, records=records)
     output.result(as_json, report.to_json(), report.summary())
+
+
+def _records_to_put_back(clone: Clone, to: str | None) -> dict[str, int] | None:
+    """Per kind, the records ``diff`` shows now: what the reset will put back, in numbers a
+    user can hold against ``asymkit diff`` (rows alone count the events a write raised, too).
+    ``None`` if there is no diff to take (the reset then says how many rows it put back)."""
+    try:
+        counts = clone.diff(since=to).summary()
+    except AsymkitError:  # no diff kinds, no usable snapshot (the reset rebuilds): no count
+        return None
+    return {kind: total for kind, n in counts.items() if (total := sum(n.values()))}
 
 
 def _status(templates: bool, as_json: bool) -> None:
