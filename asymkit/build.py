@@ -26,14 +26,12 @@ from . import faults, fixtures, http, postgres, process, registry, sqlfile
 from .errors import CloneNotRunning, MigrationFailed, ProvisionFailed
 from .manifest import Template
 from .paths import home
+from .process import HEALTH_TIMEOUT
 from .registry import CloneRecord, EnvironmentRecord
 from .seed import SeedSpec
 from .target import Target
 
 log = logging.getLogger(__name__)
-
-DEFAULT_HOST = "127.0.0.1"
-HEALTH_TIMEOUT = 30.0
 
 
 def staging_name(database: str) -> str:
@@ -236,11 +234,13 @@ def after_rebuild(target: Target) -> None:
     """Put tokens back and make the app drop connections to the old database."""
     if not target.running:
         return  # `start` provisions when the app comes back
+    if target.template.drain:
+        # First: provisioning on a connection the swap closed would fail over to another
+        # one, and the app's pool would log the closed one as a warning.
+        admin_post(target, target.template.drain, {})
     tokens = provision(target)
     if tokens != target.tokens:  # a clone made before app tokens existed gets them now
         registry.save_clone(target.id, tokens=tokens)
-    if target.template.drain:
-        admin_post(target, target.template.drain, {})
 
 
 def start_app(

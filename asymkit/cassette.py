@@ -28,6 +28,7 @@ import msgpack
 
 from . import atomic, serde
 from .errors import CassetteInvalid, CassetteMismatch, InvalidArgument
+from .seed import RECORD_MODES as RECORD_MODES  # defined with AISeed, which takes one
 from .untrusted import MAX_BYTES, MAX_BYTES_ENV, read_file, read_json, unpack
 
 FORMAT = "asymkit-cassette"
@@ -38,8 +39,6 @@ if TYPE_CHECKING:
     from .seeders import Dataset
 
     Parse = Callable[[Any], Dataset]  # a seeder's ``parse``: plain data -> its dataset
-
-RECORD_MODES = ("once", "none", "all")
 
 
 @attrs.frozen

@@ -160,7 +160,8 @@ def _connect(dsn: str, purpose: str) -> Conn:
 def session(dsn: str, purpose: str = READING) -> Iterator[Conn]:
     """An autocommit connection to ``dsn``, reused across calls; dropped on any error.
 
-    ``RESTORING`` connections run restores and nothing else (see ``_connect``).
+    ``RESTORING`` connections run restores, and diffs (reads in a read-only transaction),
+    nothing that changes a setting (see ``_connect``).
     """
     key = (dsn, purpose)
     with _IDLE_LOCK:

@@ -16,24 +16,11 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 from types import TracebackType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from . import (
-    build,
-    diff,
-    fixtures,
-    manifest,
-    paths,
-    postgres,
-    process,
-    registry,
-    reset,
-    seeding,
-    snapshot,
-)
-from .diff import Diff
+from . import manifest, paths, process, registry
 from .errors import (
     AsymkitError,
     CloneNotFound,
@@ -44,7 +31,6 @@ from .errors import (
     choices,
     expect,
 )
-from .events import Events, scoped_token, user_token
 from .manifest import Template
 from .registry import CloneRecord
 from .seed import (
@@ -56,8 +42,16 @@ from .seed import (
     SeedReport,
     SeedSpec,
 )
-from .snapshot import Info as SnapshotInfo
-from .target import Target
+
+# The verbs' machinery (build, seeding, reset, diff, events: psycopg, httpx, msgpack, the
+# seeders) loads in the verb that uses it, so that a handle costs little: `asymkit status`
+# reads the registry and checks processes, and a reset loads no HTTP or seeding code.
+if TYPE_CHECKING:
+    from . import postgres, seeding
+    from .diff import Diff
+    from .events import Events
+    from .snapshot import Info as SnapshotInfo
+    from .target import Target
 
 
 @attrs.frozen
@@ -140,15 +134,21 @@ class Clone:
         Coworkers in a test: what they post, react or mention raises events like
         any write. The token is derived from the member, so it survives resets.
         """
+        from .events import user_token
+
         return user_token(self, who)
 
     def scoped_token(self, scopes: list[str], *, kind: str = "bot") -> str:
         """A new bot (or user) token holding exactly ``scopes`` (e.g. to see ``missing_scope``)."""
+        from .events import scoped_token
+
         return scoped_token(self, scopes, kind=kind)
 
     @property
     def events(self) -> Events:
         """Its events: ``subscribe(url)``, ``types(...)``, ``recorded()``, ``stream()``."""
+        from .events import Events
+
         return Events(self)
 
     @property
@@ -157,6 +157,8 @@ class Clone:
 
     @property
     def log_path(self) -> Path:
+        from . import build
+
         return build.log_path(self.id)
 
     @property
@@ -201,6 +203,8 @@ class Clone:
 
     def _server(self) -> postgres.Server:
         """The Postgres server holding this clone's database."""
+        from . import postgres
+
         server = postgres.server()
         if server.identity != self.record.server:
             raise DatabaseUnavailable(
@@ -211,6 +215,8 @@ class Clone:
 
     def target(self, template: Template | None = None) -> Target:
         """This clone as plain values (URLs, database, admin secret) for seeding and builds."""
+        from .target import Target
+
         template = template or self.template
         return Target(
             id=self.id,
@@ -252,6 +258,8 @@ class Clone:
         staging database: on failure nothing changes). An AI seed is layered on
         top, through the clone's REST API.
         """
+        from . import fixtures, seeding
+
         expect(fixture, (Fixture, str, type(None)), "seed()'s fixture")
         expect(ai, (AISeed, type(None)), "seed()'s ai")
         name = _fixture_name(fixture)
@@ -272,6 +280,8 @@ class Clone:
         *,
         progress: ProgressFactory | None,
     ) -> SeedReport:
+        from . import seeding
+
         with self._locked():
             report = seeding.apply(
                 self.target(template),
@@ -296,6 +306,8 @@ class Clone:
         ``auto`` restores the seed's snapshot when valid, else rebuilds;
         ``rebuild`` always takes the full path (see ``asymkit.reset``).
         """
+        from . import reset, snapshot
+
         expect(to, (str, type(None)), "reset()'s to")
         expect(strategy, str, "reset()'s strategy")
         reset.check_strategy(strategy)
@@ -307,6 +319,8 @@ class Clone:
             broken = self.status() == "broken"
             if broken and not (self.record.tokens and process.alive(self.record.pid, self.port)):
                 # Killed before its app ran with tokens: build and start it afresh.
+                from . import build
+
                 self.record = build.restart(self.record, template, self._server())
                 target = self.target(template)
             seed = self.seed_spec
@@ -323,6 +337,8 @@ class Clone:
 
     def snapshot(self, name: str) -> None:
         """Save the clone's current state as ``name``; ``reset(to=name)`` restores it."""
+        from . import snapshot
+
         snapshot.check_name(name)
         if name == snapshot.SEED:
             raise InvalidArgument("'seed' names the last seed's state; pick another name.")
@@ -331,19 +347,27 @@ class Clone:
 
     def snapshots(self) -> list[SnapshotInfo]:
         """The clone's named snapshots, oldest first."""
+        from . import snapshot
+
         return snapshot.names(self._server(), self.database)
 
     def drop_snapshot(self, name: str) -> None:
+        from . import snapshot
+
         with self._locked():
             snapshot.drop(self._server(), self.database, snapshot.check_name(name))
 
     def diff(self, since: str | None = None) -> Diff:
         """What changed since the last seed (default) or since snapshot ``since``."""
+        from . import diff, snapshot
+
         name = snapshot.check_name(since) if since else snapshot.SEED
         return diff.compute(self.target(), name)
 
-    def start(self, *, health_timeout: float = build.HEALTH_TIMEOUT) -> None:
+    def start(self, *, health_timeout: float = process.HEALTH_TIMEOUT) -> None:
         """Start the app again (same port if free) and re-install its tokens."""
+        from . import build
+
         status = self.status()
         if status == "running":
             return
@@ -365,6 +389,8 @@ class Clone:
 
     def destroy(self) -> None:
         """Stop the app, drop the database, forget the clone. Safe to repeat."""
+        from . import build
+
         if self.id not in registry.read().clones:
             return
         with self._locked():
@@ -390,8 +416,8 @@ def spin(
     ai: AISeed | None = None,
     env: str | None = None,
     port: int | None = None,
-    host: str = build.DEFAULT_HOST,
-    health_timeout: float = build.HEALTH_TIMEOUT,
+    host: str = process.DEFAULT_HOST,
+    health_timeout: float = process.HEALTH_TIMEOUT,
     progress: ProgressFactory | None = None,
     rate_limits: bool = False,
 ) -> Clone:
@@ -402,6 +428,8 @@ def spin(
     ``clone.last_report`` tells what was written. Use as a context manager to
     destroy the clone on exit.
     """
+    from . import build, fixtures, postgres, seeding, snapshot
+
     expect(template, str, "spin()'s template")
     expect(seed, (Fixture, str, type(None)), "spin()'s seed")
     expect(ai, (AISeed, type(None)), "spin()'s ai")

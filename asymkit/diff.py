@@ -29,6 +29,7 @@ from psycopg import sql
 from psycopg.rows import dict_row
 
 from . import changes, snapshot
+from . import table as plain_table
 from .errors import SnapshotInvalid, TemplateInvalid
 from .manifest import Template
 from .target import Target
@@ -109,6 +110,46 @@ class Diff:
         """The JSON text, keys sorted: stable and diffable."""
         return json.dumps(self.to_json(), sort_keys=True, indent=2, ensure_ascii=False)
 
+    def rows(self) -> Iterator[tuple[str, str, str]]:
+        """One ``(kind, change, record)`` row per change, as ``asymkit diff`` lists them,
+        made as they are read: 100,000 changes are never held twice."""
+        for kind in self:
+            d = self[kind]
+            for record in d.added:
+                yield kind, "+ added", _brief(record)
+            for record in d.removed:
+                yield kind, "- removed", _brief(record)
+            for change in d.changed:
+                what = ", ".join(
+                    f"{k}: {change.before[k]!r} → {change.after[k]!r}" for k in change.after
+                )
+                yield kind, "~ changed", _brief_text(f"{_brief(change.key)} {what}", 300)
+
+    def table(self) -> str:
+        """The changes as the plain-text table ``asymkit diff`` prints in a pipe, or one
+        line saying there are none: what a test's failure report shows."""
+        if not self:
+            return f"No changes since {self.since}."
+        rows = list(self.rows())
+        lines = plain_table.render(TABLE_HEADERS, rows)
+        if lines is None:  # a cell of wide characters: unaligned, still one row per change
+            lines = ["  ".join(row) for row in (TABLE_HEADERS, *rows)]
+        return "\n".join(lines)
+
+
+TABLE_HEADERS = ("KIND", "CHANGE", "RECORD")
+
+
+def _brief(record: Mapping[str, object], width: int = 100) -> str:
+    """A record on one line: its non-empty fields, cut to ``width`` characters."""
+    return _brief_text(
+        " ".join(f"{k}={v!r}" for k, v in record.items() if v not in (None, "", False)), width
+    )
+
+
+def _brief_text(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
 
 @attrs.frozen
 class Kind:
@@ -143,7 +184,9 @@ def compute(target: Target, since: str = snapshot.SEED) -> Diff:
         )
     for attempt in range(2):
         try:
-            with changes.session(target.dsn) as conn:
+            # The connection a reset then uses: a grading loop's diff and reset (and the
+            # CLI's reset, which counts what it puts back first) share one, and its checks.
+            with changes.session(target.dsn, changes.RESTORING) as conn:
                 conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
                 try:
                     return _compute(conn, target, declared, since)

@@ -12,12 +12,15 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import psycopg
-
-from . import changes, sqlfile
 from .errors import FixtureFailed, FixtureNotFound, InvalidArgument, choices
 from .manifest import Template
+
+# Finding fixtures needs no database driver (`asymkit status --templates` lists them):
+# psycopg loads when one is applied.
+if TYPE_CHECKING:
+    import psycopg
 
 TIMEOUT = 60.0
 TIMEOUT_ENV = "ASYMKIT_FIXTURE_TIMEOUT"
@@ -56,6 +59,10 @@ def timeout() -> float:
 
 def apply(conn: psycopg.Connection[tuple[object, ...]], path: Path) -> int:
     """Run the fixture in the caller's transaction; return the rows it wrote."""
+    import psycopg
+
+    from . import sqlfile
+
     limit = timeout()
     before = _shape(conn)
     # Cancelled from outside, so that no statement in the fixture can lift the limit.
@@ -88,5 +95,7 @@ def apply(conn: psycopg.Connection[tuple[object, ...]], path: Path) -> int:
 
 
 def _shape(conn: psycopg.Connection[tuple[object, ...]]) -> str:
+    from . import changes
+
     row = conn.execute(changes.SHAPE).fetchone()
     return str(row[0]) if row else ""

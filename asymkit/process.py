@@ -14,12 +14,10 @@ import warnings
 from collections.abc import Collection
 from pathlib import Path
 
-import httpx
 import psutil
 
 from . import detached
 from .errors import HealthTimeout, PortInUse
-from .http import client as shared_client
 from .manifest import Template
 
 # The only variables of the caller's environment a clone's app inherits: what Python,
@@ -43,6 +41,9 @@ _PASS_ENV = (
     "SYSTEMROOT",
 )
 _PASS_PREFIXES = ("LC_", "CLONE_")
+
+DEFAULT_HOST = "127.0.0.1"  # where an app binds unless told otherwise
+HEALTH_TIMEOUT = 30.0  # how long a starting app may take to answer its health check
 
 
 def app_environment(env: dict[str, str]) -> dict[str, str]:
@@ -191,6 +192,11 @@ def wait_healthy(
     url: str, *, pid: int, port: int, timeout: float, clone_id: str, log: Path
 ) -> None:
     """Poll the health endpoint until it answers 200."""
+    # httpx loads here, not with the module: `asymkit status` checks processes only.
+    import httpx
+
+    from .http import client as shared_client
+
     deadline = time.monotonic() + timeout
     client = shared_client()
     while time.monotonic() < deadline:

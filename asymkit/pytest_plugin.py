@@ -85,7 +85,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     if report.when != "call" or not report.failed or clone is None:
         return
     try:
-        summary = clone.diff().dumps()
+        summary = clone.diff().table()  # one row per change, as `asymkit diff` prints it
     except Exception as exc:  # the diff is a courtesy: never hide the real failure
         summary = f"(no diff: {type(exc).__name__}: {exc})"
     report.sections.append(("asymkit: what the test changed in the clone", summary))

@@ -11,11 +11,17 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from . import build, fixtures, seeding, snapshot
+from . import fixtures, snapshot
 from .errors import DatabaseUnavailable, InvalidArgument, SnapshotInvalid
 from .seed import ResetReport, SeedSpec
 from .target import Target
+
+# The rebuild's machinery (build: httpx; seeding: cassettes, seeders) loads only when a
+# reset needs it: the snapshot restore, the usual path, uses neither.
+if TYPE_CHECKING:
+    from . import seeding
 
 STRATEGIES = ("auto", "rebuild")
 
@@ -48,6 +54,8 @@ def reset(
         try:
             restored = snapshot.restore(target.server, target.database, snapshot.SEED, source)
         except DatabaseUnavailable:
+            from . import build
+
             # Left refusing connections by a killed rebuild: let them in again and
             # restore; half-dropped or gone, the rebuild below makes it anew.
             restored = None
@@ -57,6 +65,8 @@ def reset(
             return ResetReport(
                 target.id, spec, restored, time.perf_counter() - started, strategy="snapshot"
             )
+    from . import build, seeding
+
     layers = [seeding.load_layer(template, layer) for layer in spec.ai]
     building(True)
     build.repair(target.server, target.database)

@@ -16,6 +16,8 @@ if TYPE_CHECKING:
     from .cassette import Cassette
 
 MAX_WARNINGS = 5
+# How a cassette is used: replay if present else generate, replay only, always regenerate.
+RECORD_MODES = ("once", "none", "all")
 
 # How long work reports progress: called once per task with a label and a total,
 # it returns the function to call with each step done (the CLI draws a rich bar).
@@ -174,19 +176,36 @@ class ResetReport:
     seed: SeedSpec
     rows: int  # fixture rows (rebuild), or rows deleted or written back (snapshot)
     seconds: float
-    strategy: str = "rebuild"  # or "snapshot"
+    strategy: str = "rebuild"  # "snapshot" (the seed's), or "snapshot:NAME"
     ai_written: int = 0
+    # Per diff kind, the records a snapshot restore put back: what `diff` showed before it,
+    # which the CLI counts (the SDK's reset does not spend a diff on it). None: not counted.
+    records: dict[str, int] | None = None
 
     def summary(self) -> str:
         what = self.seed.describe()
         ms = f"{self.seconds * 1000:.0f} ms"
-        if self.strategy == "snapshot":
-            return f"✓ reset {self.clone_id} ({what}; {self.rows} rows put back in {ms})"
+        if self.strategy.startswith("snapshot"):
+            name = self.strategy.partition(":")[2]
+            to = f"snapshot {name}" if name else f"its seed ({what})"
+            return f"✓ reset {self.clone_id} to {to}: {self._put_back()} in {ms}"
         if self.seed.fixture:
             what += f", {self.rows} rows"
         if self.seed.ai:
             what += f", {self.ai_written} ai records"
         return f"✓ reset {self.clone_id} ({what}; rebuilt in {ms})"
+
+    def _put_back(self) -> str:
+        """``3 records put back (2 messages, 1 reaction)``: numbers to hold against ``diff``."""
+        if self.records is None:
+            return f"{self.rows} rows put back"
+        total = sum(self.records.values())
+        parts = ", ".join(
+            f"{n} {kind[:-1] if n == 1 and kind.endswith('s') else kind}"
+            for kind, n in sorted(self.records.items())
+        )
+        noun = "record" if total == 1 else "records"
+        return f"{total} {noun} put back" + (f" ({parts})" if parts else "")
 
     def to_json(self) -> dict[str, Any]:
         return serde.to_dict(self)
@@ -214,4 +233,4 @@ _report_shape(
     ai=override(omit_if_default=True),
     notes=override(omit_if_default=True),
 )
-_report_shape(ResetReport, ai_written=override(omit=True))
+_report_shape(ResetReport, ai_written=override(omit=True), records=override(omit_if_default=True))

@@ -296,6 +296,33 @@ def test_the_cli_snapshot_and_reset_to(acme: Any) -> None:
     assert run_cli("snapshot", acme.id, "--drop", "cli-mid").returncode == 0
 
 
+def test_the_cli_reset_counts_the_records_diff_showed(acme: Any) -> None:
+    """`reset` says what it restored and how many records per kind, as `diff` counted them
+    (not the rows it wrote, which include the events each write raised)."""
+    web = user(acme)
+    general = channel_id(web, "general")
+    first = web.chat_postMessage(channel=general, text="before mid")["ts"]
+    assert run_cli("snapshot", acme.id, "mid").returncode == 0
+    web.chat_postMessage(channel=general, text="reply", thread_ts=first)
+    web.reactions_add(channel=general, timestamp=first, name="tada")
+    web.reactions_add(channel=general, timestamp=first, name="eyes")
+    shown = json.loads(run_cli("diff", acme.id, "--since", "mid", "--json").stdout)["changes"]
+    assert [len(shown[k]["added"]) for k in ("messages", "reactions")] == [1, 2]
+    to_mid = run_cli("reset", acme.id, "--to", "mid")
+    assert to_mid.returncode == 0, to_mid.stderr
+    assert re.fullmatch(
+        rf"✓ reset {acme.id} to snapshot mid: 3 records put back \(1 message, 2 reactions\)"
+        r" in \d+ ms\n",
+        to_mid.stdout,
+    )
+    # Since the seed, only "before mid" is left: the records mid's restore put back are
+    # not counted again.
+    to_seed = run_cli("reset", acme.id, "--json")
+    assert json.loads(to_seed.stdout)["records"] == {"messages": 1}
+    again = run_cli("reset", acme.id)
+    assert "to its seed (fixture: acme-corp): 0 records put back in" in again.stdout
+
+
 def test_a_second_template_gets_diffs_from_its_manifest_alone(editable_templates: Path) -> None:
     """Kinds are declared in the manifest (a select with its own CTE here): no new Python."""
     path = editable_templates / "notes" / "clone.manifest.json"

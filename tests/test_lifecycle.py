@@ -82,7 +82,7 @@ def test_reset_removes_posted_messages_and_tokens_keep_working(acme: Any) -> Non
 def test_reset_output_lines(acme: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["reset", acme.id]) == 0
     assert capsys.readouterr().out.startswith(
-        f"✓ reset {acme.id} (fixture: acme-corp; 0 rows put back in "
+        f"✓ reset {acme.id} to its seed (fixture: acme-corp): 0 records put back in "
     )
     assert main(["reset", acme.id, "--rebuild"]) == 0
     assert capsys.readouterr().out.startswith(
@@ -176,6 +176,37 @@ def test_tokens_and_status_json(acme: Any, capsys: pytest.CaptureFixture[str]) -
 def test_logs_show_the_app_output(acme: Any, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["logs", acme.id]) == 0
     assert "Application startup complete" in capsys.readouterr().out
+
+
+def test_a_clean_life_leaves_nothing_alarming_in_the_log() -> None:
+    """Spin, rebuild, re-seed, serve, stop: the app's log has no warning, error or traceback
+    (the pool used to log every connection a rebuild closed as `[BAD]`)."""
+    clone = asymkit.spin("slack", seed="acme-corp")
+    try:
+        for args in (
+            ("reset", clone.id, "--rebuild"),
+            ("seed", clone.id, "--fixture", "acme-corp"),
+        ):
+            done = run_cli(*args)
+            assert done.returncode == 0, done.stderr
+        web = WebClient(token=clone.tokens.user, base_url=clone.api_url)
+        general = next(
+            c["id"] for c in web.conversations_list()["channels"] if c["name"] == "general"
+        )
+        for n in range(3):
+            web.chat_postMessage(channel=general, text=f"after the rebuild {n}")
+        clone.stop()
+        log = clone.log_path.read_text()
+        assert "Application shutdown complete." in log  # it did stop, cleanly
+        alarming = [
+            line
+            for line in log.splitlines()
+            if not line.startswith("INFO:")
+            or any(w in line for w in ("[BAD]", "WARNING", "ERROR", "Traceback"))
+        ]
+        assert alarming == []
+    finally:
+        clone.destroy()
 
 
 def test_tokens_are_stored_hashed_in_the_clone(acme: Any, db: Any) -> None:

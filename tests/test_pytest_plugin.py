@@ -173,6 +173,14 @@ def test_agent(asymkit_clone):
         "--asymkit-fixture", "acme-corp", "-p", "no:cacheprovider"
     )
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(
-        ["*asymkit: what the test changed in the clone*", "*the agent was here*"]
+    # The table `asymkit diff` prints: one row for the one change, no JSON of empty kinds.
+    result.stdout.re_match_lines(
+        [
+            r".*asymkit: what the test changed in the clone.*",
+            r"^KIND +CHANGE +RECORD$",
+            r"^messages +\+ added +.*text='the agent was here'.*$",
+        ],
+        consecutive=True,
     )
+    section = result.stdout.str().split("what the test changed in the clone")[1]
+    assert '"added"' not in section and "reactions" not in section

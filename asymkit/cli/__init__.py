@@ -1,5 +1,11 @@
 """The ``asymkit`` command line: parse (click), call the public API, print (rich).
 
+Each command's module (and through it the SDK modules, psycopg, httpx, rich ...)
+loads only when that command runs: ``asymkit --help`` imports none of them and
+``asymkit reset ID`` only what a reset needs, because shell loops pay the start-up
+on every call (issue 19; ``benchmarks/cli.py`` measures it, ``tests/test_cli_imports.py``
+keeps it so).
+
 ``AsymkitGroup.main`` is the one place that turns what went wrong into an exit
 code, whatever runs it (the ``asymkit`` script, ``python -m asymkit.cli``,
 ``main([...])`` or click's ``CliRunner``):
@@ -21,14 +27,14 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import importlib
 import logging
 import os
 import signal
 import sys
-import tempfile
 import threading
 import traceback
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +44,53 @@ from click.exceptions import NoArgsIsHelpError
 from .. import __version__
 from ..errors import AsymkitError, DiffMismatch
 from ..paths import home
-from . import cassette, clones, env, events, grading, mcp, server
+
+# name -> (module under asymkit.cli, attribute, the summary `asymkit --help` shows). The
+# summaries are the commands' own first sentences (a test keeps them equal), written here
+# so that the top-level help loads no command module. Listed in a workflow's order.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "spin": ("clones", "spin_command", "Create, seed and start a clone of a template."),
+    "seed": ("clones", "seed_command", "Apply a fixture and/or layer an AI dataset."),
+    "reset": (
+        "clones",
+        "reset_command",
+        "Bring a clone back to exactly its last seed (or to snapshot NAME).",
+    ),
+    "status": ("clones", "status_command", "List clones and whether they run."),
+    "ls": ("clones", "ls_command", "List clones and whether they run."),
+    "logs": ("clones", "logs_command", "Print a clone's app log."),
+    "tokens": (
+        "clones",
+        "tokens_command",
+        "Print a clone's API tokens (app: Socket Mode; signing secret: Events API).",
+    ),
+    "stop": ("clones", "stop_command", "Stop a clone's app (the database stays)."),
+    "start": ("clones", "start_command", "Start a stopped or dead clone again."),
+    "destroy": ("clones", "destroy_command", "Stop a clone, drop its database and forget it."),
+    "diff": (
+        "grading",
+        "diff_command",
+        "What changed in a clone since its last seed (or a snapshot), per kind.",
+    ),
+    "snapshot": (
+        "grading",
+        "snapshot_command",
+        "Save a clone's state under NAME (`reset ID --to NAME` restores it), list or drop one.",
+    ),
+    "env": ("env", "env", "Manage environments (named groups of clones)."),
+    "cassette": ("cassette", "cassette", "Inspect or make cassettes."),
+    "server": ("server", "server", "The Postgres server clones live on."),
+    "mcp": (
+        "mcp",
+        "mcp_command",
+        "Serve the clone's Slack as MCP tools on stdin/stdout (the reference Slack MCP server's).",
+    ),
+    "events": (
+        "events",
+        "events_command",
+        "Show or change a clone's Events API subscription, or stream its events (--log).",
+    ),
+}
 
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as shells report it
 
@@ -46,7 +98,22 @@ EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_BROKEN_PIPE = 0, 1, 2, 1
 
 
 class AsymkitGroup(click.Group):
-    """A click group whose ``main`` maps every outcome to one line and an exit code."""
+    """A click group whose ``main`` maps every outcome to one line and an exit code.
+
+    ``lazy`` names commands by module (see :data:`COMMANDS`): each is imported when it
+    runs or shows its own help. Summaries in ``--help`` are printed whole, never cut to
+    "…" (click's default cuts them to the terminal's width).
+    """
+
+    def __init__(
+        self,
+        name: str | None = None,
+        *,
+        lazy: Mapping[str, tuple[str, str, str]] | None = None,
+        **attrs: Any,
+    ) -> None:
+        super().__init__(name, **attrs)
+        self.lazy = dict(lazy or {})
 
     def main(
         self,
@@ -62,8 +129,46 @@ class AsymkitGroup(click.Group):
         return code
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        """Commands in the order they were added (the order of a workflow), not sorted."""
-        return list(self.commands)
+        """Commands in the order they were listed (the order of a workflow), not sorted."""
+        return [*self.lazy, *(name for name in self.commands if name not in self.lazy)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in self.lazy:
+            module, attribute, _ = self.lazy[cmd_name]
+            command = getattr(importlib.import_module(f"{__name__}.{module}"), attribute)
+            self.add_command(command, cmd_name)
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """The commands and their whole summaries, without loading a lazy command."""
+        rows = [
+            (name, self.lazy[name][2] if name in self.lazy else _summary(self.commands[name]))
+            for name in self.list_commands(ctx)
+            if name in self.lazy or not self.commands[name].hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def _summary(command: click.Command) -> str:
+    """A command's one-line summary, whole: its ``short_help`` or its help's first sentence."""
+    return command.get_short_help_str(limit=sys.maxsize)
+
+
+class FullHelpGroup(click.Group):
+    """A command group (``env``, ``cassette``, ``server``) whose ``--help`` shows whole
+    summaries, as the top level does."""
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        rows = [
+            (name, _summary(command))
+            for name in self.list_commands(ctx)
+            if (command := self.get_command(ctx, name)) is not None and not command.hidden
+        ]
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
 
 
 class Terminated(KeyboardInterrupt):
@@ -146,6 +251,8 @@ def _write_crash_log(exc: BaseException) -> Path:
     text = f"asymkit {__version__}, argv: {sys.argv!r}\n" + "".join(
         traceback.format_exception(type(exc), exc, exc.__traceback__)
     )
+    import tempfile  # only a crash needs it
+
     for folder in (_logs_dir, lambda: Path(tempfile.gettempdir())):
         try:
             path = folder() / name
@@ -166,17 +273,12 @@ def _logs_dir() -> Path:
 
 @click.group(
     cls=AsymkitGroup,
+    lazy=COMMANDS,
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 @click.version_option(__version__, "--version", prog_name="asymkit", message="%(prog)s %(version)s")
 def cli() -> None:
     """Put a running SaaS clone into a known starting state."""
-
-
-for _command in (*clones.COMMANDS, *grading.COMMANDS, env.env, cassette.cassette, server.server):
-    cli.add_command(_command)
-cli.add_command(mcp.mcp_command)
-cli.add_command(events.events_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -185,4 +287,4 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
-__all__ = ["AsymkitGroup", "cli", "main", "run"]
+__all__ = ["AsymkitGroup", "FullHelpGroup", "cli", "main", "run"]

@@ -8,13 +8,13 @@ import click
 
 from .. import cassette as cs
 from .. import packing
-from . import output
+from . import FullHelpGroup, output
 from .output import json_option
 
 path_argument = click.argument("path", type=click.Path(path_type=Path))
 
 
-@click.group("cassette")
+@click.group("cassette", cls=FullHelpGroup)
 def cassette() -> None:
     """Inspect or make cassettes."""
 

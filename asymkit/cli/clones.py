@@ -10,11 +10,12 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any, TypeVar
 
+import attrs
 import click
 
-from .. import AISeed, Clone, Environment, EnvironmentPartial, InvalidArgument, fixtures, manifest
+from .. import AISeed, AsymkitError, Clone, EnvironmentPartial, InvalidArgument, fixtures, manifest
 from .. import spin as spin_clone
-from ..cassette import RECORD_MODES
+from ..seed import RECORD_MODES
 from . import output
 from .output import json_option
 
@@ -191,6 +192,8 @@ def _spin_many(
     rate_limits: bool,
     as_json: bool,
 ) -> None:
+    from ..environment import Environment  # threads for a few clones at once: loaded here
+
     # A wrong template or fixture is one error, before the environment exists.
     found = manifest.find(template)
     if fixture:
@@ -245,11 +248,25 @@ def seed_command(clone_id: str, fixture: str | None, as_json: bool, **ai: Any) -
 def reset_command(clone_id: str, rebuild: bool, to: str | None, as_json: bool) -> None:
     """Bring a clone back to exactly its last seed (or to snapshot NAME)."""
     clone = Clone.get(clone_id)
+    records = None if rebuild else _records_to_put_back(clone, to)
     with output.ProgressBars.for_command(as_json=as_json) as bars:
         report = clone.reset(
             to=to, progress=bars.factory, strategy="rebuild" if rebuild else "auto"
         )
+    if report.strategy != "rebuild":
+        report = attrs.evolve(report, records=records)
     output.result(as_json, report.to_json(), report.summary())
+
+
+def _records_to_put_back(clone: Clone, to: str | None) -> dict[str, int] | None:
+    """Per kind, the records ``diff`` shows now: what the reset will put back, in numbers a
+    user can hold against ``asymkit diff`` (rows alone count the events a write raised, too).
+    ``None`` if there is no diff to take (the reset then says how many rows it put back)."""
+    try:
+        counts = clone.diff(since=to).summary()
+    except AsymkitError:  # no diff kinds, no usable snapshot (the reset rebuilds): no count
+        return None
+    return {kind: total for kind, n in counts.items() if (total := sum(n.values()))}
 
 
 def _status(templates: bool, as_json: bool) -> None:
@@ -451,15 +468,5 @@ def destroy_command(clone_id: str, as_json: bool) -> None:
     output.result(as_json, {"id": clone_id, "destroyed": True}, f"✓ destroyed {clone_id}")
 
 
-COMMANDS = (
-    spin_command,
-    seed_command,
-    reset_command,
-    _status_command("status"),
-    _status_command("ls"),
-    logs_command,
-    tokens_command,
-    stop_command,
-    start_command,
-    destroy_command,
-)
+status_command = _status_command("status")
+ls_command = _status_command("ls")

@@ -5,11 +5,11 @@ from __future__ import annotations
 import click
 
 from .. import Environment, EnvironmentPartial
-from . import output
+from . import FullHelpGroup, output
 from .output import json_option
 
 
-@click.group("env")
+@click.group("env", cls=FullHelpGroup)
 def env() -> None:
     """Manage environments (named groups of clones)."""
 

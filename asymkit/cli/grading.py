@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime
-from collections.abc import Iterator
 from pathlib import Path
 
 import click
 
-from .. import Clone, Diff, DiffMismatch, InvalidArgument, expectfile
+from .. import Clone, DiffMismatch, InvalidArgument, expectfile
+from ..diff import TABLE_HEADERS
 from . import output
 from .output import json_option
 
@@ -43,32 +43,7 @@ def diff_command(clone_id: str, since: str | None, expect_file: Path | None, as_
         output.line(f"No changes in {clone_id} since {diff.since}.")
         return
     kind_width = max(len("KIND"), *(len(kind) for kind in diff if diff[kind]))
-    output.stream_table(("KIND", "CHANGE", "RECORD"), (kind_width, len("~ changed")), _rows(diff))
-
-
-def _rows(diff: Diff) -> Iterator[tuple[str, str, str]]:
-    """The table's rows, made as they are written: 100,000 changes are never held twice."""
-    for kind in diff:
-        d = diff[kind]
-        for record in d.added:
-            yield kind, "+ added", _brief(record)
-        for record in d.removed:
-            yield kind, "- removed", _brief(record)
-        for change in d.changed:
-            what = ", ".join(
-                f"{k}: {change.before[k]!r} → {change.after[k]!r}" for k in change.after
-            )
-            yield kind, "~ changed", _cut(f"{_brief(change.key)} {what}", 300)
-
-
-def _brief(record: dict[str, object], width: int = 100) -> str:
-    return _cut(
-        " ".join(f"{k}={v!r}" for k, v in record.items() if v not in (None, "", False)), width
-    )
-
-
-def _cut(text: str, width: int) -> str:
-    return text if len(text) <= width else text[: width - 1] + "…"
+    output.stream_table(TABLE_HEADERS, (kind_width, len("~ changed")), diff.rows())
 
 
 @click.command("snapshot")
@@ -111,6 +86,3 @@ def snapshot_command(
                 for s in snaps
             ],
         )
-
-
-COMMANDS = (diff_command, snapshot_command)

@@ -11,15 +11,16 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import attrs
 import click
 
-if TYPE_CHECKING:  # rich loads only when a table or a bar is drawn (~25 ms)
+from .. import table as plain_table
+
+if TYPE_CHECKING:  # rich loads only when a bar or a terminal's table is drawn (~25 ms)
     from rich.console import Console
     from rich.progress import Progress, TaskID
-    from rich.text import Text
 
 # Progress bars appear only for work still running after this many seconds.
 PROGRESS_DELAY = 1.0
@@ -110,8 +111,22 @@ def _stdout_console() -> Console:
     return Console(file=sys.stdout, width=PIPE_WIDTH, highlight=False, no_color=True)
 
 
-def table(headers: Sequence[str], rows: Sequence[Sequence[str | Text]]) -> None:
+class Styled(NamedTuple):
+    """A table cell drawn in a rich ``style`` on a terminal, as plain text in a pipe."""
+
+    text: str
+    style: str
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[str | Styled]]) -> None:
     """Aligned columns with a header row: bold on a terminal, plain text in a pipe."""
+    if not sys.stdout.isatty():  # no rich to load for a script reading the output
+        lines = plain_table.render(
+            headers, [[c.text if isinstance(c, Styled) else c for c in row] for row in rows]
+        )
+        if lines is not None:
+            sys.stdout.write("".join(text + "\n" for text in lines))
+            return
     from rich.table import Table
     from rich.text import Text
 
@@ -119,7 +134,7 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str | Text]]) -> None:
     for header in headers:
         grid.add_column(header, no_wrap=True)
     for row in rows:
-        grid.add_row(*(cell if isinstance(cell, Text) else Text(cell) for cell in row))
+        grid.add_row(*(Text(*cell) if isinstance(cell, Styled) else Text(cell) for cell in row))
     console = _stdout_console()
     with console.capture() as captured:
         console.print(grid)
@@ -127,13 +142,11 @@ def table(headers: Sequence[str], rows: Sequence[Sequence[str | Text]]) -> None:
         sys.stdout.write(text.rstrip() + "\n")
 
 
-def status_text(status: str, clone_id: str = "ID") -> Text:
+def status_text(status: str, clone_id: str = "ID") -> Styled:
     """The state, and for one that needs it the command that repairs it."""
-    from rich.text import Text
-
     repair = STATUS_REPAIRS.get(status)
     hint = f" (asymkit {repair} {clone_id})" if repair else ""
-    return Text(status + hint, style=STATUS_STYLES.get(status, ""))
+    return Styled(status + hint, STATUS_STYLES.get(status, ""))
 
 
 @attrs.define

@@ -13,11 +13,11 @@ from typing import Any
 import click
 
 from .. import Clone, InvalidArgument, postgres
-from . import output
+from . import FullHelpGroup, output
 from .output import json_option
 
 
-@click.group("server")
+@click.group("server", cls=FullHelpGroup)
 def server() -> None:
     """The Postgres server clones live on."""
 
