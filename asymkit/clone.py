@@ -326,13 +326,14 @@ class Clone:
         if name == snapshot.SEED:
             raise InvalidArgument("'seed' names the last seed's state; pick another name.")
         with self._locked():
-            snapshot.capture(self._server(), self.database, name)
+            snapshot.capture(self._server(), self.database, name, clone=self.id)
 
     def snapshots(self) -> list[SnapshotInfo]:
         """The clone's named snapshots, oldest first."""
         return snapshot.names(self._server(), self.database)
 
     def drop_snapshot(self, name: str) -> None:
+        """Delete named snapshot ``name`` (not ``seed``: every reset restores that one)."""
         with self._locked():
             snapshot.drop(self._server(), self.database, snapshot.check_name(name))
 

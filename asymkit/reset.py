@@ -36,6 +36,10 @@ def reset(
 ) -> ResetReport:
     """Restore ``target`` to ``spec``: the snapshot when valid, else a full rebuild.
 
+    A busy clone is no reason to rebuild: when requests keep its tables locked the
+    restore waits, then fails with ``CLONE_BUSY`` leaving the clone and its snapshots
+    as they were. Only a changed source or a snapshot that cannot be used rebuilds.
+
     ``building(True)`` is called before a rebuild starts and ``building(False)``
     once it is complete, so an interrupted one can be told apart.
     """
@@ -46,13 +50,17 @@ def reset(
     if strategy == "auto":
         source = snapshot.source_digest(template, spec, path)
         try:
-            restored = snapshot.restore(target.server, target.database, snapshot.SEED, source)
+            restored = snapshot.restore(
+                target.server, target.database, snapshot.SEED, source, clone=target.id
+            )
         except DatabaseUnavailable:
             # Left refusing connections by a killed rebuild: let them in again and
             # restore; half-dropped or gone, the rebuild below makes it anew.
             restored = None
             if build.repair(target.server, target.database):
-                restored = snapshot.restore(target.server, target.database, snapshot.SEED, source)
+                restored = snapshot.restore(
+                    target.server, target.database, snapshot.SEED, source, clone=target.id
+                )
         if restored is not None:
             return ResetReport(
                 target.id, spec, restored, time.perf_counter() - started, strategy="snapshot"
@@ -74,7 +82,7 @@ def reset_to(target: Target, name: str) -> ResetReport:
     """Restore the named snapshot ``name`` (taken with ``clone.snapshot(name)``)."""
     started = time.perf_counter()
     snapshot.require(target.server, target.database, name)
-    rows = snapshot.restore(target.server, target.database, name)
+    rows = snapshot.restore(target.server, target.database, name, clone=target.id)
     if rows is None:
         raise SnapshotInvalid(
             f"Snapshot '{name}' of {target.id} no longer fits the clone's tables (a new seed or"
