@@ -14,6 +14,7 @@ import logging
 import os
 import secrets
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -57,6 +58,20 @@ def build_database(
     With ``role`` (name, password), that role owns the database and runs the
     migrations and the fixture: what they may do is what the clone's app may.
     """
+    rows = build_staging(server, template, database, fixture, role)
+    swap_in(server, database)
+    return rows
+
+
+def build_staging(
+    server: postgres.Server,
+    template: Template,
+    database: str,
+    fixture: Path | None,
+    role: tuple[str, str] | None = None,
+) -> int:
+    """Build ``database``'s staging database (``staging_name``) from migrations and
+    ``fixture``, leaving the live one alone; return fixture rows."""
     staging = staging_name(database)
     user, password = role if role else (None, None)
     with server.admin() as admin:
@@ -73,7 +88,14 @@ def build_database(
         with server.admin() as admin:
             postgres.drop_database(admin, staging)
         raise
+    return rows
+
+
+def swap_in(server: postgres.Server, database: str) -> None:
+    """Replace ``database`` with its staging database, built by ``build_staging``."""
+    staging = staging_name(database)
     with server.admin() as admin:
+        postgres.end_connections(admin, staging)  # a private app's, ending as it stopped
         if postgres.database_exists(admin, database):
             postgres.close_connections(admin, database)
             faults.point("build:live-closed")
@@ -81,7 +103,6 @@ def build_database(
             faults.point("build:live-dropped")
         postgres.rename_database(admin, staging, database)
     faults.point("build:swapped")
-    return rows
 
 
 def drop(server: postgres.Server, database: str) -> None:
@@ -237,6 +258,53 @@ def after_rebuild(target: Target) -> None:
     if not target.running:
         return  # `start` provisions when the app comes back
     tokens = provision(target)
+    if tokens != target.tokens:  # a clone made before app tokens existed gets them now
+        registry.save_clone(target.id, tokens=tokens)
+    if target.template.drain:
+        admin_post(target, target.template.drain, {})
+
+
+@contextlib.contextmanager
+def private_app(target: Target, database: str) -> Iterator[Target]:
+    """The template's app serving ``database`` on a port nobody else was told, with the
+    clone's tokens installed: ``target`` as seeding sees it there. Stopped on exit.
+
+    A rebuild seeds its staging database through it and takes the seed's snapshot
+    there, so no client of the clone can write between the seeding and the snapshot.
+    """
+    user, password = target.role or (None, None)
+    env = {
+        "CLONE_DATABASE_URL": target.server.dsn(database, user=user, password=password),
+        "CLONE_ADMIN_SECRET": target.admin_secret,
+    }
+    port = process.free_port(DEFAULT_HOST)
+    pid = process.start(
+        target.template,
+        host=DEFAULT_HOST,
+        port=port,
+        env=env,
+        log=log_path(target.id),
+        tied=True,
+    )
+    try:
+        url = f"http://{DEFAULT_HOST}:{port}"
+        process.wait_healthy(
+            url + target.template.health,
+            pid=pid,
+            port=port,
+            timeout=HEALTH_TIMEOUT,
+            clone_id=target.id,
+            log=log_path(target.id),
+        )
+        private = attrs.evolve(target, url=url, database=database, running=True)
+        yield attrs.evolve(private, tokens=provision(private))
+    finally:
+        process.stop(pid, port)
+
+
+def after_swap(target: Target, tokens: dict[str, str]) -> None:
+    """Once a database built (and provisioned) privately is swapped in: keep its tokens,
+    and make the app drop its connections to the old database."""
     if tokens != target.tokens:  # a clone made before app tokens existed gets them now
         registry.save_clone(target.id, tokens=tokens)
     if target.template.drain:

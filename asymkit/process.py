@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import ctypes
 import os
 import signal
 import socket
@@ -11,7 +12,7 @@ import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from pathlib import Path
 
 import httpx
@@ -103,8 +104,20 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def start(template: Template, *, host: str, port: int, env: dict[str, str], log: Path) -> int:
-    """Start the template's app under uvicorn, detached from this process; return its pid."""
+def start(
+    template: Template,
+    *,
+    host: str,
+    port: int,
+    env: dict[str, str],
+    log: Path,
+    tied: bool = False,
+) -> int:
+    """Start the template's app under uvicorn, detached from this process; return its pid.
+
+    ``tied``: the app is killed when this process ends, even by SIGKILL (Linux; elsewhere
+    it outlives it like any clone's app), for an app that serves this process alone.
+    """
     if not port_is_free(host, port):
         raise PortInUse(f"Port {port} on {host} is taken; pass another --port or leave it out.")
     child_env = app_environment(env)
@@ -129,10 +142,25 @@ def start(template: Template, *, host: str, port: int, env: dict[str, str], log:
             ],
             close_fds=True,
             env=child_env,
+            preexec_fn=_die_with_parent(os.getpid()) if tied else None,
             **detached.options(out),
         )
     _children[proc.pid] = proc
     return proc.pid
+
+
+def _die_with_parent(parent: int) -> Callable[[], None] | None:
+    """What a child runs before ``exec`` to be killed when ``parent`` ends (Linux only)."""
+    if not sys.platform.startswith("linux"):
+        return None
+    libc = ctypes.CDLL(None, use_errno=True)
+
+    def tie() -> None:
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+        if os.getppid() != parent:  # it ended before the tie was made
+            os._exit(1)
+
+    return tie
 
 
 def _reap(pid: int) -> None:

@@ -68,12 +68,25 @@ def reset(
     layers = [seeding.load_layer(template, layer) for layer in spec.ai]
     building(True)
     build.repair(target.server, target.database)
-    rows = build.build_database(target.server, template, target.database, path, target.role)
-    build.after_rebuild(target)
-    written = sum(
-        seeding.replay(target, cassette, progress=progress).total_written for cassette in layers
-    )
-    snapshot.take(target, spec)
+    if not target.running:  # no snapshot without the app's tokens: the next reset rebuilds
+        rows = build.build_database(target.server, template, target.database, path, target.role)
+        written = sum(
+            seeding.replay(target, cassette, progress=progress).total_written for cassette in layers
+        )
+        building(False)
+        return ResetReport(target.id, spec, rows, time.perf_counter() - started, ai_written=written)
+    # Built, provisioned, seeded and snapshotted in the staging database, through an app
+    # only this process knows: no client of the clone can write into the new seed.
+    rows = build.build_staging(target.server, template, target.database, path, target.role)
+    staging = build.staging_name(target.database)
+    with build.private_app(target, staging) as private:
+        written = sum(
+            seeding.replay(private, cassette, progress=progress).total_written
+            for cassette in layers
+        )
+        snapshot.take(private, spec)
+    build.swap_in(target.server, target.database)
+    build.after_swap(target, private.tokens)
     building(False)
     return ResetReport(target.id, spec, rows, time.perf_counter() - started, ai_written=written)
 

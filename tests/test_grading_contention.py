@@ -25,6 +25,7 @@ from asymkit import changes, postgres
 LOOP = r"""
 import collections, json, sys, time
 import asymkit
+from asymkit import postgres
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
@@ -38,9 +39,11 @@ while time.monotonic() < end:
     try:
         if role == "reset":
             seen[clone.reset().strategy] += 1
-        elif role == "rebuild":
+        elif role == "rebuild":  # and how many messages each new seed holds
             seen[clone.reset(strategy="rebuild").strategy] += 1
-            time.sleep(1)
+            with postgres.connect(postgres.server().dsn(clone.database)) as db:
+                row = db.execute("SELECT count(*) FROM asymkit_snap_seed.messages").fetchone()
+            seen[f"seed:{row[0]}"] += 1
         elif role == "diff":
             clone.diff()
             seen["ok"] += 1
@@ -129,7 +132,7 @@ def raw(seen: dict[str, collections.Counter[str]]) -> dict[str, int]:
 def test_resets_next_to_diffs_and_a_writer_never_rebuild(busy: Any) -> None:
     """The issue's repro: a reset loop, two diff loops and a writer, in four processes."""
     seeded, taken = messages(busy), seed_taken(busy)
-    seen = run_loops(busy, ["reset", "diff", "diff", "write"], 30, general(busy))
+    seen = run_loops(busy, ["reset", "diff", "diff", "write"], 26, general(busy))
     assert seen["reset"]["snapshot"] > 0
     assert set(seen["reset"]) == {"snapshot"}, seen  # never a rebuild, never an error
     assert set(seen["diff"]) == {"ok"}, seen  # no DeadlockDetected, no "not answering"
@@ -147,6 +150,19 @@ def test_snapshots_next_to_writers_are_taken(busy: Any) -> None:
     assert set(seen["snapshot"]) == {"ok"}, seen
     assert set(seen["write"]) == {"ok"}, seen
     assert raw(seen) == {}
+
+
+def test_a_rebuild_among_writers_keeps_their_messages_out_of_the_seed(busy: Any) -> None:
+    """Rebuilds (a real reason: strategy="rebuild") while three processes post: every new
+    seed holds the fixture's messages only, and writers never see invalid_auth."""
+    seeded = messages(busy)
+    seen = run_loops(busy, ["rebuild", "write", "write", "write"], 12, general(busy))
+    assert seen["rebuild"]["rebuild"] > 0
+    assert {k for k in seen["rebuild"] if k.startswith("seed:")} == {f"seed:{seeded}"}, seen
+    assert "slack:invalid_auth" not in seen["write"], seen
+    assert raw(seen) == {}
+    busy.reset()
+    assert messages(busy) == seeded
 
 
 def test_a_reset_that_cannot_get_its_locks_fails_cleanly(
