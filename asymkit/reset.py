@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from . import build, fixtures, seeding, snapshot
+from . import build, faults, fixtures, seeding, snapshot
 from .errors import DatabaseUnavailable, InvalidArgument, SnapshotInvalid
 from .seed import ResetReport, SeedSpec
 from .target import Target
@@ -85,6 +85,7 @@ def reset(
             for cassette in layers
         )
         snapshot.take(private, spec)
+        faults.point("build:seeded-privately")
     build.swap_in(target.server, target.database)
     build.after_swap(target, private.tokens)
     building(False)

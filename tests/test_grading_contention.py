@@ -8,15 +8,18 @@ from __future__ import annotations
 import collections
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from typing import Any
 
+import psutil
 import pytest
 
 import asymkit
-from asymkit import changes, postgres
+from asymkit import changes, faults, postgres
 
 # One loop in its own process: ROLE is reset, rebuild, diff, snapshot or write; it runs for
 # SECONDS and prints what it saw, by kind: a reset's strategy, "ok", an asymkit error's code,
@@ -163,6 +166,37 @@ def test_a_rebuild_among_writers_keeps_their_messages_out_of_the_seed(busy: Any)
     assert raw(seen) == {}
     busy.reset()
     assert messages(busy) == seeded
+
+
+def test_a_rebuild_killed_while_seeding_privately_leaves_no_app_behind(busy: Any) -> None:
+    """The private app dies with the rebuild that started it; the next reset restores."""
+    killed = subprocess.run(
+        [sys.executable, "-m", "asymkit.cli", "reset", busy.id, "--rebuild"],
+        env={**os.environ, faults.ENV: "build:seeded-privately"},
+        capture_output=True,
+        timeout=120,
+    )
+    assert killed.returncode == -signal.SIGKILL
+    staging = f"{busy.database}__next"
+    deadline = time.monotonic() + 10
+    while private_apps(staging) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert private_apps(staging) == []
+    assert busy.reset().strategy == "snapshot"
+    assert [s.name for s in busy.snapshots()] == ["marker"]
+
+
+def private_apps(database: str) -> list[int]:
+    """Processes serving ``database`` (their CLONE_DATABASE_URL names it)."""
+    found = []
+    for proc in psutil.process_iter():
+        try:
+            url = proc.environ().get("CLONE_DATABASE_URL", "")
+        except psutil.Error:
+            continue
+        if f"dbname={database} " in url + " " or url.endswith(f"/{database}"):
+            found.append(proc.pid)
+    return found
 
 
 def test_a_reset_that_cannot_get_its_locks_fails_cleanly(
