@@ -222,6 +222,23 @@ def test_a_reset_that_cannot_get_its_locks_fails_cleanly(
     assert messages(busy) == written - 1
 
 
+def test_a_database_being_swapped_is_not_reported_as_the_server_down(busy: Any) -> None:
+    """What a diff meets mid-rebuild (the database refusing connections, or renamed away):
+    a sentence about the database, not "the embedded Postgres is not answering"."""
+    server = postgres.server()
+    with server.admin() as admin:
+        admin.execute(f"ALTER DATABASE {busy.database} ALLOW_CONNECTIONS false")
+    try:
+        with pytest.raises(asymkit.DatabaseUnavailable, match="not there right now") as refused:
+            busy.diff()
+    finally:
+        with server.admin() as admin:
+            admin.execute(f"ALTER DATABASE {busy.database} ALLOW_CONNECTIONS true")
+    assert "not answering" not in str(refused.value)
+    with pytest.raises(asymkit.DatabaseUnavailable, match="not there right now"):
+        postgres.connect(server.dsn(busy.database + "_gone"))
+
+
 def test_the_seed_snapshot_cannot_be_dropped(busy: Any) -> None:
     with pytest.raises(asymkit.InvalidArgument, match="seed"):
         busy.drop_snapshot("seed")
