@@ -4,8 +4,12 @@ A database is built from migrations plus an optional fixture. Every build
 happens in a staging database (``<db>__next``) and is swapped in by rename
 only once it fully succeeded, so a broken migration or fixture, or a crash
 half-way, never touches the live database; the next build simply drops the
-leftover staging database and starts again.
+leftover staging database and starts again. A reset's rebuild also seeds
+and snapshots the staging database before the swap, through a private app
+(``private_app``), so no client writes into the new seed.
 """
+# long module: the database, app and token steps of a build are used in several orders
+# (spin, restart, rebuild through a private app); kept together they read as one story.
 
 from __future__ import annotations
 
