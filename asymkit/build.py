@@ -281,7 +281,8 @@ def private_app(target: Target, database: str) -> Iterator[Target]:
         "CLONE_DATABASE_URL": target.server.dsn(database, user=user, password=password),
         "CLONE_ADMIN_SECRET": target.admin_secret,
     }
-    port = process.free_port(DEFAULT_HOST)
+    # Not a port reserved for a clone whose spin has not started its app yet.
+    port = process.free_port(DEFAULT_HOST, {c.port for c in registry.read().clones.values()})
     pid = process.start(
         target.template,
         host=DEFAULT_HOST,

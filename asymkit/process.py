@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import os
 import signal
 import socket
@@ -12,7 +11,7 @@ import subprocess
 import sys
 import time
 import warnings
-from collections.abc import Callable, Collection
+from collections.abc import Collection
 from pathlib import Path
 
 import httpx
@@ -121,46 +120,45 @@ def start(
     if not port_is_free(host, port):
         raise PortInUse(f"Port {port} on {host} is taken; pass another --port or leave it out.")
     child_env = app_environment(env)
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        template.app,
+        "--app-dir",
+        str(template.root),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "info",
+    ]
+    if tied and sys.platform.startswith("linux"):
+        command = [sys.executable, "-c", _TIE, str(os.getpid()), *command]
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         os.chmod(log, 0o600)
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                template.app,
-                "--app-dir",
-                str(template.root),
-                "--host",
-                host,
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--log-level",
-                "info",
-            ],
+            command,
             close_fds=True,
             env=child_env,
-            preexec_fn=_die_with_parent(os.getpid()) if tied else None,
             **detached.options(out),
         )
     _children[proc.pid] = proc
     return proc.pid
 
 
-def _die_with_parent(parent: int) -> Callable[[], None] | None:
-    """What a child runs before ``exec`` to be killed when ``parent`` ends (Linux only)."""
-    if not sys.platform.startswith("linux"):
-        return None
-    libc = ctypes.CDLL(None, use_errno=True)
-
-    def tie() -> None:
-        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
-        if os.getppid() != parent:  # it ended before the tie was made
-            os._exit(1)
-
-    return tie
+# Run before the app when it is tied to this process: ask the kernel to SIGKILL it when
+# its parent ends (PR_SET_PDEATHSIG survives exec), then become the app. Done in a fresh
+# interpreter rather than in a preexec_fn, which is unsafe in a process with threads.
+_TIE = """import ctypes, os, signal, sys
+ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+if os.getppid() != int(sys.argv[1]):
+    os._exit(1)
+os.execv(sys.argv[2], sys.argv[2:])
+"""
 
 
 def _reap(pid: int) -> None:
