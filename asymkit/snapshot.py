@@ -214,8 +214,9 @@ def restore(
     rebuilds or reports. ``CLONE_BUSY`` (nothing changed) if requests kept its tables
     locked for ``changes.LOCK_PATIENCE``; ``clone`` names it in that message.
 
-    On a kept connection, once its plan is known: call the snapshot's ``restore``
-    function (it locks every table and puts back what changed), then commit.
+    On a kept connection, once its plan is known: lock every table (one statement,
+    within ``changes.LOCK_WAIT``, else again) and call the snapshot's ``restore``
+    function (it puts back what changed) in one round trip, then commit.
     """
     dsn = server.dsn(database)
     for attempt in range(RECONNECTS):
