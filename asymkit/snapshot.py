@@ -44,7 +44,14 @@ import psycopg
 from psycopg import sql
 
 from . import changes, faults, fixtures, postgres, restorer
-from .errors import CloneBusy, InvalidArgument, SnapshotNotFound, choices, expect
+from .errors import (
+    CloneBusy,
+    DatabaseUnavailable,
+    InvalidArgument,
+    SnapshotNotFound,
+    choices,
+    expect,
+)
 from .manifest import Template
 from .seed import SeedSpec
 from .target import Target
@@ -143,12 +150,19 @@ def capture(
     ``CLONE_BUSY`` (and nothing saved or replaced) if writers kept its tables locked;
     ``clone`` names it in that message (default: the database).
     """
-    with postgres.connect(server.dsn(database), autocommit=True) as conn:
-        # Each statement its own transaction: the log's DDL holds nothing while the
-        # capture below waits for the tables (a writer's trigger writes to the log).
-        tables = changes.install(conn)
-        what = f"Snapshot '{name}' of {clone or database}"
-        changes.patiently(conn, lambda: _capture(conn, tables, name, source), what)
+    what = f"Snapshot '{name}' of {clone or database}"
+    try:
+        with postgres.connect(server.dsn(database), autocommit=True) as conn:
+            # Each statement its own transaction: the log's DDL holds nothing while the
+            # capture below waits for the tables (a writer's trigger writes to the log).
+            tables = changes.install(conn)
+            changes.patiently(conn, lambda: _capture(conn, tables, name, source), what)
+    except psycopg.OperationalError as exc:  # the server ended the connection midway
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(
+            f"{what} was not saved: the connection to its database was lost ({first})."
+            " Take it again."
+        ) from exc
 
 
 def _capture(conn: Conn, tables: list[changes.Table], name: str, source: str | None) -> None:

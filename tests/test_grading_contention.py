@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -220,6 +221,44 @@ def test_a_reset_that_cannot_get_its_locks_fails_cleanly(
     assert [s.name for s in busy.snapshots()] == ["marker"] and seed_taken(busy) == taken
     assert busy.reset().strategy == "snapshot"
     assert messages(busy) == written - 1
+
+
+def test_a_snapshot_whose_connection_is_ended_is_a_named_error(busy: Any) -> None:
+    """The server ends a capture's connection while it waits for a table: DATABASE_UNAVAILABLE,
+    not a psycopg exception."""
+    failed: list[BaseException] = []
+
+    def take() -> None:
+        try:
+            busy.snapshot("s2")
+        except BaseException as exc:  # what the caller of clone.snapshot would see
+            failed.append(exc)
+
+    server = postgres.server()
+    with postgres.connect(server.dsn(busy.database)) as holder:
+        holder.execute("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE")
+        taker = threading.Thread(target=take)
+        taker.start()
+        deadline = time.monotonic() + 20
+        ended = False
+        while not ended and time.monotonic() < deadline:
+            with server.admin() as admin:
+                ended = bool(
+                    admin.execute(
+                        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+                        " WHERE datname = %s AND wait_event_type = 'Lock'"
+                        " AND query LIKE '%%LOCK TABLE%%'",
+                        (busy.database,),
+                    ).fetchone()
+                    != (0,)
+                )
+            time.sleep(0.05)
+        holder.rollback()
+        taker.join(60)
+    assert ended
+    [error] = failed
+    assert isinstance(error, asymkit.DatabaseUnavailable), repr(error)
+    assert [s.name for s in busy.snapshots()] == ["marker"]
 
 
 def test_a_database_being_swapped_is_not_reported_as_the_server_down(busy: Any) -> None:
