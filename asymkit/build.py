@@ -95,23 +95,35 @@ def build_staging(
     return rows
 
 
+def retired_name(database: str) -> str:
+    return f"{database}__old"
+
+
 def swap_in(server: postgres.Server, database: str) -> None:
-    """Replace ``database`` with its staging database, built by ``build_staging``."""
-    staging = staging_name(database)
+    """Replace ``database`` with its staging database, built by ``build_staging``.
+
+    The live database is renamed away and the staging one renamed in before the old
+    one is dropped: the app's requests wait only for two renames, not for a drop.
+    """
+    staging, retired = staging_name(database), retired_name(database)
     with server.admin() as admin:
+        postgres.drop_database(admin, retired)  # left by a swap killed halfway
         postgres.end_connections(admin, staging)  # a private app's, ending as it stopped
-        if postgres.database_exists(admin, database):
+        live = postgres.database_exists(admin, database)
+        if live:
             postgres.close_connections(admin, database)
             faults.point("build:live-closed")
-            postgres.drop_database(admin, database)
+            postgres.rename_database(admin, database, retired)
             faults.point("build:live-dropped")
         postgres.rename_database(admin, staging, database)
-    faults.point("build:swapped")
+        faults.point("build:swapped")
+        if live:
+            postgres.drop_database(admin, retired)
 
 
 def drop(server: postgres.Server, database: str) -> None:
     with server.admin() as admin:
-        for name in (database, staging_name(database)):
+        for name in (database, staging_name(database), retired_name(database)):
             postgres.drop_database(admin, name)
 
 
