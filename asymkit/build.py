@@ -4,8 +4,12 @@ A database is built from migrations plus an optional fixture. Every build
 happens in a staging database (``<db>__next``) and is swapped in by rename
 only once it fully succeeded, so a broken migration or fixture, or a crash
 half-way, never touches the live database; the next build simply drops the
-leftover staging database and starts again.
+leftover staging database and starts again. A reset's rebuild also seeds
+and snapshots the staging database before the swap, through a private app
+(``private_app``), so no client writes into the new seed.
 """
+# long module: the database, app and token steps of a build are used in several orders
+# (spin, restart, rebuild through a private app); kept together they read as one story.
 
 from __future__ import annotations
 
@@ -14,6 +18,7 @@ import logging
 import os
 import secrets
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +31,7 @@ from . import faults, fixtures, http, postgres, process, registry, sqlfile
 from .errors import CloneNotRunning, MigrationFailed, ProvisionFailed
 from .manifest import Template
 from .paths import home
-from .process import HEALTH_TIMEOUT
+from .process import DEFAULT_HOST, HEALTH_TIMEOUT
 from .registry import CloneRecord, EnvironmentRecord
 from .seed import SeedSpec
 from .target import Target
@@ -55,6 +60,20 @@ def build_database(
     With ``role`` (name, password), that role owns the database and runs the
     migrations and the fixture: what they may do is what the clone's app may.
     """
+    rows = build_staging(server, template, database, fixture, role)
+    swap_in(server, database)
+    return rows
+
+
+def build_staging(
+    server: postgres.Server,
+    template: Template,
+    database: str,
+    fixture: Path | None,
+    role: tuple[str, str] | None = None,
+) -> int:
+    """Build ``database``'s staging database (``staging_name``) from migrations and
+    ``fixture``, leaving the live one alone; return fixture rows."""
     staging = staging_name(database)
     user, password = role if role else (None, None)
     with server.admin() as admin:
@@ -71,20 +90,38 @@ def build_database(
         with server.admin() as admin:
             postgres.drop_database(admin, staging)
         raise
+    return rows
+
+
+def retired_name(database: str) -> str:
+    return f"{database}__old"
+
+
+def swap_in(server: postgres.Server, database: str) -> None:
+    """Replace ``database`` with its staging database, built by ``build_staging``.
+
+    The live database is renamed away and the staging one renamed in before the old
+    one is dropped: the app's requests wait only for two renames, not for a drop.
+    """
+    staging, retired = staging_name(database), retired_name(database)
     with server.admin() as admin:
-        if postgres.database_exists(admin, database):
+        postgres.drop_database(admin, retired)  # left by a swap killed halfway
+        postgres.end_connections(admin, staging)  # a private app's, ending as it stopped
+        live = postgres.database_exists(admin, database)
+        if live:
             postgres.close_connections(admin, database)
             faults.point("build:live-closed")
-            postgres.drop_database(admin, database)
+            postgres.rename_database(admin, database, retired)
             faults.point("build:live-dropped")
         postgres.rename_database(admin, staging, database)
-    faults.point("build:swapped")
-    return rows
+        faults.point("build:swapped")
+        if live:
+            postgres.drop_database(admin, retired)
 
 
 def drop(server: postgres.Server, database: str) -> None:
     with server.admin() as admin:
-        for name in (database, staging_name(database)):
+        for name in (database, staging_name(database), retired_name(database)):
             postgres.drop_database(admin, name)
 
 
@@ -241,6 +278,54 @@ def after_rebuild(target: Target) -> None:
     tokens = provision(target)
     if tokens != target.tokens:  # a clone made before app tokens existed gets them now
         registry.save_clone(target.id, tokens=tokens)
+
+
+@contextlib.contextmanager
+def private_app(target: Target, database: str) -> Iterator[Target]:
+    """The template's app serving ``database`` on a port nobody else was told, with the
+    clone's tokens installed: ``target`` as seeding sees it there. Stopped on exit.
+
+    A rebuild seeds its staging database through it and takes the seed's snapshot
+    there, so no client of the clone can write between the seeding and the snapshot.
+    """
+    user, password = target.role or (None, None)
+    env = {
+        "CLONE_DATABASE_URL": target.server.dsn(database, user=user, password=password),
+        "CLONE_ADMIN_SECRET": target.admin_secret,
+    }
+    # Not a port reserved for a clone whose spin has not started its app yet.
+    port = process.free_port(DEFAULT_HOST, {c.port for c in registry.read().clones.values()})
+    pid = process.start(
+        target.template,
+        host=DEFAULT_HOST,
+        port=port,
+        env=env,
+        log=log_path(target.id),
+        tied=True,
+    )
+    try:
+        url = f"http://{DEFAULT_HOST}:{port}"
+        process.wait_healthy(
+            url + target.template.health,
+            pid=pid,
+            port=port,
+            timeout=HEALTH_TIMEOUT,
+            clone_id=target.id,
+            log=log_path(target.id),
+        )
+        private = attrs.evolve(target, url=url, database=database, running=True)
+        yield attrs.evolve(private, tokens=provision(private))
+    finally:
+        process.stop(pid, port)
+
+
+def after_swap(target: Target, tokens: dict[str, str]) -> None:
+    """Once a database built (and provisioned) privately is swapped in: keep its tokens,
+    and make the app drop its connections to the old database."""
+    if tokens != target.tokens:  # a clone made before app tokens existed gets them now
+        registry.save_clone(target.id, tokens=tokens)
+    if target.template.drain:
+        admin_post(target, target.template.drain, {})
 
 
 def start_app(

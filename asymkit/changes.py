@@ -11,21 +11,36 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import random
 import threading
-from collections.abc import Iterator
-from typing import Any
+import time
+from collections.abc import Callable, Iterator
+from typing import Any, TypeVar
 
 import attrs
 import psycopg
 from psycopg import sql
 
 from . import postgres
+from .errors import CloneBusy
 
 Conn = psycopg.Connection[tuple[object, ...]]
+T = TypeVar("T")
 
 TRIGGER = "asymkit_changes"
-# A restore or capture waits this long for the app's requests to release their locks.
-LOCK_TIMEOUT = "5s"
+# A restore or capture waits at most this long for all its table locks, then lets go of
+# them and tries again. Shorter than Postgres' deadlock_timeout (1 s): when a request that
+# holds one table waits for another the restore already holds, the restore lets go before
+# the server would roll the request back as a deadlock's victim.
+LOCK_WAIT = "500ms"
+# ...and gives up (CLONE_BUSY, nothing changed) after trying for this many seconds.
+LOCK_PATIENCE = 30.0
+# What a lock wait that gave up raises: the statement timeout, a lock timeout, a deadlock.
+CONTENDED = (
+    psycopg.errors.QueryCanceled,
+    psycopg.errors.LockNotAvailable,
+    psycopg.errors.DeadlockDetected,
+)
 
 INSTALL = """
 CREATE SCHEMA IF NOT EXISTS asymkit;
@@ -277,16 +292,40 @@ def changed(conn: Conn, position: int, tables: list[Table]) -> dict[str, bool]:
 
 
 def lock_statement(tables: list[Table], mode: str) -> sql.Composed:
-    """Wait at most ``LOCK_TIMEOUT`` for the app's requests, then hold every table."""
-    return sql.SQL("SET LOCAL lock_timeout = {}; LOCK TABLE {} IN {} MODE").format(
-        sql.Literal(LOCK_TIMEOUT),
+    """Hold every table in ``mode`` (parents first, the order every caller uses)."""
+    return sql.SQL("LOCK TABLE {} IN {} MODE").format(
         sql.SQL(", ").join(sql.SQL("public.{}").format(sql.Identifier(t.name)) for t in tables),
         sql.SQL(mode),
     )
 
 
-def lock(conn: Conn, tables: list[Table], mode: str) -> None:
-    conn.execute(lock_statement(tables, mode))
+def hold_statement(tables: list[Table], mode: str) -> sql.Composed:
+    """Start a transaction holding every table in ``mode``, waiting at most ``LOCK_WAIT``
+    for all of them together (the statements after it run without that limit)."""
+    return sql.SQL(
+        "BEGIN; SET LOCAL statement_timeout = {}; {}; SET LOCAL statement_timeout TO DEFAULT"
+    ).format(sql.Literal(LOCK_WAIT), lock_statement(tables, mode))
+
+
+def patiently(conn: Conn, attempt: Callable[[], T], what: str) -> T:
+    """``attempt()`` (which begins with ``hold_statement``) until it gets its locks.
+
+    A wait that gave up is rolled back (nothing was changed yet) and tried again a
+    moment later, for up to ``LOCK_PATIENCE`` seconds; then ``CLONE_BUSY``.
+    """
+    deadline = time.monotonic() + LOCK_PATIENCE
+    while True:
+        try:
+            return attempt()
+        except CONTENDED:
+            conn.execute("ROLLBACK")
+            if time.monotonic() > deadline:
+                raise CloneBusy(
+                    f"{what} did not run: the clone's tables stayed locked by requests for"
+                    f" {LOCK_PATIENCE:.0f} s, so nothing was changed and its snapshots are"
+                    " kept. Try again once the clients calling it slow down."
+                ) from None
+            time.sleep(random.uniform(0.01, 0.1))  # apart, so two waiters do not meet again
 
 
 def position(conn: Conn) -> int:

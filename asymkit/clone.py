@@ -343,7 +343,7 @@ class Clone:
         if name == snapshot.SEED:
             raise InvalidArgument("'seed' names the last seed's state; pick another name.")
         with self._locked():
-            snapshot.capture(self._server(), self.database, name)
+            snapshot.capture(self._server(), self.database, name, clone=self.id)
 
     def snapshots(self) -> list[SnapshotInfo]:
         """The clone's named snapshots, oldest first."""
@@ -352,6 +352,7 @@ class Clone:
         return snapshot.names(self._server(), self.database)
 
     def drop_snapshot(self, name: str) -> None:
+        """Delete named snapshot ``name`` (not ``seed``: every reset restores that one)."""
         from . import snapshot
 
         with self._locked():

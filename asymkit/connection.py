@@ -44,9 +44,19 @@ def _unavailable(exc: psycopg.OperationalError, dsn: str) -> DatabaseUnavailable
             " password in ASYMKIT_DATABASE_URL (the embedded server's are in"
             " ASYMKIT_HOME/postgres.password)."
         )
-    host = ""
+    host = database = ""
     with contextlib.suppress(psycopg.Error):
-        host = str(conninfo_to_dict(dsn).get("host") or "")
+        info = conninfo_to_dict(dsn)
+        host, database = str(info.get("host") or ""), str(info.get("dbname") or "")
+    if "not currently accepting connections" in lowered or (
+        f'database "{database}" does not exist' in text
+    ):
+        # The server answered: the database itself is away (a rebuild swapping it in).
+        return DatabaseUnavailable(
+            f"The database {database} is not there right now ({first.removeprefix('FATAL:  ')}):"
+            " a rebuild may be swapping it in; try again in a moment, or run"
+            " `asymkit reset` on the clone if it stays so."
+        )
     if host.startswith("/") and Path(host).name.startswith("asymkit-"):
         return DatabaseUnavailable(
             f"The embedded Postgres is not answering ({first}): run the command again to"

@@ -30,7 +30,7 @@ from psycopg.rows import dict_row
 
 from . import changes, snapshot
 from . import table as plain_table
-from .errors import SnapshotInvalid, TemplateInvalid
+from .errors import DatabaseUnavailable, SnapshotInvalid, TemplateInvalid
 from .manifest import Template
 from .target import Target
 
@@ -182,20 +182,49 @@ def compute(target: Target, since: str = snapshot.SEED) -> Diff:
             f"Template '{target.template.name}' declares no diff kinds (diff.kinds in its"
             " manifest), so its changes cannot be shown."
         )
-    for attempt in range(2):
+    for attempt in range(READ_ATTEMPTS):
         try:
             # The connection a reset then uses: a grading loop's diff and reset (and the
             # CLI's reset, which counts what it puts back first) share one, and its checks.
             with changes.session(target.dsn, changes.RESTORING) as conn:
-                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                _begin(conn, since)
                 try:
                     return _compute(conn, target, declared, since)
                 finally:
                     conn.execute("ROLLBACK")  # read only
-        except psycopg.OperationalError:  # a kept connection the server ended: once more
-            if attempt:
-                raise
+        except psycopg.OperationalError as exc:  # a kept connection the server ended
+            if attempt == READ_ATTEMPTS - 1:
+                raise DatabaseUnavailable(
+                    f"{target.id}'s changes could not be read ({_first_line(exc)}); run the"
+                    " diff again."
+                ) from exc
     raise AssertionError("unreachable")
+
+
+READ_ATTEMPTS = 3
+
+
+def _begin(conn: changes.Conn, since: str) -> None:
+    """Open the diff's read-only snapshot of the clone, holding its tables first.
+
+    The locks come before the transaction's first read, all in one statement and in the
+    order restores and captures take theirs (parents first): a diff then waits for a
+    reset in progress, or a reset for the diff, and the two never deadlock. ACCESS
+    SHARE lets the app's requests through.
+    """
+    tables = snapshot.tables_of(conn, since)  # outside the transaction: its plan
+    begin = sql.SQL("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    if tables:
+        conn.execute(
+            sql.SQL("{}; {}").format(begin, changes.lock_statement(tables, "ACCESS SHARE"))
+        )
+    else:
+        conn.execute(begin)
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0] if text else type(exc).__name__
 
 
 def _compute(conn: changes.Conn, target: Target, declared: list[Kind], since: str) -> Diff:

@@ -5,6 +5,7 @@ The tree::
     AsymkitError
     ├── CloneNotFound          CLONE_NOT_FOUND
     ├── CloneNotRunning        CLONE_NOT_RUNNING
+    ├── CloneBusy              CLONE_BUSY
     ├── TemplateNotFound       TEMPLATE_NOT_FOUND
     ├── TemplateInvalid        TEMPLATE_INVALID
     ├── FixtureNotFound        FIXTURE_NOT_FOUND
@@ -54,6 +55,12 @@ class CloneNotFound(AsymkitError):
 
 class CloneNotRunning(AsymkitError):
     code = "CLONE_NOT_RUNNING"
+
+
+class CloneBusy(AsymkitError):
+    """A reset or snapshot could not lock the clone's tables in time; nothing changed."""
+
+    code = "CLONE_BUSY"
 
 
 class TemplateNotFound(AsymkitError):

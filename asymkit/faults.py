@@ -18,6 +18,7 @@ ENV = "ASYMKIT_FAULT"
 POINTS = (
     "build:staging-created",
     "build:migrated",
+    "build:seeded-privately",
     "build:live-closed",
     "build:live-dropped",
     "build:swapped",

@@ -207,6 +207,11 @@ def database_exists(conn: psycopg.Connection[tuple[object, ...]], name: str) -> 
 def close_connections(conn: psycopg.Connection[tuple[object, ...]], name: str) -> None:
     """Refuse new connections to ``name`` and end the open ones."""
     conn.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(name)))
+    end_connections(conn, name)
+
+
+def end_connections(conn: psycopg.Connection[tuple[object, ...]], name: str) -> None:
+    """End the open connections to ``name`` (new ones are still let in)."""
     conn.execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
         " WHERE datname = %s AND pid <> pg_backend_pid()",

@@ -104,36 +104,62 @@ def port_is_free(host: str, port: int) -> bool:
     return True
 
 
-def start(template: Template, *, host: str, port: int, env: dict[str, str], log: Path) -> int:
-    """Start the template's app under uvicorn, detached from this process; return its pid."""
+def start(
+    template: Template,
+    *,
+    host: str,
+    port: int,
+    env: dict[str, str],
+    log: Path,
+    tied: bool = False,
+) -> int:
+    """Start the template's app under uvicorn, detached from this process; return its pid.
+
+    ``tied``: the app is killed when this process ends, even by SIGKILL (Linux; elsewhere
+    it outlives it like any clone's app), for an app that serves this process alone.
+    """
     if not port_is_free(host, port):
         raise PortInUse(f"Port {port} on {host} is taken; pass another --port or leave it out.")
     child_env = app_environment(env)
+    command = [
+        sys.executable,
+        "-m",
+        "uvicorn",
+        template.app,
+        "--app-dir",
+        str(template.root),
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--no-access-log",
+        "--log-level",
+        "info",
+    ]
+    if tied and sys.platform.startswith("linux"):
+        command = [sys.executable, "-c", _TIE, str(os.getpid()), *command]
     log.parent.mkdir(parents=True, exist_ok=True)
     with open(log, "ab") as out:
         os.chmod(log, 0o600)
         proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "uvicorn",
-                template.app,
-                "--app-dir",
-                str(template.root),
-                "--host",
-                host,
-                "--port",
-                str(port),
-                "--no-access-log",
-                "--log-level",
-                "info",
-            ],
+            command,
             close_fds=True,
             env=child_env,
             **detached.options(out),
         )
     _children[proc.pid] = proc
     return proc.pid
+
+
+# Run before the app when it is tied to this process: ask the kernel to SIGKILL it when
+# its parent ends (PR_SET_PDEATHSIG survives exec), then become the app. Done in a fresh
+# interpreter rather than in a preexec_fn, which is unsafe in a process with threads.
+_TIE = """import ctypes, os, signal, sys
+ctypes.CDLL(None).prctl(1, signal.SIGKILL)
+if os.getppid() != int(sys.argv[1]):
+    os._exit(1)
+os.execv(sys.argv[2], sys.argv[2:])
+"""
 
 
 def _reap(pid: int) -> None:

@@ -123,7 +123,7 @@ def function(name: str, schema: str, sequences: str, tables: list[changes.Table]
     )
     names = sql.SQL(", ").join(sql.Literal(t.name) for t in tables)
     prologue = sql.SQL(
-        "{}"  # every table locked, waiting at most changes.LOCK_TIMEOUT (then retried)
+        "{}"  # every table locked: at once, as the caller already holds them
         " PERFORM set_config('asymkit.restoring', 'on', true);"
         # A reset need not wait for the disk: lost in a crash, it is simply redone.
         " PERFORM set_config('synchronous_commit', 'off', true);"

@@ -19,13 +19,19 @@ a table without a primary key) that table is restored whole.
 
 A restore runs in one transaction that first locks every table: requests in
 flight finish first, new ones wait and then see the restored state — never a
-mix, never a foreign-key race with a writer. The seed snapshot is used only
-when its ``source`` digest still equals the clone's (same migrations, fixture
-file and cassettes); the caller rebuilds otherwise.
+mix, never a foreign-key race with a writer. A capture does the same in SHARE
+mode (readers go on, writers wait). Both take every lock in one statement, in
+one order (parents first, as diffs do), waiting a bounded time and trying
+again (``changes.patiently``): a busy clone delays them or, after
+``changes.LOCK_PATIENCE``, fails them with ``CLONE_BUSY``, never changing
+anything by halves. The seed snapshot is used only when its ``source`` digest
+still equals the clone's (same migrations, fixture file and cassettes); the
+caller rebuilds otherwise — never because the clone was busy.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import logging
@@ -38,7 +44,15 @@ import psycopg
 from psycopg import sql
 
 from . import changes, faults, fixtures, postgres, restorer
-from .errors import InvalidArgument, SnapshotNotFound, choices, expect, shown
+from .errors import (
+    CloneBusy,
+    DatabaseUnavailable,
+    InvalidArgument,
+    SnapshotNotFound,
+    choices,
+    expect,
+    shown,
+)
 from .manifest import Template
 from .seed import SeedSpec
 from .target import Target
@@ -50,7 +64,7 @@ CONTROL = "asymkit"
 PREFIX = "asymkit_snap_"
 _NAME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_")
 _SEQUENCES = "_asymkit_sequences"
-LOCK_ATTEMPTS = 3  # a restore that times out on the app's locks tries again
+RECONNECTS = 3  # a restore whose kept connection the server ended tries on a new one
 
 Conn = changes.Conn
 
@@ -124,53 +138,76 @@ def _sequences(conn: Conn) -> list[str]:
     ]
 
 
-def capture(server: postgres.Server, database: str, name: str, source: str | None = None) -> None:
-    """Save the clone's current state as snapshot ``name`` (replacing one of that name)."""
-    with postgres.connect(server.dsn(database)) as conn:
-        tables = changes.install(conn)
-        if tables:
-            changes.lock(conn, tables, "SHARE")  # writers wait: the copy and position agree
-        schema = sql.Identifier(schema_of(name))
-        conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema))
-        conn.execute(sql.SQL("CREATE SCHEMA {}").format(schema))
-        for table in tables:
-            ident = sql.Identifier(table.name)
+def capture(
+    server: postgres.Server,
+    database: str,
+    name: str,
+    source: str | None = None,
+    *,
+    clone: str | None = None,
+) -> None:
+    """Save the clone's current state as snapshot ``name`` (replacing one of that name).
+
+    ``CLONE_BUSY`` (and nothing saved or replaced) if writers kept its tables locked;
+    ``clone`` names it in that message (default: the database).
+    """
+    what = f"Snapshot '{name}' of {clone or database}"
+    try:
+        with postgres.connect(server.dsn(database), autocommit=True) as conn:
+            # Each statement its own transaction: the log's DDL holds nothing while the
+            # capture below waits for the tables (a writer's trigger writes to the log).
+            tables = changes.install(conn)
+            changes.patiently(conn, lambda: _capture(conn, tables, name, source), what)
+    except psycopg.OperationalError as exc:  # the server ended the connection midway
+        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise DatabaseUnavailable(
+            f"{what} was not saved: the connection to its database was lost ({first})."
+            " Take it again."
+        ) from exc
+
+
+def _capture(conn: Conn, tables: list[changes.Table], name: str, source: str | None) -> None:
+    # Writers wait (readers do not): the copy and the log's position agree.
+    conn.execute(changes.hold_statement(tables, "SHARE"))
+    schema = sql.Identifier(schema_of(name))
+    conn.execute(sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(schema))
+    conn.execute(sql.SQL("CREATE SCHEMA {}").format(schema))
+    for table in tables:
+        ident = sql.Identifier(table.name)
+        conn.execute(sql.SQL("CREATE TABLE {}.{} AS TABLE public.{}").format(schema, ident, ident))
+        if table.key:
             conn.execute(
-                sql.SQL("CREATE TABLE {}.{} AS TABLE public.{}").format(schema, ident, ident)
-            )
-            if table.key:
-                conn.execute(
-                    sql.SQL("ALTER TABLE {}.{} ADD PRIMARY KEY ({})").format(
-                        schema, ident, sql.SQL(", ").join(sql.Identifier(c) for c, _ in table.key)
-                    )
+                sql.SQL("ALTER TABLE {}.{} ADD PRIMARY KEY ({})").format(
+                    schema, ident, sql.SQL(", ").join(sql.Identifier(c) for c, _ in table.key)
                 )
-        conn.execute(restorer.function(name, schema_of(name), _SEQUENCES, tables))
-        conn.execute(
-            sql.SQL("CREATE TABLE {}.{} (name text, last_value bigint, is_called bool)").format(
-                schema, sql.Identifier(_SEQUENCES)
             )
+    conn.execute(restorer.function(name, schema_of(name), _SEQUENCES, tables))
+    conn.execute(
+        sql.SQL("CREATE TABLE {}.{} (name text, last_value bigint, is_called bool)").format(
+            schema, sql.Identifier(_SEQUENCES)
         )
-        for seq in _sequences(conn):
-            conn.execute(
-                sql.SQL("INSERT INTO {}.{} SELECT %s, last_value, is_called FROM public.{}").format(
-                    schema, sql.Identifier(_SEQUENCES), sql.Identifier(seq)
-                ),
-                (seq,),
-            )
+    )
+    for seq in _sequences(conn):
         conn.execute(
-            f"""INSERT INTO asymkit.snapshots VALUES (%s, %s, %s, %s, ({changes.SHAPE}), %s)
-               ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position,
-                 source = EXCLUDED.source, plan = EXCLUDED.plan, shape = EXCLUDED.shape,
-                 created = EXCLUDED.created""",
-            (
-                name,
-                changes.position(conn),
-                source,
-                json.dumps([t.to_json() for t in tables]),
-                time.time(),
+            sql.SQL("INSERT INTO {}.{} SELECT %s, last_value, is_called FROM public.{}").format(
+                schema, sql.Identifier(_SEQUENCES), sql.Identifier(seq)
             ),
+            (seq,),
         )
-        conn.commit()
+    conn.execute(
+        f"""INSERT INTO asymkit.snapshots VALUES (%s, %s, %s, %s, ({changes.SHAPE}), %s)
+           ON CONFLICT (name) DO UPDATE SET position = EXCLUDED.position,
+             source = EXCLUDED.source, plan = EXCLUDED.plan, shape = EXCLUDED.shape,
+             created = EXCLUDED.created""",
+        (
+            name,
+            changes.position(conn),
+            source,
+            json.dumps([t.to_json() for t in tables]),
+            time.time(),
+        ),
+    )
+    conn.execute("COMMIT")
 
 
 def restore(
@@ -180,6 +217,7 @@ def restore(
     source: str | None = None,
     *,
     whole: bool = False,
+    clone: str | None = None,
 ) -> int | None:
     """Put snapshot ``name`` back in place; return the rows deleted or written back.
 
@@ -188,20 +226,22 @@ def restore(
     baseline the benchmarks compare with). ``None`` (and nothing changed) if
     the snapshot is missing, stale (``source`` given and different), taken
     over other tables, or cannot be restored for any reason: the caller then
-    rebuilds or reports.
+    rebuilds or reports. ``CLONE_BUSY`` (nothing changed) if requests kept its tables
+    locked for ``changes.LOCK_PATIENCE``; ``clone`` names it in that message.
 
-    On a kept connection, once its plan is known: call the snapshot's ``restore``
-    function (it locks every table and puts back what changed), then commit.
+    On a kept connection, once its plan is known: lock every table (one statement,
+    within ``changes.LOCK_WAIT``, else again) and call the snapshot's ``restore``
+    function (it puts back what changed) in one round trip, then commit.
     """
     dsn = server.dsn(database)
-    for attempt in range(LOCK_ATTEMPTS):
+    for attempt in range(RECONNECTS):
         try:
             with changes.session(dsn, changes.RESTORING) as conn:
-                return _restore(conn, name, source, whole)
-        except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected):
-            log.info("reset of %s waited on app locks (attempt %d)", database, attempt + 1)
+                return _restore(conn, name, source, whole, f"The reset of {clone or database}")
+        except CloneBusy:
+            raise  # contention is no reason to rebuild: the caller says so, nothing changed
         except psycopg.OperationalError as exc:  # a kept connection the server ended
-            log.info("reconnecting to %s (%s)", database, exc)
+            log.info("reconnecting to %s (attempt %d: %s)", database, attempt + 1, exc)
         except psycopg.Error as exc:
             log.warning("snapshot %s of %s cannot be restored (%s)", name, database, exc)
             return None
@@ -254,9 +294,8 @@ def _plan(conn: Conn, name: str) -> _Plan | None:
 _KEPT: weakref.WeakKeyDictionary[Conn, dict[str, _Plan]] = weakref.WeakKeyDictionary()
 
 
-def _restore(conn: Conn, name: str, source: str | None, entire: bool) -> int | None:
+def _restore(conn: Conn, name: str, source: str | None, entire: bool, what: str) -> int | None:
     kept = _KEPT.setdefault(conn, {})
-    call = sql.SQL("BEGIN; SELECT {}.restore({}, {}, {})")
     for fresh in (False, True):
         plan = kept.get(name) if not fresh else None
         if plan is None:
@@ -264,18 +303,16 @@ def _restore(conn: Conn, name: str, source: str | None, entire: bool) -> int | N
             if plan is None:
                 return None
             kept[name] = plan
-        with conn.cursor() as cur:
-            cur.execute(
-                call.format(
-                    sql.Identifier(schema_of(name)),
-                    sql.Literal(plan.created),
-                    sql.Literal(source),
-                    sql.Literal(entire),
-                )
-            )
-            cur.nextset()
-            row = cur.fetchone()
-        written = int(row[0]) if row else restorer.RETAKEN  # type: ignore[call-overload]
+        # One round trip: every table locked (within LOCK_WAIT, else tried again), then
+        # the snapshot's own function.
+        call = sql.SQL("{}; SELECT {}.restore({}, {}, {})").format(
+            changes.hold_statement(plan.tables, "ACCESS EXCLUSIVE"),
+            sql.Identifier(schema_of(name)),
+            sql.Literal(plan.created),
+            sql.Literal(source),
+            sql.Literal(entire),
+        )
+        written = changes.patiently(conn, functools.partial(_call, conn, call), what)
         if written >= 0:
             break
         conn.execute("ROLLBACK")
@@ -287,6 +324,23 @@ def _restore(conn: Conn, name: str, source: str | None, entire: bool) -> int | N
     faults.point("reset:restore-locked")
     conn.execute("COMMIT")
     return written
+
+
+def _call(conn: Conn, call: sql.Composed) -> int:
+    """Run ``call`` and return the integer its last statement selected."""
+    with conn.cursor() as cur:
+        cur.execute(call)
+        while cur.nextset():
+            pass
+        row = cur.fetchone()
+    return int(row[0]) if row else restorer.RETAKEN  # type: ignore[call-overload]
+
+
+def tables_of(conn: Conn, name: str) -> list[changes.Table] | None:
+    """The tables snapshot ``name`` was taken over, parents first; ``None`` if it is missing
+    or no longer fits (the order every lock on them is taken in)."""
+    found = _plan(conn, name)
+    return None if found is None else found.tables
 
 
 def changed_since(conn: Conn, name: str) -> tuple[int, dict[str, bool], list[changes.Table]] | None:
@@ -324,7 +378,11 @@ def require(server: postgres.Server, database: str, name: str) -> None:
 
 
 def drop(server: postgres.Server, database: str, name: str) -> None:
-    """Delete snapshot ``name``."""
+    """Delete snapshot ``name``; the seed's is refused (every reset restores it)."""
+    if name == SEED:
+        raise InvalidArgument(
+            "'seed' is the last seed's state, which reset restores; it cannot be dropped."
+        )
     require(server, database, name)
     with postgres.connect(server.dsn(database)) as conn:
         conn.execute(
