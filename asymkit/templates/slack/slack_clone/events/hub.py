@@ -1,3 +1,4 @@
+# long module: delivery is one state machine (transports, queue, acks, retries).
 """Delivery: events go to the app over Socket Mode, else the subscribed URL, else a queue.
 
 The hub lives on ``app.state.events``. The Web API hands it the events a write
@@ -41,8 +42,6 @@ the row is rewritten and the change log records it.) An event sent the moment
 it was raised is not looked up again; only events that waited are checked, a
 batch at a time, against the ``events`` table.
 """
-
-# long module: delivery is one state machine (transports, queue, acks, retries).
 
 from __future__ import annotations
 
