@@ -274,13 +274,24 @@ def test_a_connection_whose_writes_block_is_closed_and_its_unsent_events_go_on(
     quick: Any,
 ) -> None:
     """8 MB of envelopes for a client that never reads: the clone's writes block, it
-    gives that connection up, and the next app to connect gets the events not yet sent."""
+    closes that connection, and the next app to connect is told it is the only one and
+    gets the events not yet sent."""
     with stalled_socket_mode(quick):
         time.sleep(0.5)
         _post_many(quick, [f"big {n} " + "x" * 20000 for n in range(400)])
         time.sleep(3.0)  # the ack timeout (1 s) passes with a write still blocked
-        with raw_socket_mode(quick) as seen:
-            wait_for(lambda: len(seen) > 0, timeout=20, what="events on the next connection")
+        url = web(quick).apps_connections_open(app_token=quick.tokens.app)["url"]
+
+        async def main() -> tuple[dict[str, Any], dict[str, Any]]:
+            async with websockets.connect(url, max_size=None) as ws:
+                hello = json.loads(await asyncio.wait_for(ws.recv(), 10))
+                # a hang guard: before the fix the clone's one sender stayed blocked
+                envelope = json.loads(await asyncio.wait_for(ws.recv(), 20))
+                return hello, envelope
+
+        hello, envelope = asyncio.run(main())
+    assert hello["num_connections"] == 1  # the stalled connection was closed
+    assert envelope["payload"]["event"]["text"].startswith("big ")
 
 
 # --- 11: failing HTTP deliveries hold up nothing, and never cross a switch or a reset ----
