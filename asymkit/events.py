@@ -11,6 +11,7 @@ ID --log`` (``stream``).
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -119,6 +120,18 @@ class Subscription:
         return {"url": self.url, "types": list(self.types)}
 
 
+def _check_url(url: str) -> None:
+    """Refuse what is not an http(s) URL, in one sentence, before the clone is asked."""
+    shown = url if len(url) <= 200 else url[:200] + "..."
+    try:
+        parts = urllib.parse.urlsplit(url)
+        parts.port  # noqa: B018 - reading the port is what checks it
+    except ValueError as exc:
+        raise InvalidArgument(f"'{shown}' is not a valid URL ({exc}).") from None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise InvalidArgument(f"'{shown}' is not an http(s) URL to send events to.")
+
+
 def _check_types(types: tuple[str, ...]) -> list[str]:
     bad = [t for t in types if not isinstance(t, str) or not t or " " in t or "," in t]
     if bad or not types:
@@ -142,8 +155,7 @@ class Events:
     def subscribe(self, url: str) -> Subscription:
         """Send events to ``url`` (Events API over HTTP) once it answers the
         ``url_verification`` challenge; until then the old URL stays."""
-        if not url.startswith(("http://", "https://")):
-            raise InvalidArgument(f"'{url}' is not an http(s) URL to send events to.")
+        _check_url(url)
         return self._set({"url": url})
 
     def unsubscribe(self) -> Subscription:

@@ -6,6 +6,7 @@ tools call the clone's Slack Web API over real HTTP.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
@@ -376,3 +377,56 @@ def test_an_unknown_clone_names_the_asymkit_home_it_was_given(tmp_path: Path) ->
     assert done.returncode == 1
     assert f"in ASYMKIT_HOME={tmp_path.resolve() / 'elsewhere'}." in done.stderr
     assert not (tmp_path / "elsewhere").exists()
+
+
+# -- lines that are no JSON-RPC message ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("line", "code"),
+    [
+        pytest.param("this is not json", -32700, id="not-json"),
+        pytest.param('{"truncated": ', -32700, id="cut-short"),
+        pytest.param('{"jsonrpc": "2.0", "hello": 1}', -32600, id="json-not-json-rpc"),
+    ],
+)
+async def test_a_bad_line_is_answered_with_a_json_rpc_error_and_serving_goes_on(
+    acme: Any, line: str, code: int
+) -> None:
+    import asyncio
+
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "asymkit.cli",
+        "mcp",
+        acme.id,
+        stdin=asyncio.subprocess.PIPE,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.DEVNULL,
+        env=_env(),
+    )
+    assert proc.stdin is not None and proc.stdout is not None
+    initialize = {
+        "jsonrpc": "2.0",
+        "id": 1,
+        "method": "initialize",
+        "params": {
+            "protocolVersion": "2025-06-18",
+            "capabilities": {},
+            "clientInfo": {"name": "test", "version": "0"},
+        },
+    }
+    try:
+        proc.stdin.write(line.encode() + b"\n" + json.dumps(initialize).encode() + b"\n")
+        await proc.stdin.drain()
+        # a hang guard: before the fix no answer to the bad line ever came
+        first = json.loads(await asyncio.wait_for(proc.stdout.readline(), 30))
+        second = json.loads(await asyncio.wait_for(proc.stdout.readline(), 30))
+    finally:
+        proc.stdin.close()
+        with contextlib.suppress(ProcessLookupError):
+            proc.terminate()
+        await proc.wait()
+    assert (first["id"], first["error"]["code"]) == (None, code)
+    assert second["id"] == 1 and "serverInfo" in second["result"]

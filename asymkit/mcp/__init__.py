@@ -210,6 +210,63 @@ def serve_stdio(clone: Clone, *, as_: str = "bot") -> None:
 
     async def run() -> None:
         async with stdio_server() as (read, write):
-            await mcp_server.run(read, write, mcp_server.create_initialization_options())
+            screened = _AnsweringBadLines(read, write)
+            await mcp_server.run(screened, write, mcp_server.create_initialization_options())
 
     anyio.run(run)
+
+
+class _AnsweringBadLines:
+    """The stdio transport's read stream, answering each line that is no JSON-RPC message.
+
+    The SDK's stdio transport hands such a line to the server as an exception,
+    which the server drops without a word; JSON-RPC asks for an error response
+    with a null id: -32700 for a line that is not JSON, -32600 for JSON that is
+    no JSON-RPC message. The session goes on either way.
+    """
+
+    def __init__(self, inner: Any, write: Any) -> None:
+        self._inner = inner
+        self._write = write
+
+    def __getattr__(self, name: str) -> Any:  # last_context and the like
+        return getattr(self._inner, name)
+
+    async def receive(self) -> Any:
+        from mcp.shared.message import SessionMessage
+        from mcp.types import INVALID_REQUEST, PARSE_ERROR, ErrorData, JSONRPCError
+
+        while True:
+            item = await self._inner.receive()
+            if not isinstance(item, Exception):
+                return item
+            errors: list[Any] = getattr(item, "errors", list)()
+            not_json = any(e.get("type") == "json_invalid" for e in errors)
+            code, message = (  # JSON-RPC's codes for the two cases
+                (PARSE_ERROR, "Parse error: the line is not JSON")
+                if not_json
+                else (INVALID_REQUEST, "Invalid Request: the line is not a JSON-RPC message")
+            )
+            error = ErrorData(code=code, message=message)
+            answer = JSONRPCError(jsonrpc="2.0", id=None, error=error)
+            await self._write.send(SessionMessage(answer))
+
+    async def aclose(self) -> None:
+        await self._inner.aclose()
+
+    def __aiter__(self) -> _AnsweringBadLines:
+        return self
+
+    async def __anext__(self) -> Any:
+        import anyio
+
+        try:
+            return await self.receive()
+        except anyio.EndOfStream:
+            raise StopAsyncIteration from None
+
+    async def __aenter__(self) -> _AnsweringBadLines:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()

@@ -1,7 +1,9 @@
 """Events: what the clone tells a connected app after a write (Socket Mode or signed HTTP).
 
 ``build`` turns a Web API write into Events API payloads stored with it;
-``hub`` delivers them; ``endpoints`` serves ``apps.connections.open``, the
+``hub`` delivers them (queue, Socket Mode outboxes, HTTP senders and retries);
+``webhook`` makes one Events API request (signing, a bounded read of the
+answer, URL verification); ``endpoints`` serves ``apps.connections.open``, the
 Socket Mode WebSocket and the admin endpoints.
 """
 

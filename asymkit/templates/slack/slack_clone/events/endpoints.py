@@ -12,6 +12,7 @@ import asyncio
 import contextlib
 import contextvars
 import json
+import logging
 import os
 import secrets
 import time
@@ -26,6 +27,9 @@ from starlette.websockets import WebSocket, WebSocketDisconnect
 from ..methods import APP_ONLY, BASE_URL, ROUTES, Caller, Conn, Params, bearer, method
 from ..objects import SlackError
 from .hub import KNOWN_TYPES, Connection, Hub
+from .webhook import url_problem
+
+log = logging.getLogger("slack_clone.events")
 
 # The hub of the app serving the current request (set per request, like BASE_URL).
 HUB: contextvars.ContextVar[Hub | None] = contextvars.ContextVar("events_hub", default=None)
@@ -53,7 +57,12 @@ def token_revoked(token_hash: str) -> None:
 
 
 async def socket_mode(websocket: WebSocket) -> None:
-    """One Socket Mode connection: ``hello``, then envelopes out and acknowledgements in."""
+    """One Socket Mode connection: ``hello``, then envelopes out and acknowledgements in.
+
+    The connection's own sender (in the hub) writes the envelopes; this task
+    reads acknowledgements until the client leaves or the hub lets go of the
+    connection (a client that stopped reading), whichever comes first.
+    """
     hub: Hub = websocket.app.state.events
     token_hash = hub.take_ticket(websocket.path_params["ticket"])
     app_id = await _app_id(websocket, token_hash) if token_hash is not None else None
@@ -62,28 +71,48 @@ async def socket_mode(websocket: WebSocket) -> None:
         return
     await websocket.accept()
     conn = Connection(websocket, token_hash=token_hash or "")
-    await conn.send(
-        {
-            "type": "hello",
-            "num_connections": len(hub.connections) + 1,
-            "debug_info": {"host": "asymkit-clone", "approximate_connection_time": 18060},
-            "connection_info": {"app_id": app_id},
-        }
-    )
+    try:
+        await conn.send(
+            {
+                "type": "hello",
+                "num_connections": len(hub.connections) + 1,
+                "debug_info": {"host": "asymkit-clone", "approximate_connection_time": 18060},
+                "connection_info": {"app_id": app_id},
+            }
+        )
+    except Exception:  # gone before the greeting
+        return
     hub.connected(conn)
+    reading = asyncio.ensure_future(_read_acknowledgements(hub, conn))
+    let_go = asyncio.ensure_future(conn.gone.wait())
+    try:
+        await asyncio.wait({reading, let_go}, return_when=asyncio.FIRST_COMPLETED)
+    finally:
+        for task in (reading, let_go):
+            task.cancel()
+        hub.disconnected(conn)
+
+
+async def _read_acknowledgements(hub: Hub, conn: Connection) -> None:
+    """Note each envelope the client acknowledges, until it leaves or sends a binary frame."""
     try:
         while True:
-            text = await websocket.receive_text()
+            message = await conn.socket.receive()
+            if message["type"] == "websocket.disconnect":
+                return
+            text = message.get("text")
+            if text is None:  # a binary frame: Socket Mode speaks JSON text only
+                log.info("socket mode connection %s sent a binary frame: closed", conn.id[:8])
+                await hub.let_go(conn, code=1003, reason="Socket Mode frames are JSON text")
+                return
             try:
-                message = json.loads(text)
+                parsed = json.loads(text)
             except ValueError:
                 continue
-            if isinstance(message, dict) and isinstance(message.get("envelope_id"), str):
-                hub.acknowledged(message["envelope_id"])
+            if isinstance(parsed, dict) and isinstance(parsed.get("envelope_id"), str):
+                hub.acknowledged(parsed["envelope_id"])
     except (WebSocketDisconnect, RuntimeError):
         pass
-    finally:
-        hub.disconnected(conn)
 
 
 async def _app_id(websocket: WebSocket, token_hash: str) -> str | None:
@@ -147,16 +176,15 @@ async def subscription(request: Request) -> Response:
     if "url" in body:
         url = body["url"]
         if url is None:
-            hub.url = None
+            hub.set_url(None)
         else:
-            parts = urllib.parse.urlsplit(url) if isinstance(url, str) else None
-            if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-                return _refuse("invalid_url", 400, "url must be an http(s) URL or null")
+            problem = url_problem(url)
+            if problem is not None:
+                return _refuse("invalid_url", 400, problem)
             failure = await hub.verify(url)
             if failure is not None:
                 return _refuse("url_verification_failed", 400, f"{url}: {failure}")
-            hub.url = url
-            hub.wake.set()
+            hub.set_url(url)
     if "types" in body:  # null: back to the default set
         hub.types = tuple(dict.fromkeys(types)) if types is not None else hub.default_types
     return JSONResponse({"ok": True, "url": hub.url, "types": list(hub.types)})

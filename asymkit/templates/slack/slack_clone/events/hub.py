@@ -1,14 +1,36 @@
+# long module: delivery is one state machine (transports, queue, acks, retries).
 """Delivery: events go to the app over Socket Mode, else the subscribed URL, else a queue.
 
 The hub lives on ``app.state.events``. The Web API hands it the events a write
-stored once the transaction commits (:meth:`Hub.publish`); a background task
-delivers them, so a slow or silent subscriber never slows the request that
+stored once the transaction commits (:meth:`Hub.publish`); background tasks
+deliver them, so a slow or silent subscriber never slows the request that
 raised them. Configuration: ``CLONE_EVENT_ACK_TIMEOUT`` (seconds a Socket Mode
-envelope or an HTTP POST may take, default 3), ``CLONE_EVENT_RETRY_DELAYS``
-(the HTTP back-off before each retry, default ``0,60,300`` as Slack),
-``CLONE_EVENT_QUEUE`` (events kept while no transport is connected, oldest
-dropped first, default 1000), ``CLONE_EVENT_FLUSH_IDLE`` (seconds without a new
-acknowledgement before the gathered ones are written, default 1).
+envelope may go unacknowledged, a frame may take to be written, and an HTTP
+POST may take, default 3), ``CLONE_EVENT_RETRY_DELAYS`` (the HTTP back-off
+before each retry, default ``0,60,300`` as Slack), ``CLONE_EVENT_QUEUE``
+(events kept while no transport can take them, oldest dropped first, default
+1000; also the most HTTP retries kept waiting), ``CLONE_EVENT_FLUSH_IDLE``
+(seconds without a new acknowledgement before the gathered ones are written,
+default 1).
+
+Nothing one subscriber does holds up another, and memory stays bounded:
+
+- Each Socket Mode connection has its own outbox (``OUTBOX`` envelopes) and
+  sender task. A frame write that does not complete within the ack timeout (a
+  client that stopped reading) closes that connection; its unsent envelopes go
+  back to the front of the queue for the other connections, its unacknowledged
+  ones are redelivered as usual. A full outbox is skipped by the dispatcher.
+- HTTP delivery has ``HTTP_SENDERS`` sender tasks that take events from the
+  same bounded queue; a failed POST is retried by a timer (the back-off holds
+  no sender), at most ``CLONE_EVENT_QUEUE`` retries wait at once (the oldest
+  dropped first). A retry goes only to the URL that failed: switching or
+  removing the URL cancels the waiting retries. A subscriber's answer is read
+  up to ``webhook.ANSWER_LIMIT`` bytes.
+- A reset (``forget_pending``, after a rebuild) drops everything waiting; an
+  event that waited (queued, in an outbox, or for a retry) is checked against
+  the ``events`` table before it is sent, since a reset that restores the
+  tables in place does not tell the app. So no event raised before a reset is
+  delivered after it.
 
 Delivery keeps the database work off the hot path. Acknowledgements are
 gathered in memory and marked delivered in one ``UPDATE`` when the app has
@@ -17,19 +39,14 @@ gathered, before the recorded events are read and when the app stops; a reset
 drops those of the events it removed. (Marking each event as it was
 acknowledged cost the clone's Postgres about as much again as delivering it:
 the row is rewritten and the change log records it.) An event sent the moment
-it was raised is not looked up again; only events that waited (queued with no
-transport, or redelivered after a timeout) are checked, a batch at a time,
-against the ``events`` table, since a reset may have removed them meanwhile.
+it was raised is not looked up again; only events that waited are checked, a
+batch at a time, against the ``events`` table.
 """
-
-# long module: delivery is one state machine (transports, queue, acks, retries).
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import json
 import logging
 import os
@@ -38,12 +55,14 @@ import signal
 import time
 import uuid
 from collections import deque
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 import attrs
 import httpx
 from starlette.websockets import WebSocket
+
+from .webhook import Poster
 
 log = logging.getLogger("slack_clone.events")
 
@@ -76,6 +95,9 @@ KNOWN_TYPES: frozenset[str] = frozenset(
 MAX_RETRIES = 3
 TICKET_TTL = 300.0
 FLUSH_BACKLOG = 2000  # acknowledgements gathered that are written without waiting for quiet
+OUTBOX = 64  # envelopes waiting for one Socket Mode connection's sender
+HTTP_SENDERS = 16  # Events API POSTs under way at once
+DROP_LOG_EVERY = 10.0  # seconds between two log lines about dropped events
 
 
 def _float_env(name: str, default: float) -> float:
@@ -88,33 +110,37 @@ def _float_env(name: str, default: float) -> float:
 def _delays() -> list[float]:
     raw = os.environ.get("CLONE_EVENT_RETRY_DELAYS", "0,60,300")
     try:
-        delays = [float(part) for part in raw.split(",") if part.strip()]
+        delays = [max(0.0, float(part)) for part in raw.split(",") if part.strip()]
     except ValueError:
         delays = [0.0, 60.0, 300.0]
     return (delays + [delays[-1] if delays else 0.0] * MAX_RETRIES)[:MAX_RETRIES]
 
 
-def sign(secret: str, timestamp: str, body: bytes) -> str:
-    """Slack's v0 request signature of ``body`` sent at ``timestamp``."""
-    base = b"v0:" + timestamp.encode() + b":" + body
-    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
-
-
-@attrs.define
+@attrs.define(eq=False)
 class Connection:
-    """One open Socket Mode WebSocket."""
+    """One open Socket Mode WebSocket, with its own outbox and sender."""
 
     socket: WebSocket
     token_hash: str = ""  # the app token that opened it: revoking the token closes it
     id: str = attrs.field(factory=lambda: uuid.uuid4().hex)
-    lock: asyncio.Lock = attrs.field(factory=asyncio.Lock)
+    lock: asyncio.Lock = attrs.field(factory=asyncio.Lock)  # one frame at a time
+    outbox: deque[dict[str, Any]] = attrs.field(factory=deque)
+    ready: asyncio.Event = attrs.field(factory=asyncio.Event)  # the outbox has envelopes
+    gone: asyncio.Event = attrs.field(factory=asyncio.Event)  # the hub let go of it
+    sender: asyncio.Task[Any] | None = None
+    unacked: int = 0  # envelopes sent and neither acknowledged nor timed out
+    writing_since: float = 0.0  # monotonic time the frame being written started; 0 if none
 
     async def send(self, message: dict[str, Any]) -> None:
         await self.send_text(json.dumps(message))
 
     async def send_text(self, text: str) -> None:
         async with self.lock:
-            await self.socket.send_text(text)
+            self.writing_since = time.monotonic()
+            try:
+                await self.socket.send_text(text)
+            finally:
+                self.writing_since = 0.0
 
 
 def payload_json(row: dict[str, Any]) -> str:
@@ -130,7 +156,6 @@ class Hub:
     """The app's event transports, subscription, queue and acknowledgements."""
 
     secret: str = ""  # CLONE_ADMIN_SECRET, for the envelopes' verification token
-    signing_secret: str = ""
     url: str | None = None
     types: tuple[str, ...] = DEFAULT_TYPES
     default_types: tuple[str, ...] = DEFAULT_TYPES  # the manifest's, else Slack's usual set
@@ -142,52 +167,73 @@ class Hub:
     )
     connections: list[Connection] = attrs.field(factory=list)
     tickets: dict[str, tuple[float, str]] = attrs.field(factory=dict)  # -> (expiry, token)
-    pending: dict[str, tuple[dict[str, Any], int, asyncio.TimerHandle]] = attrs.field(factory=dict)
+    # Envelopes sent and not yet acknowledged: id -> (row, attempt, ack timer, connection).
+    pending: dict[str, tuple[dict[str, Any], int, asyncio.TimerHandle, Connection]] = attrs.field(
+        factory=dict
+    )
     changed: asyncio.Condition = attrs.field(factory=asyncio.Condition)
     wake: asyncio.Event = attrs.field(factory=asyncio.Event)
+    dropped: int = 0  # events dropped for want of room (queue or retries), since the start
     # Marks the given event ids delivered (one call per burst of acknowledgements).
     mark_delivered: Callable[[list[str]], Awaitable[Any]] | None = None
     # The ids among those given still in the database: a reset (which may restore
     # the tables in place, without telling the app) drops the events it removed.
     still_stored: Callable[[list[str]], Awaitable[set[str]]] | None = None
+    poster: Poster = attrs.field(factory=Poster)
     _turn: int = 0
     _tasks: set[asyncio.Task[Any]] = attrs.field(factory=set)
-    _runner: asyncio.Task[Any] | None = None
-    _http: httpx.AsyncClient | None = None
-    _http_busy: asyncio.Semaphore = attrs.field(factory=lambda: asyncio.Semaphore(16))
+    _workers: list[asyncio.Task[Any]] = attrs.field(factory=list)
     _acked: list[str] = attrs.field(factory=list)
     _envelope_stem: str = attrs.field(factory=lambda: str(uuid.uuid4())[:24])
     _envelopes: int = 0
     _flusher: asyncio.Task[Any] | None = None
     _flushing: asyncio.Lock = attrs.field(factory=asyncio.Lock)
+    _resets: int = 0  # forget_pending calls: work begun before one is abandoned
+    # HTTP retries waiting out their back-off, by event id: (row, url, timer), oldest first.
+    _retrying: dict[str, tuple[dict[str, Any], str, asyncio.TimerHandle]] = attrs.field(
+        factory=dict
+    )
+    _retry_ready: deque[tuple[dict[str, Any], str]] = attrs.field(factory=deque)
+    _http_wake: asyncio.Event = attrs.field(factory=asyncio.Event)
+    _dropped_logged: tuple[float, int] = (0.0, 0)
+
+    @property
+    def signing_secret(self) -> str:
+        return self.poster.signing_secret
+
+    @signing_secret.setter
+    def signing_secret(self, value: str) -> None:
+        self.poster.signing_secret = value
 
     # --- lifecycle -------------------------------------------------------
 
     def start(self) -> None:
-        self._http = httpx.AsyncClient(timeout=self.ack_timeout, trust_env=False)
-        self._runner = asyncio.create_task(self._run())
+        self.poster.timeout = self.ack_timeout
+        self.poster.open()
+        self._workers = [asyncio.create_task(self._run()), asyncio.create_task(self._watch())]
+        self._workers += [asyncio.create_task(self._http_sender()) for _ in range(HTTP_SENDERS)]
 
     async def stop(self) -> None:
         await self.goodbye()
-        for conn in list(self.connections):
-            with contextlib.suppress(Exception):
-                await conn.socket.close()
+        await asyncio.gather(*(self.let_go(conn, code=1000) for conn in list(self.connections)))
         await self.flush()  # acknowledgements not yet written
-        for _, _, timer in self.pending.values():
-            timer.cancel()
-        for task in [self._runner, self._flusher, *self._tasks]:
+        self._cancel_waiting()
+        for task in [*self._workers, self._flusher, *self._tasks]:
             if task is not None:
                 task.cancel()
                 with contextlib.suppress(asyncio.CancelledError, Exception):
                     await task
-        if self._http is not None:
-            await self._http.aclose()
+        await self.poster.close()
 
     async def goodbye(self) -> None:
         """Tell every Socket Mode connection that the server is going away (``disconnect``)."""
-        for conn in list(self.connections):
-            with contextlib.suppress(Exception):
-                await conn.send({"type": "disconnect", "reason": "warning", "debug_info": {}})
+        message = {"type": "disconnect", "reason": "warning", "debug_info": {}}
+        await asyncio.gather(*(self._bounded(c.send(message)) for c in list(self.connections)))
+
+    async def _bounded(self, work: Awaitable[Any]) -> None:
+        """``work`` for at most the ack timeout: a client that stopped reading gets no more."""
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(work, self.ack_timeout)
 
     def goodbye_on_signals(self) -> None:
         """Send ``disconnect`` when the server is told to stop, before it drops connections.
@@ -210,29 +256,87 @@ class Hub:
 
     def forget_pending(self) -> None:
         """Drop undelivered events (a reset restored the state they came from)."""
+        self._resets += 1
         self.queue.clear()
         self._acked.clear()  # their rows are gone too
-        for _, _, timer in self.pending.values():
+        for conn in self.connections:
+            conn.outbox.clear()
+        self._cancel_waiting()
+
+    def _cancel_waiting(self) -> None:
+        for _, _, timer, conn in self.pending.values():
             timer.cancel()
+            conn.unacked = 0
         self.pending.clear()
+        self._drop_retries()
 
     # --- what the Web API calls ----------------------------------------------
 
     async def publish(self, rows: list[dict[str, Any]]) -> None:
-        """Queue the events a committed write stored (the app's ones) and wake the sender."""
-        # With a transport there, the sender takes them at once: no reset can have
-        # removed them in between worth a lookup. Queued for later, they are checked.
-        fresh = bool(self.connections or self.url)
+        """Queue the events a committed write stored (the app's ones) and wake the senders."""
+        # With a Socket Mode app there, the dispatcher takes them at once: no reset
+        # can have removed them in between worth a lookup. Anything else is checked
+        # when it goes out: it may wait behind a slow subscriber (one lookup per POST
+        # costs little next to the POST).
+        fresh = bool(self.connections)
         for row in rows:
             if row["for_app"] and self._subscribed(row):
                 row["fresh"] = fresh
+                if len(self.queue) == self.queue.maxlen:
+                    self._note_dropped(1)  # the oldest makes room
                 self.queue.append(row)
         self.wake.set()
+        self._http_wake.set()
         async with self.changed:
             self.changed.notify_all()
 
     def _subscribed(self, row: dict[str, Any]) -> bool:
         return row["subscription"] in self.types
+
+    def set_url(self, url: str | None) -> None:
+        """Send events to ``url`` (``None``: to nobody over HTTP) from now on.
+
+        Retries waiting for the old URL are dropped: no event goes to a URL after
+        it was switched or removed. Events never tried stay queued for the new one.
+        """
+        if url != self.url:
+            self._drop_retries()
+        self.url = url
+        self.wake.set()
+        self._http_wake.set()
+
+    def _requeue(self, rows: Iterable[dict[str, Any]], *, wake: bool = True) -> None:
+        """Put ``rows`` (older than anything queued) back at the front of the queue.
+
+        They were waiting already, so they are checked against a reset before they
+        go out; with too little room, the oldest of them are the ones dropped.
+        ``wake=False`` leaves the dispatcher asleep (it is the one waiting for room).
+        """
+        rows = list(rows)
+        room = (self.queue.maxlen or len(rows)) - len(self.queue)
+        if room < len(rows):
+            self._note_dropped(len(rows) - max(room, 0))
+            rows = rows[len(rows) - max(room, 0) :]
+        for row in reversed(rows):
+            row["fresh"] = False
+            self.queue.appendleft(row)
+        if wake:
+            self.wake.set()
+        self._http_wake.set()
+
+    def _note_dropped(self, count: int) -> None:
+        """Count events dropped for want of room; say so in the log now and then."""
+        self.dropped += count
+        now = time.monotonic()
+        last, logged = self._dropped_logged
+        if now - last >= DROP_LOG_EVERY:
+            log.warning(
+                "%d undelivered events dropped (queue of %d full); %d in all",
+                self.dropped - logged,
+                self.queue.maxlen,
+                self.dropped,
+            )
+            self._dropped_logged = (now, self.dropped)
 
     # --- Socket Mode -----------------------------------------------------------
 
@@ -253,44 +357,93 @@ class Hub:
         """The app token ``token_hash`` was revoked: its tickets lapse, its connections close."""
         self.tickets = {t: got for t, got in self.tickets.items() if got[1] != token_hash}
         for conn in [c for c in self.connections if c.token_hash == token_hash]:
-            self.disconnected(conn)
+            self._detach(conn)  # no more envelopes; the handler stays for the goodbye
             self._spawn(self._close(conn, "link_disabled"))
 
     async def _close(self, conn: Connection, reason: str) -> None:
-        with contextlib.suppress(Exception):
-            await conn.send({"type": "disconnect", "reason": reason, "debug_info": {}})
-        with contextlib.suppress(Exception):
-            await conn.socket.close(code=1000)
+        await self._bounded(conn.send({"type": "disconnect", "reason": reason, "debug_info": {}}))
+        await self.let_go(conn, code=1000)
+
+    async def let_go(self, conn: Connection, *, code: int, reason: str = "") -> None:
+        """Stop serving ``conn`` and close its WebSocket (waiting at most the ack timeout)."""
+        self._detach(conn)
+        await self._bounded(conn.socket.close(code=code, reason=reason))
+        conn.gone.set()
 
     def connected(self, conn: Connection) -> None:
         self.connections.append(conn)
+        conn.sender = asyncio.create_task(self._send_from(conn))
         self.wake.set()
 
     def disconnected(self, conn: Connection) -> None:
+        """``conn`` is gone (or given up): its unsent envelopes go back to the queue."""
+        self._detach(conn)
+        conn.gone.set()  # its handler returns
+
+    def _detach(self, conn: Connection) -> None:
         with contextlib.suppress(ValueError):
             self.connections.remove(conn)
+        if conn.sender is not None and conn.sender is not asyncio.current_task():
+            conn.sender.cancel()
+        if conn.outbox:
+            unsent, conn.outbox = list(conn.outbox), deque()
+            self._requeue(unsent)
+        if not self.connections:
+            self._http_wake.set()  # HTTP delivery takes over, if a URL is subscribed
 
     def acknowledged(self, envelope_id: str) -> None:
         entry = self.pending.pop(envelope_id, None)
         if entry is None:
             return
-        row, _, timer = entry
+        row, _, timer, conn = entry
         timer.cancel()
+        conn.unacked -= 1
         self._delivered(row)
 
-    def _next_connection(self) -> Connection | None:
-        if not self.connections:
-            return None
-        self._turn = (self._turn + 1) % len(self.connections)
-        return self.connections[self._turn]
+    def _next_connection(self, row: dict[str, Any]) -> Connection | None:
+        """The connection to take ``row``: the least busy with room in its outbox, in turn.
+
+        Busy is envelopes waiting in the outbox plus those sent and not acknowledged,
+        so a client that stops acknowledging (or reading) is soon given nothing new;
+        a redelivery avoids the connection that let it time out, if there is another.
+        """
+        conns = self.connections
+        if len(conns) == 1:  # the usual case, kept cheap
+            return conns[0] if len(conns[0].outbox) < OUTBOX else None
+        avoid = row.get("avoid")
+        best: Connection | None = None
+        best_load = 0
+        self._turn = (self._turn + 1) % len(conns) if conns else 0
+        for conn in conns[self._turn :] + conns[: self._turn]:
+            if len(conn.outbox) >= OUTBOX:
+                continue
+            load = len(conn.outbox) + conn.unacked + (OUTBOX * 4 if conn.id == avoid else 0)
+            if best is None or load < best_load:
+                best, best_load = conn, load
+        return best
 
     def _envelope_id(self) -> str:
         """A UUID-shaped id, unique in this app: a random stem and a counter (no syscall)."""
         self._envelopes += 1
         return f"{self._envelope_stem}{self._envelopes & 0xFFFFFFFFFFFF:012x}"
 
-    async def _send_socket(self, conn: Connection, row: dict[str, Any], attempt: int) -> None:
+    async def _send_from(self, conn: Connection) -> None:
+        """``conn``'s sender: its outbox's envelopes, one frame at a time."""
+        while True:
+            if not conn.outbox:
+                conn.ready.clear()
+                await conn.ready.wait()
+                continue
+            row = conn.outbox.popleft()
+            if len(conn.outbox) == OUTBOX - 1:
+                self.wake.set()  # room again: the dispatcher may have been waiting for it
+            if not await self._send_socket(conn, row):
+                return
+
+    async def _send_socket(self, conn: Connection, row: dict[str, Any]) -> bool:
+        """Send ``row`` to ``conn`` (acknowledgement timer set); False if the socket is gone."""
         envelope_id = self._envelope_id()
+        attempt = int(row.get("attempt", 0))
         # The envelope around the payload's JSON, encoded once per event, not per send.
         text = (
             f'{{"envelope_id":"{envelope_id}","payload":{payload_json(row)},'
@@ -299,99 +452,136 @@ class Hub:
         )
         loop = asyncio.get_running_loop()
         timer = loop.call_later(self.ack_timeout, self._unacknowledged, envelope_id)
-        self.pending[envelope_id] = (row, attempt, timer)
+        self.pending[envelope_id] = (row, attempt, timer, conn)
+        conn.unacked += 1
         try:
             await conn.send_text(text)
         except Exception:  # the socket went away: the timer redelivers elsewhere
             log.info("socket mode connection lost while sending %s", row["event_id"])
             self.disconnected(conn)
+            return False
+        return True
 
     def _unacknowledged(self, envelope_id: str) -> None:
         entry = self.pending.pop(envelope_id, None)
         if entry is None:
             return
-        row, attempt, _ = entry
+        row, attempt, _, conn = entry
+        conn.unacked -= 1
         if attempt >= MAX_RETRIES:
             log.info("event %s dropped after %d retries", row["event_id"], attempt)
             return
         row["fresh"] = False  # a reset may have removed it while it waited
-        self._spawn(self._redeliver(row, attempt + 1))
+        row.update(attempt=attempt + 1, avoid=conn.id)
+        self._requeue([row])
 
-    async def _redeliver(self, row: dict[str, Any], attempt: int) -> None:
-        if not await self._current([row]):
-            return
-        conn = self._next_connection()
-        if conn is None:
-            self.queue.appendleft(row)
-            return
-        await self._send_socket(conn, row, attempt)
+    async def _watch(self) -> None:
+        """Close each connection whose frame write has not completed within the ack timeout.
+
+        Such a client stopped reading (its buffers are full); it would hold its
+        envelopes forever. Its unacknowledged envelopes are redelivered, its
+        unsent ones go to the other connections at once.
+        """
+        while True:
+            await asyncio.sleep(min(1.0, self.ack_timeout / 2))
+            now = time.monotonic()
+            for conn in list(self.connections):
+                if conn.writing_since and now - conn.writing_since > self.ack_timeout:
+                    log.warning(
+                        "socket mode connection %s took no frame for %g s: closed",
+                        conn.id[:8],
+                        self.ack_timeout,
+                    )
+                    # Its handler returns and uvicorn closes the transport; a close
+                    # frame would wait behind the very writes that are stuck.
+                    self.disconnected(conn)
 
     # --- Events API over HTTP --------------------------------------------------
 
-    async def post(
-        self, url: str, body: dict[str, Any] | str, headers: dict[str, str]
-    ) -> httpx.Response:
-        assert self._http is not None
-        data = (body if isinstance(body, str) else json.dumps(body)).encode()
-        stamp = str(int(time.time()))
-        signed = {
-            "Content-Type": "application/json",
-            "X-Slack-Request-Timestamp": stamp,
-            "X-Slack-Signature": sign(self.signing_secret, stamp, data),
-            "User-Agent": "Slackbot 1.0 (+https://api.slack.com/robots)",
-            **headers,
-        }
-        return await self._http.post(url, content=data, headers=signed)
-
     async def verify(self, url: str) -> str | None:
         """Send the ``url_verification`` challenge; why it failed, or ``None`` if answered."""
-        challenge = secrets.token_urlsafe(32)
-        body = {"token": "", "challenge": challenge, "type": "url_verification"}
-        try:
-            response = await asyncio.wait_for(self.post(url, body, {}), self.ack_timeout)
-        except (httpx.HTTPError, asyncio.TimeoutError) as exc:
-            return f"the URL did not answer within {self.ack_timeout:g} s ({type(exc).__name__})"
-        if response.status_code != 200:
-            return f"the URL answered HTTP {response.status_code}"
-        text = response.text.strip()
-        answer: Any = text
-        with contextlib.suppress(ValueError):
-            parsed = json.loads(text)
-            answer = parsed.get("challenge") if isinstance(parsed, dict) else parsed
-        if answer != challenge:
-            return "the URL did not answer with the challenge value"
+        return await self.poster.verify(url)
+
+    def _next_for_http(self) -> tuple[dict[str, Any], str] | None:
+        """The next event to POST and its URL: a retry that is due, else the queue's oldest
+        (when no Socket Mode app is connected to take it instead)."""
+        if self._retry_ready:
+            return self._retry_ready.popleft()
+        if self.queue and self.url and not self.connections:
+            return self.queue.popleft(), self.url
         return None
 
-    async def _send_http(self, url: str, row: dict[str, Any]) -> None:
-        async with self._http_busy:
-            reason = ""
-            for attempt in range(MAX_RETRIES + 1):
-                if attempt:
-                    await asyncio.sleep(self.delays[attempt - 1])
-                    if self.url != url:
-                        return  # unsubscribed or replaced meanwhile
-                headers = (
-                    {"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": reason}
-                    if attempt
-                    else {}
-                )
-                try:
-                    response = await asyncio.wait_for(
-                        self.post(url, payload_json(row), headers), self.ack_timeout
-                    )
-                except (httpx.TimeoutException, asyncio.TimeoutError):
-                    reason = "http_timeout"
-                    continue
-                except httpx.HTTPError:
-                    reason = "http_error"
-                    continue
-                if 200 <= response.status_code < 300:
-                    self._delivered(row)
-                    return
-                reason = "http_error"
-            log.info("event %s dropped after %d retries", row["event_id"], MAX_RETRIES)
+    async def _http_sender(self) -> None:
+        """One of ``HTTP_SENDERS``: POSTs events one at a time, never sleeping a back-off."""
+        while True:
+            got = self._next_for_http()
+            if got is None:
+                self._http_wake.clear()
+                await self._http_wake.wait()
+                continue
+            try:
+                await self._post_event(*got)
+            except Exception:  # one event's bad luck must not stop the sender
+                log.exception("could not deliver event %s over HTTP", got[0].get("event_id"))
 
-    # --- the sender --------------------------------------------------------------
+    async def _post_event(self, row: dict[str, Any], url: str) -> None:
+        resets = self._resets
+        if not await self._current([row]) or resets != self._resets:
+            return  # a reset removed it while it waited
+        if url != self.url:  # switched or removed meanwhile
+            if not row.get("http_attempt"):
+                self._requeue([row])  # never tried: it waits for the current transport
+            return
+        attempt = int(row.get("http_attempt", 0))
+        headers = (
+            {"X-Slack-Retry-Num": str(attempt), "X-Slack-Retry-Reason": row["retry_reason"]}
+            if attempt
+            else {}
+        )
+        try:
+            answer = await self.poster.post(url, payload_json(row), headers)
+        except (httpx.TimeoutException, asyncio.TimeoutError):
+            reason = "http_timeout"
+        except httpx.HTTPError:
+            reason = "http_error"
+        else:
+            if 200 <= answer.status < 300:
+                self._delivered(row)
+                return
+            reason = "http_error"
+        if resets == self._resets and url == self.url:
+            self._retry_later(row, url, attempt + 1, reason)
+
+    def _retry_later(self, row: dict[str, Any], url: str, attempt: int, reason: str) -> None:
+        """Send ``row`` to ``url`` again after its back-off (a timer: no sender waits)."""
+        if attempt > MAX_RETRIES:
+            log.info("event %s dropped after %d retries", row["event_id"], MAX_RETRIES)
+            return
+        limit = self.queue.maxlen or 1
+        while self._retrying and len(self._retrying) + len(self._retry_ready) >= limit:
+            _, _, timer = self._retrying.pop(next(iter(self._retrying)))  # the oldest
+            timer.cancel()
+            self._note_dropped(1)
+        row.update(http_attempt=attempt, retry_reason=reason, fresh=False)
+        loop = asyncio.get_running_loop()
+        timer = loop.call_later(self.delays[attempt - 1], self._retry_due, row["event_id"])
+        self._retrying[row["event_id"]] = (row, url, timer)
+
+    def _retry_due(self, event_id: str) -> None:
+        entry = self._retrying.pop(event_id, None)
+        if entry is not None:
+            row, url, _ = entry
+            self._retry_ready.append((row, url))
+            self._http_wake.set()
+
+    def _drop_retries(self) -> None:
+        """Cancel every HTTP retry waiting or due (a reset, or the URL changed)."""
+        for _, _, timer in self._retrying.values():
+            timer.cancel()
+        self._retrying.clear()
+        self._retry_ready.clear()
+
+    # --- the dispatcher ----------------------------------------------------------
 
     def _spawn(self, coro: Any) -> None:
         task = asyncio.create_task(coro)
@@ -442,17 +632,20 @@ class Hub:
         return [row for row in rows if row.get("fresh") or row["event_id"] in kept]
 
     async def _run(self) -> None:
+        """Hand queued events to the Socket Mode connections' outboxes, in turn."""
         while True:
             await self.wake.wait()
             self.wake.clear()
-            while self.queue and (self.connections or self.url):
+            while self.queue and self.connections:
                 batch = [self.queue.popleft() for _ in range(min(100, len(self.queue)))]
-                for row in await self._current(batch):
-                    conn = self._next_connection()
-                    if conn is not None:
-                        await self._send_socket(conn, row, 0)
-                    elif self.url:
-                        self._spawn(self._send_http(self.url, row))
-                    else:
-                        row["fresh"] = False
-                        self.queue.append(row)  # the transport went away meanwhile
+                rows = await self._current(batch)
+                for index, row in enumerate(rows):
+                    conn = self._next_connection(row)
+                    if conn is None:  # every outbox is full (or the connections went away)
+                        self._requeue(rows[index:], wake=False)
+                        break
+                    conn.outbox.append(row)
+                    conn.ready.set()
+                else:
+                    continue
+                break  # wait until a sender makes room (it sets ``wake``)
