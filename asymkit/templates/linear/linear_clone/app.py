@@ -123,8 +123,8 @@ def _error_json(error: GraphQLError) -> dict[str, Any]:
         shaped = original
     elif isinstance(original, psycopg.DataError):
         shaped = InvalidInput(f"Invalid value: {str(original).splitlines()[0]}")
-    elif original is None:  # arguments or variables that do not fit their types
-        shaped = InvalidInput(error.message)
+    elif original is None or (isinstance(original, GraphQLError) and not error.path):
+        shaped = InvalidInput(error.message)  # arguments or variables that do not fit their types
     else:
         log.error("unhandled error at %s", error.path, exc_info=original)
         shaped = InternalError()
@@ -146,7 +146,11 @@ async def graphql_endpoint(request: Request) -> Response:
                 [
                     {"message": p.message, **GraphQLSyntaxError(p.message).to_json()}
                     | (
-                        {"locations": [{"line": loc.line, "column": loc.column} for loc in p.locations]}
+                        {
+                            "locations": [
+                                {"line": loc.line, "column": loc.column} for loc in p.locations
+                            ]
+                        }
                         if p.locations
                         else {}
                     )

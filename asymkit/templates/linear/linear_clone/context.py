@@ -89,7 +89,8 @@ async def pages(
     if first is not None and last is not None:
         raise InvalidInput("Pass either 'first' or 'last', not both.")
     backward = last is not None
-    limit = last if backward else (first if first is not None else DEFAULT_PAGE)
+    size = last if backward else first
+    limit = DEFAULT_PAGE if size is None else size
     order = "updated_at" if args.get("orderBy") == "updatedAt" else "created_at"
     compiler = Compiler(ctx.viewer_id)
     where = [compiler.compile(relation.kind, "t", args.get("filter"))]

@@ -222,7 +222,9 @@ class Compiler:
                 inner = f"x{next(self._aliases)}"
                 table = SPECS[target][0]
                 sub = self.compile(target, inner, rest)
-                parts.append(f"{alias}.{column} IN (SELECT {inner}.id FROM {table} {inner} WHERE {sub})")
+                parts.append(
+                    f"{alias}.{column} IN (SELECT {inner}.id FROM {table} {inner} WHERE {sub})"
+                )
             return "(" + " AND ".join(parts) + ")" if parts else "TRUE"
         # ("many", link, own, other, target): a collection filter such as IssueFilter.labels
         link, own, other, target = spec[1], spec[2], spec[3], spec[4]
@@ -239,7 +241,9 @@ class Compiler:
             if op == "some":
                 parts.append(f"EXISTS ({base} AND {self.compile(target, inner, sub_filter)})")
             elif op == "every":
-                parts.append(f"NOT EXISTS ({base} AND NOT {self.compile(target, inner, sub_filter)})")
+                parts.append(
+                    f"NOT EXISTS ({base} AND NOT {self.compile(target, inner, sub_filter)})"
+                )
             elif op == "null":
                 parts.append(f"{'NOT ' if sub_filter else ''}EXISTS ({base})")
             elif op == "length":

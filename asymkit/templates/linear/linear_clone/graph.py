@@ -14,7 +14,7 @@ import datetime as dt
 import re
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from graphql import (
     GraphQLEnumType,
@@ -28,6 +28,13 @@ from graphql import (
     build_schema,
 )
 from graphql.language import ast
+
+if TYPE_CHECKING:
+    from .context import Ctx
+
+    Info = GraphQLResolveInfo[Ctx]  # graphql-core >= 3.3 types the context
+else:
+    Info = GraphQLResolveInfo
 
 Resolver = Callable[..., Any]
 RESOLVERS: dict[tuple[str, str], Resolver] = {}
@@ -86,7 +93,7 @@ def default(kind: GraphQLType, source: Any) -> Any:
     return ""
 
 
-def field_resolver(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+def field_resolver(source: Any, info: Info, **args: Any) -> Any:
     """The column of the same name, else the field's default."""
     if isinstance(source, dict):
         if info.field_name in source:
@@ -99,10 +106,10 @@ def field_resolver(source: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
 
 def _datetime(value: Any) -> str:
     if isinstance(value, str):
-        return value
+        return str(value)
     if isinstance(value, dt.datetime):
-        value = value.astimezone(dt.timezone.utc)
-        return value.strftime("%Y-%m-%dT%H:%M:%S.") + f"{value.microsecond // 1000:03d}Z"
+        utc = value.astimezone(dt.timezone.utc)
+        return utc.strftime("%Y-%m-%dT%H:%M:%S.") + f"{utc.microsecond // 1000:03d}Z"
     raise TypeError(f"not a date-time: {value!r}")
 
 
@@ -141,9 +148,15 @@ def _scalars(schema: GraphQLSchema) -> None:
     ):
         scalar = schema.type_map.get(name)
         if isinstance(scalar, GraphQLScalarType):
-            scalar.serialize = serialize  # type: ignore[method-assign]
-            scalar.parse_value = parse  # type: ignore[method-assign]
-            scalar.parse_literal = _literal(parse)  # type: ignore[method-assign]
+            # graphql-core 3.3 reads the coerce_* names, 3.2 the older ones: set both.
+            for attribute, fn in (
+                ("serialize", serialize),
+                ("coerce_output_value", serialize),
+                ("parse_value", parse),
+                ("coerce_input_value", parse),
+                ("parse_literal", _literal(parse)),
+            ):
+                setattr(scalar, attribute, fn)
 
 
 def load() -> GraphQLSchema:

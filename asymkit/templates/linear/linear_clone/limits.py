@@ -68,7 +68,9 @@ class _Walk:
                     total += 0.1
                     continue
                 inner = self.cost(node.selection_set, depth + 1, seen)
-                names = {s.name.value for s in node.selection_set.selections if isinstance(s, FieldNode)}
+                names = {
+                    s.name.value for s in node.selection_set.selections if isinstance(s, FieldNode)
+                }
                 if names & {"nodes", "edges"}:
                     inner *= _page(node, self.variables)
                 total += 1 + inner

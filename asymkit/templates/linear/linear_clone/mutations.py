@@ -7,13 +7,11 @@ import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from graphql import GraphQLResolveInfo
-
 from . import db
 from .context import Ctx
 from .db import Row
 from .errors import Forbidden, InvalidInput, NotFound
-from .graph import resolver
+from .graph import Info, resolver
 from .resolvers import ctx_of, find_issue
 
 Mutation = Callable[..., Awaitable[dict[str, Any]]]
@@ -26,7 +24,7 @@ def mutation(name: str) -> Callable[[Mutation], Mutation]:
     """Register a mutation: one savepoint (all or nothing), caches dropped after."""
 
     def register(fn: Mutation) -> Mutation:
-        async def resolve(_: Any, info: GraphQLResolveInfo, **args: Any) -> dict[str, Any]:
+        async def resolve(_: Any, info: Info, **args: Any) -> dict[str, Any]:
             ctx = ctx_of(info)
             async with ctx.conn.transaction():
                 result = await fn(ctx, **args)
@@ -73,13 +71,13 @@ def _text(value: Any, name: str) -> str | None:
 
 def _priority(value: Any) -> int:
     if not isinstance(value, int) or not 0 <= value <= 4:
-        raise InvalidInput(
-            "priority must be 0 (none), 1 (urgent), 2 (high), 3 (medium) or 4 (low)"
-        )
+        raise InvalidInput("priority must be 0 (none), 1 (urgent), 2 (high), 3 (medium) or 4 (low)")
     return value
 
 
-async def _issue_fields(ctx: Ctx, team_id: str, data: dict[str, Any], current: Row | None) -> dict[str, Any]:
+async def _issue_fields(
+    ctx: Ctx, team_id: str, data: dict[str, Any], current: Row | None
+) -> dict[str, Any]:
     """Checked column values for the issue fields present in ``data``."""
     out: dict[str, Any] = {}
     if "title" in data:
@@ -129,7 +127,8 @@ async def _issue_fields(ctx: Ctx, team_id: str, data: dict[str, Any], current: R
                 cycle = await db.row(
                     ctx.conn,
                     """WITH RECURSIVE up AS (SELECT id, parent_id FROM issues WHERE id = %s
-                         UNION SELECT i.id, i.parent_id FROM issues i JOIN up ON i.id = up.parent_id)
+                         UNION SELECT i.id, i.parent_id FROM issues i
+                         JOIN up ON i.id = up.parent_id)
                        SELECT 1 AS hit FROM up WHERE id = %s""",
                     (parent["id"], current["id"]),
                 )
@@ -234,12 +233,16 @@ async def issue_update(ctx: Ctx, id: str, input: dict[str, Any]) -> dict[str, An
     await db.rows(ctx.conn, f"UPDATE issues SET {sets} WHERE id = %s", [*params, current["id"]])
     if input.get("labelIds") is not None:
         wanted = await _labels(ctx, current["team_id"], input["labelIds"])
-        await db.rows(ctx.conn, "DELETE FROM issue_label_links WHERE issue_id = %s", (current["id"],))
+        await db.rows(
+            ctx.conn, "DELETE FROM issue_label_links WHERE issue_id = %s", (current["id"],)
+        )
         await _set_labels(ctx, current["id"], wanted, [])
     added = input.get("addedLabelIds") or []
     removed = input.get("removedLabelIds") or []
     if added or removed:
-        await _set_labels(ctx, current["id"], await _labels(ctx, current["team_id"], added), removed)
+        await _set_labels(
+            ctx, current["id"], await _labels(ctx, current["team_id"], added), removed
+        )
     return {"issue": await _issue(ctx, current["id"])}
 
 
@@ -512,7 +515,9 @@ async def cycle_create(ctx: Ctx, input: dict[str, Any]) -> dict[str, Any]:
     if overlap is not None:
         raise InvalidInput("cycle overlaps another cycle", "Cycles of a team cannot overlap.")
     number = await db.row(
-        ctx.conn, "SELECT coalesce(max(number), 0) + 1 AS n FROM cycles WHERE team_id = %s", (team["id"],)
+        ctx.conn,
+        "SELECT coalesce(max(number), 0) + 1 AS n FROM cycles WHERE team_id = %s",
+        (team["id"],),
     )
     assert number is not None
     cycle_id = input.get("id") or _new_id()

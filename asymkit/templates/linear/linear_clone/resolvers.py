@@ -10,13 +10,11 @@ import re
 from collections.abc import Awaitable
 from typing import Any
 
-from graphql import GraphQLResolveInfo
-
 from . import db
 from .context import Ctx, Relation
 from .db import Row
 from .errors import NotFound
-from .graph import resolver
+from .graph import Info, resolver
 from .loaders import then
 
 PRIORITY_LABELS = {0: "No priority", 1: "Urgent", 2: "High", 3: "Medium", 4: "Low"}
@@ -44,9 +42,7 @@ RELATIONS: dict[str, Relation] = {
         " JOIN issue_label_links k ON k.issue_id = i.id",
     ),
     "Query.users": Relation("User", "SELECT u.*, NULL::text AS _parent FROM users u"),
-    "Organization.users": Relation(
-        "User", "SELECT u.*, u.organization_id AS _parent FROM users u"
-    ),
+    "Organization.users": Relation("User", "SELECT u.*, u.organization_id AS _parent FROM users u"),
     "Team.members": Relation(
         "User",
         "SELECT u.*, m.team_id AS _parent FROM users u JOIN team_members m ON m.user_id = u.id",
@@ -57,22 +53,21 @@ RELATIONS: dict[str, Relation] = {
         " JOIN project_members m ON m.user_id = u.id",
     ),
     "Query.teams": Relation("Team", "SELECT t.*, NULL::text AS _parent FROM teams t"),
-    "Organization.teams": Relation(
-        "Team", "SELECT t.*, t.organization_id AS _parent FROM teams t"
-    ),
+    "Organization.teams": Relation("Team", "SELECT t.*, t.organization_id AS _parent FROM teams t"),
     "User.teams": Relation(
         "Team",
         "SELECT t.*, m.user_id AS _parent FROM teams t JOIN team_members m ON m.team_id = t.id",
     ),
     "Project.teams": Relation(
         "Team",
-        "SELECT t.*, p.project_id AS _parent FROM teams t"
-        " JOIN project_teams p ON p.team_id = t.id",
+        "SELECT t.*, p.project_id AS _parent FROM teams t JOIN project_teams p ON p.team_id = t.id",
     ),
     "Query.workflowStates": Relation(
         "WorkflowState", "SELECT s.*, NULL::text AS _parent FROM workflow_states s"
     ),
-    "Team.states": Relation("WorkflowState", "SELECT s.*, s.team_id AS _parent FROM workflow_states s"),
+    "Team.states": Relation(
+        "WorkflowState", "SELECT s.*, s.team_id AS _parent FROM workflow_states s"
+    ),
     "Query.issueLabels": Relation(
         "IssueLabel", "SELECT l.*, NULL::text AS _parent FROM issue_labels l"
     ),
@@ -103,13 +98,11 @@ RELATIONS: dict[str, Relation] = {
     "Team.cycles": Relation("Cycle", "SELECT c.*, c.team_id AS _parent FROM cycles c"),
     "Query.comments": Relation("Comment", "SELECT c.*, NULL::text AS _parent FROM comments c"),
     "Issue.comments": Relation("Comment", "SELECT c.*, c.issue_id AS _parent FROM comments c"),
-    "Comment.children": Relation(
-        "Comment", "SELECT c.*, c.parent_id AS _parent FROM comments c"
-    ),
+    "Comment.children": Relation("Comment", "SELECT c.*, c.parent_id AS _parent FROM comments c"),
 }
 
 
-def ctx_of(info: GraphQLResolveInfo) -> Ctx:
+def ctx_of(info: Info) -> Ctx:
     ctx: Ctx = info.context
     return ctx
 
@@ -118,7 +111,7 @@ def _connection(name: str) -> Any:
     relation = RELATIONS[name]
     root = name.startswith("Query.")
 
-    def resolve(source: Any, info: GraphQLResolveInfo, **args: Any) -> Awaitable[Any]:
+    def resolve(source: Any, info: Info, **args: Any) -> Awaitable[Any]:
         return ctx_of(info).page(relation, args).load(None if root else source["id"])
 
     return resolve
@@ -129,7 +122,7 @@ for _name in RELATIONS:
 
 
 def _one(table: str, column: str) -> Any:
-    def resolve(source: Row, info: GraphQLResolveInfo) -> Any:
+    def resolve(source: Row, info: Info) -> Any:
         value = source.get(column)
         return None if value is None else ctx_of(info).by_id(table).load(value)
 
@@ -171,14 +164,14 @@ def _slug(text: str, limit: int = 60) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")[:limit].strip("-")
 
 
-def _org(info: GraphQLResolveInfo) -> Row:
+def _org(info: Info) -> Row:
     ctx = ctx_of(info)
     assert ctx.org is not None
     return ctx.org
 
 
 @resolver("Issue.identifier", "IssueSearchResult.identifier")
-def issue_identifier(issue: Row, info: GraphQLResolveInfo) -> Any:
+def issue_identifier(issue: Row, info: Info) -> Any:
     return then(
         ctx_of(info).by_id("teams").load(issue["team_id"]),
         lambda team: f"{team['key']}-{issue['number']}",
@@ -186,16 +179,18 @@ def issue_identifier(issue: Row, info: GraphQLResolveInfo) -> Any:
 
 
 @resolver("Issue.url", "IssueSearchResult.url")
-def issue_url(issue: Row, info: GraphQLResolveInfo) -> Any:
+def issue_url(issue: Row, info: Info) -> Any:
     key = _org(info)["url_key"]
     return then(
         ctx_of(info).by_id("teams").load(issue["team_id"]),
-        lambda team: f"{APP_URL}/{key}/issue/{team['key']}-{issue['number']}/{_slug(issue['title'])}",
+        lambda team: (
+            f"{APP_URL}/{key}/issue/{team['key']}-{issue['number']}/{_slug(issue['title'])}"
+        ),
     )
 
 
 @resolver("Issue.branchName", "IssueSearchResult.branchName")
-async def issue_branch(issue: Row, info: GraphQLResolveInfo) -> str:
+async def issue_branch(issue: Row, info: Info) -> str:
     ctx = ctx_of(info)
     team = await ctx.by_id("teams").load(issue["team_id"])
     name = f"{team['key'].lower()}-{issue['number']}-{_slug(issue['title'], 40)}".strip("-")
@@ -207,18 +202,18 @@ async def issue_branch(issue: Row, info: GraphQLResolveInfo) -> str:
 
 
 @resolver("Issue.priorityLabel", "IssueSearchResult.priorityLabel", "Project.priorityLabel")
-def priority_label(source: Row, info: GraphQLResolveInfo) -> str:
+def priority_label(source: Row, info: Info) -> str:
     return PRIORITY_LABELS.get(int(source.get("priority") or 0), "No priority")
 
 
 @resolver("Issue.prioritySortOrder", "IssueSearchResult.prioritySortOrder")
-def priority_sort(source: Row, info: GraphQLResolveInfo) -> float:
+def priority_sort(source: Row, info: Info) -> float:
     priority = int(source.get("priority") or 0)
     return float(priority or 5)  # no priority sorts last, as in Linear
 
 
 @resolver("Issue.labelIds", "IssueSearchResult.labelIds")
-def issue_label_ids(issue: Row, info: GraphQLResolveInfo) -> Any:
+def issue_label_ids(issue: Row, info: Info) -> Any:
     page = ctx_of(info).page(RELATIONS["Issue.labels"], {"first": 250}).load(issue["id"])
     return then(page, lambda conn: [n["id"] for n in conn["nodes"]])
 
@@ -243,37 +238,37 @@ for _kind in ("IssueSearchResult",):
 
 
 @resolver("User.isMe")
-def user_is_me(user: Row, info: GraphQLResolveInfo) -> bool:
-    return user["id"] == ctx_of(info).viewer_id
+def user_is_me(user: Row, info: Info) -> bool:
+    return bool(user["id"] == ctx_of(info).viewer_id)
 
 
 @resolver("User.initials")
-def user_initials(user: Row, info: GraphQLResolveInfo) -> str:
+def user_initials(user: Row, info: Info) -> str:
     return "".join(part[0] for part in user["name"].split()[:2]).upper()
 
 
 @resolver("User.url")
-def user_url(user: Row, info: GraphQLResolveInfo) -> str:
+def user_url(user: Row, info: Info) -> str:
     return f"{APP_URL}/{_org(info)['url_key']}/profiles/{_slug(user['display_name'])}"
 
 
 @resolver("User.isAssignable", "User.isMentionable")
-def user_active(user: Row, info: GraphQLResolveInfo) -> bool:
+def user_active(user: Row, info: Info) -> bool:
     return bool(user["active"])
 
 
 @resolver("Team.displayName")
-def team_display_name(team: Row, info: GraphQLResolveInfo) -> str:
+def team_display_name(team: Row, info: Info) -> str:
     return str(team["name"])
 
 
 @resolver("Team.issueCount")
-def team_issue_count(team: Row, info: GraphQLResolveInfo) -> int:
+def team_issue_count(team: Row, info: Info) -> int:
     return int(team["last_number"])
 
 
 @resolver("Team.defaultIssueState")
-async def team_default_state(team: Row, info: GraphQLResolveInfo) -> Row | None:
+async def team_default_state(team: Row, info: Info) -> Row | None:
     return await db.row(
         ctx_of(info).conn,
         """SELECT * FROM workflow_states WHERE team_id = %s AND archived_at IS NULL
@@ -283,7 +278,7 @@ async def team_default_state(team: Row, info: GraphQLResolveInfo) -> Row | None:
 
 
 @resolver("Team.activeCycle")
-async def team_active_cycle(team: Row, info: GraphQLResolveInfo) -> Row | None:
+async def team_active_cycle(team: Row, info: Info) -> Row | None:
     return await db.row(
         ctx_of(info).conn,
         """SELECT * FROM cycles WHERE team_id = %s AND archived_at IS NULL
@@ -293,7 +288,7 @@ async def team_active_cycle(team: Row, info: GraphQLResolveInfo) -> Row | None:
 
 
 @resolver("Comment.url")
-def comment_url(comment: Row, info: GraphQLResolveInfo) -> Any:
+def comment_url(comment: Row, info: Info) -> Any:
     ctx = ctx_of(info)
 
     async def url() -> str:
@@ -301,18 +296,19 @@ def comment_url(comment: Row, info: GraphQLResolveInfo) -> Any:
         team = await ctx.by_id("teams").load(issue["team_id"])
         key = _org(info)["url_key"]
         slug = _slug(issue["title"])
-        return f"{APP_URL}/{key}/issue/{team['key']}-{issue['number']}/{slug}#comment-{comment['id'][:8]}"
+        anchor = f"comment-{comment['id'][:8]}"
+        return f"{APP_URL}/{key}/issue/{team['key']}-{issue['number']}/{slug}#{anchor}"
 
     return url()
 
 
 @resolver("Comment.bodyData")
-def comment_body_data(comment: Row, info: GraphQLResolveInfo) -> str:
+def comment_body_data(comment: Row, info: Info) -> str:
     return ""
 
 
 @resolver("Project.url")
-def project_url(project: Row, info: GraphQLResolveInfo) -> str:
+def project_url(project: Row, info: Info) -> str:
     slug = _slug(project["name"])
     return f"{APP_URL}/{_org(info)['url_key']}/project/{slug}-{project['slug_id']}"
 
@@ -331,23 +327,23 @@ PROJECT_STATUSES = {
 
 
 @resolver("Project.status")
-def project_status(project: Row, info: GraphQLResolveInfo) -> dict[str, Any]:
+def project_status(project: Row, info: Info) -> dict[str, Any]:
     return PROJECT_STATUSES[project["state"]]
 
 
 @resolver("Organization.projectStatuses")
-def organization_statuses(org: Row, info: GraphQLResolveInfo) -> list[dict[str, Any]]:
+def organization_statuses(org: Row, info: Info) -> list[dict[str, Any]]:
     return list(PROJECT_STATUSES.values())
 
 
 @resolver("Organization.userCount")
-async def organization_user_count(org: Row, info: GraphQLResolveInfo) -> int:
+async def organization_user_count(org: Row, info: Info) -> int:
     found = await db.row(ctx_of(info).conn, "SELECT count(*) AS n FROM users WHERE active")
     return int(found["n"]) if found else 0
 
 
 @resolver("Organization.createdIssueCount")
-async def organization_issue_count(org: Row, info: GraphQLResolveInfo) -> int:
+async def organization_issue_count(org: Row, info: Info) -> int:
     found = await db.row(ctx_of(info).conn, "SELECT count(*) AS n FROM issues")
     return int(found["n"]) if found else 0
 
@@ -362,22 +358,22 @@ def _cycle_phase(cycle: Row) -> str:
 
 
 @resolver("Cycle.isActive")
-def cycle_active(cycle: Row, info: GraphQLResolveInfo) -> bool:
+def cycle_active(cycle: Row, info: Info) -> bool:
     return _cycle_phase(cycle) == "active"
 
 
 @resolver("Cycle.isFuture")
-def cycle_future(cycle: Row, info: GraphQLResolveInfo) -> bool:
+def cycle_future(cycle: Row, info: Info) -> bool:
     return _cycle_phase(cycle) == "future"
 
 
 @resolver("Cycle.isPast")
-def cycle_past(cycle: Row, info: GraphQLResolveInfo) -> bool:
+def cycle_past(cycle: Row, info: Info) -> bool:
     return _cycle_phase(cycle) == "past"
 
 
 @resolver("Issue.reactions", "Comment.reactions")
-async def reactions(source: Row, info: GraphQLResolveInfo) -> list[Row]:
+async def reactions(source: Row, info: Info) -> list[Row]:
     column = "comment_id" if "body" in source else "issue_id"
     return await db.rows(
         ctx_of(info).conn,
@@ -390,17 +386,17 @@ async def reactions(source: Row, info: GraphQLResolveInfo) -> list[Row]:
 
 
 @resolver("Query.viewer")
-def viewer(_: Any, info: GraphQLResolveInfo) -> Row | None:
+def viewer(_: Any, info: Info) -> Row | None:
     return ctx_of(info).viewer
 
 
 @resolver("Query.organization")
-def organization(_: Any, info: GraphQLResolveInfo) -> Row:
+def organization(_: Any, info: Info) -> Row:
     return _org(info)
 
 
 def _by_id(table: str, kind: str) -> Any:
-    async def resolve(_: Any, info: GraphQLResolveInfo, id: str) -> Row:
+    async def resolve(_: Any, info: Info, id: str) -> Row:
         found = await ctx_of(info).by_id(table).load(id)
         if found is None:
             raise NotFound(kind)
@@ -439,7 +435,7 @@ async def find_issue(ctx: Ctx, key: str) -> Row:
 
 
 @resolver("Query.issue")
-async def issue(_: Any, info: GraphQLResolveInfo, id: str) -> Row:
+async def issue(_: Any, info: Info, id: str) -> Row:
     return await find_issue(ctx_of(info), id)
 
 
@@ -455,14 +451,14 @@ def _escape(text: str) -> str:
 
 
 @resolver("Query.issueSearch")
-def issue_search(_: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+def issue_search(_: Any, info: Info, **args: Any) -> Any:
     term = args.pop("query", None) or ""
     args["_term"] = f"%{_escape(term)}%"
     return ctx_of(info).page(ROOT_ISSUES, args, _SEARCH).load(None)
 
 
 @resolver("Query.searchIssues")
-def search_issues(_: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
+def search_issues(_: Any, info: Info, **args: Any) -> Any:
     term = args.pop("term")
     team = args.pop("teamId", None)
     args.pop("includeComments", None)
@@ -474,5 +470,5 @@ def search_issues(_: Any, info: GraphQLResolveInfo, **args: Any) -> Any:
 
 
 @resolver("Query.issuePriorityValues")
-def priority_values(_: Any, info: GraphQLResolveInfo) -> list[dict[str, Any]]:
+def priority_values(_: Any, info: Info) -> list[dict[str, Any]]:
     return [{"priority": p, "label": label} for p, label in PRIORITY_LABELS.items()]
