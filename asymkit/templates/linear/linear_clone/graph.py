@@ -11,6 +11,7 @@ clients asking for whole fragments get a valid answer.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
 import re
 from collections.abc import Callable
 from pathlib import Path
@@ -48,10 +49,23 @@ def resolver(*names: str) -> Callable[[Resolver], Resolver]:
     def register(fn: Resolver) -> Resolver:
         for name in names:
             type_name, field_name = name.split(".")
-            RESOLVERS[(type_name, field_name)] = fn
+            RESOLVERS[(type_name, field_name)] = _taking_known_args(fn)
         return fn
 
     return register
+
+
+def _taking_known_args(fn: Resolver) -> Resolver:
+    """``fn`` called with only the field arguments it names: Linear's fields take arguments
+    (``issueCount(includeArchived:)``...) that a resolver may have no use for."""
+    parameters = inspect.signature(fn).parameters
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters.values()):
+        return fn
+
+    def call(source: Any, info: Any, **args: Any) -> Any:
+        return fn(source, info, **{k: v for k, v in args.items() if k in parameters})
+
+    return call
 
 
 def snake(name: str) -> str:
