@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import logging
 import os
 import secrets
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 import psycopg
@@ -37,6 +38,7 @@ from .errors import (
 )
 
 log = logging.getLogger("linear_clone")
+Endpoint = Callable[[Request], Awaitable[Response]]
 MAX_BODY = 1_000_000  # bytes of one request
 MAX_TOKENS = 20_000  # tokens of one GraphQL document
 SCHEMA = graph.load()
@@ -180,7 +182,26 @@ async def graphql_endpoint(request: Request) -> Response:
     except LinearError as exc:
         return _fail(exc)
     except (psycopg.OperationalError, TimeoutError):
-        return _answer([InternalError().to_json()], 503)
+        unavailable = LinearError("Service unavailable", "The clone's database is unavailable.")
+        return JSONResponse(
+            {
+                "errors": [
+                    {
+                        **unavailable.to_json(),
+                        "extensions": {
+                            **unavailable.extensions(),
+                            "type": "internal error",
+                            "code": "SERVICE_UNAVAILABLE",
+                            "statusCode": 503,
+                            "userError": False,
+                        },
+                    }
+                ],
+                "data": None,
+            },
+            status_code=503,
+            headers={"Retry-After": "1"},
+        )
     errors = [_error_json(e) for e in result.errors or ()]
     status = 200 if result.data is not None or not errors else 400
     return _answer(errors, status, result.data)
@@ -196,7 +217,25 @@ def _admin_ok(request: Request) -> bool:
 
 
 def _rest_error(error: str, status: int, detail: str = "") -> JSONResponse:
-    return JSONResponse({"ok": False, "error": error, "detail": detail}, status_code=status)
+    # A 503 (no working database connection yet, e.g. just after a rebuild swapped the
+    # database) did nothing: asymkit calls again, as Retry-After asks.
+    headers = {"Retry-After": "1"} if status == 503 else None
+    return JSONResponse(
+        {"ok": False, "error": error, "detail": detail}, status_code=status, headers=headers
+    )
+
+
+def _database_errors(endpoint: Endpoint) -> Endpoint:
+    """A lost database connection answers 503 (the pool replaces it) instead of 500."""
+
+    @functools.wraps(endpoint)
+    async def guarded(request: Request) -> Response:
+        try:
+            return await endpoint(request)
+        except (psycopg.OperationalError, TimeoutError):
+            return _rest_error("database_unavailable", 503)
+
+    return guarded
 
 
 async def _admin_json(request: Request) -> dict[str, Any]:
@@ -350,8 +389,8 @@ def create_app() -> Starlette:
         routes=[
             Route("/graphql", graphql_endpoint, methods=["POST"]),
             Route("/clone/health", health, methods=["GET"]),
-            Route("/clone/provision", provision, methods=["POST"]),
-            Route("/clone/tokens", tokens, methods=["POST"]),
+            Route("/clone/provision", _database_errors(provision), methods=["POST"]),
+            Route("/clone/tokens", _database_errors(tokens), methods=["POST"]),
             Route("/clone/drain", drain, methods=["POST"]),
             Route("/clone/debug/statements", statements, methods=["GET"]),
         ],
