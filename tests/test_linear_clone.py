@@ -91,7 +91,8 @@ def _write(clone: Any) -> None:
     team = eng["teams"]["nodes"][0]["id"]
     done = data(
         clone,
-        '{ workflowStates(filter: {team: {key: {eq: "ENG"}}, name: {eq: "Done"}}) { nodes { id } } }',
+        '{ workflowStates(filter: {team: {key: {eq: "ENG"}}, name: {eq: "Done"}})'
+        " { nodes { id } } }",
     )["workflowStates"]["nodes"][0]["id"]
     omar = clone.user_token("@omar")
     data(
@@ -108,7 +109,8 @@ def _write(clone: Any) -> None:
     )
     data(
         clone,
-        'mutation { commentCreate(input: {issueId: "ENG-1", body: "Limits shipped."}) { success } }',
+        'mutation { commentCreate(input: {issueId: "ENG-1", body: "Limits shipped."})'
+        " { success } }",
         key=omar,
     )
 
