@@ -3,12 +3,9 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import json
 import logging
-import os
-import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import psycopg
@@ -26,7 +23,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from . import auth, db, graph, limits
+from . import admin, auth, db, graph, limits
 from .context import Ctx
 from .errors import (
     AuthenticationError,
@@ -38,7 +35,6 @@ from .errors import (
 )
 
 log = logging.getLogger("linear_clone")
-Endpoint = Callable[[Request], Awaitable[Response]]
 MAX_BODY = 1_000_000  # bytes of one request
 MAX_TOKENS = 20_000  # tokens of one GraphQL document
 SCHEMA = graph.load()
@@ -207,160 +203,8 @@ async def graphql_endpoint(request: Request) -> Response:
     return _answer(errors, status, result.data)
 
 
-# -- clone endpoints (asymkit's side) ----------------------------------------------
-
-
-def _admin_ok(request: Request) -> bool:
-    secret = os.environ.get("CLONE_ADMIN_SECRET", "")
-    given = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-    return bool(secret) and secrets.compare_digest(given, secret)
-
-
-def _rest_error(error: str, status: int, detail: str = "") -> JSONResponse:
-    # A 503 (no working database connection yet, e.g. just after a rebuild swapped the
-    # database) did nothing: asymkit calls again, as Retry-After asks.
-    headers = {"Retry-After": "1"} if status == 503 else None
-    return JSONResponse(
-        {"ok": False, "error": error, "detail": detail}, status_code=status, headers=headers
-    )
-
-
-def _database_errors(endpoint: Endpoint) -> Endpoint:
-    """A lost database connection answers 503 (the pool replaces it) instead of 500."""
-
-    @functools.wraps(endpoint)
-    async def guarded(request: Request) -> Response:
-        try:
-            return await endpoint(request)
-        except (psycopg.OperationalError, TimeoutError):
-            return _rest_error("database_unavailable", 503)
-
-    return guarded
-
-
-async def _admin_json(request: Request) -> dict[str, Any]:
-    try:
-        data = json.loads(await _body(request) or b"{}")
-    except (ValueError, LinearError):
-        data = None
-    if not isinstance(data, dict):
-        raise InvalidInput("invalid_json")
-    return data
-
-
-async def _owner(conn: db.Conn) -> db.Row:
-    """The workspace's owner (made, with the workspace, when the clone is empty)."""
-    owner = await db.row(
-        conn,
-        """SELECT * FROM users WHERE active ORDER BY owner DESC, admin DESC, created_at, id
-           LIMIT 1""",
-    )
-    if owner is not None:
-        return owner
-    org = await db.row(conn, "SELECT id FROM organizations LIMIT 1")
-    if org is None:
-        org = {"id": "00000000-0000-4000-8000-00000000a001"}
-        await db.rows(
-            conn,
-            "INSERT INTO organizations (id, name, url_key) VALUES (%s, 'Workspace', 'workspace')",
-            (org["id"],),
-        )
-    await db.rows(
-        conn,
-        """INSERT INTO users (id, organization_id, name, display_name, email, admin, owner)
-           VALUES ('00000000-0000-4000-8000-00000000a002', %s, 'Admin', 'admin',
-                   'admin@workspace.test', true, true)""",
-        (org["id"],),
-    )
-    return await _owner(conn)
-
-
-async def provision(request: Request) -> Response:
-    """Install a key for every member, the owner's as ``user`` and an OAuth token as ``bot``.
-
-    Keys passed in are installed as given (asymkit re-sends the ones it printed
-    at spin after every rebuild); otherwise they are made here.
-    """
-    if not _admin_ok(request):
-        return _rest_error("not_authorized", 401)
-    try:
-        body = await _admin_json(request)
-    except LinearError:
-        return _rest_error("invalid_json", 400)
-    given = body.get("tokens") or {}
-    if not isinstance(given, dict):
-        return _rest_error("invalid_tokens", 400)
-    async with request.app.state.pool.connection() as conn:
-        owner = await _owner(conn)
-        members = await db.rows(conn, "SELECT id, display_name FROM users WHERE active ORDER BY id")
-        keys = {}
-        for member in members:
-            key = auth.member_key(member["id"])
-            await auth.store(conn, key, member["id"], "api_key")
-            keys[f"@{member['display_name']}"] = key
-        user_key = str(given.get("user") or auth.member_key(owner["id"]))
-        bot = str(given.get("bot") or auth.new_oauth_token())
-        if not user_key.startswith("lin_api_") or not bot.startswith("lin_oauth_"):
-            return _rest_error("invalid_tokens", 400, "user must be lin_api_..., bot lin_oauth_...")
-        await auth.store(conn, user_key, owner["id"], "api_key")
-        await auth.store(conn, bot, owner["id"], "oauth")
-    return JSONResponse({"ok": True, "tokens": {"user": user_key, "bot": bot}, "members": keys})
-
-
-async def tokens(request: Request) -> Response:
-    """A member's personal API key: ``{"kind": "user", "user": "@omar" | "<id>"}``."""
-    if not _admin_ok(request):
-        return _rest_error("not_authorized", 401)
-    try:
-        body = await _admin_json(request)
-    except LinearError:
-        return _rest_error("invalid_json", 400)
-    who = body.get("user")
-    if body.get("kind", "user") != "user" or not isinstance(who, str) or not who.strip():
-        return _rest_error("invalid_arguments", 400, "pass {'kind': 'user', 'user': '@name'}")
-    who = who.strip()
-    async with request.app.state.pool.connection() as conn:
-        if who.startswith("@"):
-            member = await db.row(
-                conn,
-                "SELECT id FROM users WHERE active AND lower(display_name) = lower(%s)",
-                (who[1:],),
-            )
-        else:
-            member = await db.row(conn, "SELECT id FROM users WHERE active AND id = %s", (who,))
-        if member is None:
-            return _rest_error("user_not_found", 404, f"no member {who}")
-        key = auth.member_key(member["id"])
-        await auth.store(conn, key, member["id"], "api_key")
-    return JSONResponse({"ok": True, "token": key, "user": member["id"]})
-
-
-async def health(request: Request) -> Response:
-    try:
-        async with request.app.state.pool.connection(timeout=5) as conn:
-            await conn.execute("SELECT 1")
-    except (psycopg.OperationalError, TimeoutError):
-        return _rest_error("database_unavailable", 503)
-    return JSONResponse({"ok": True})
-
-
-async def drain(request: Request) -> Response:
-    """Replace every pooled connection (asymkit calls this right after a rebuild)."""
-    if not _admin_ok(request):
-        return _rest_error("not_authorized", 401)
-    await request.app.state.pool.drain()
-    return JSONResponse({"ok": True})
-
-
-async def statements(request: Request) -> Response:
-    """How many SQL statements the app has sent so far (tests prove batch loading with it)."""
-    if not _admin_ok(request):
-        return _rest_error("not_authorized", 401)
-    return JSONResponse({"ok": True, "statements": db.COUNTER.statements})
-
-
 async def not_found(request: Request, exc: Exception) -> Response:
-    return _rest_error("not_found", 404)
+    return admin.rest_error("not_found", 404)
 
 
 async def method_not_allowed(request: Request, exc: Exception) -> Response:
@@ -388,11 +232,11 @@ def create_app() -> Starlette:
     return Starlette(
         routes=[
             Route("/graphql", graphql_endpoint, methods=["POST"]),
-            Route("/clone/health", health, methods=["GET"]),
-            Route("/clone/provision", _database_errors(provision), methods=["POST"]),
-            Route("/clone/tokens", _database_errors(tokens), methods=["POST"]),
-            Route("/clone/drain", drain, methods=["POST"]),
-            Route("/clone/debug/statements", statements, methods=["GET"]),
+            Route("/clone/health", admin.health, methods=["GET"]),
+            Route("/clone/provision", admin.guarded(admin.provision), methods=["POST"]),
+            Route("/clone/tokens", admin.guarded(admin.tokens), methods=["POST"]),
+            Route("/clone/drain", admin.drain, methods=["POST"]),
+            Route("/clone/debug/statements", admin.statements, methods=["GET"]),
         ],
         exception_handlers={404: not_found, 405: method_not_allowed, 500: server_error},
         lifespan=lifespan,

@@ -3,6 +3,8 @@
 Relations return loader futures (``Ctx.by_id``, ``Ctx.page``) rather than
 awaiting queries, so a page of issues costs one query per relation, not per issue.
 """
+# long module: one table of every relation between the served types and their derived
+# fields (identifier, url, branchName...), which read best side by side.
 
 from __future__ import annotations
 
