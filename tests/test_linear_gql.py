@@ -145,6 +145,32 @@ def test_relay_pagination_forward_and_backward(linear: Any) -> None:
     assert back["pageInfo"]["hasPreviousPage"] and back["pageInfo"]["hasNextPage"]
 
 
+def test_order_by_updated_at_puts_the_last_written_issue_first(linear: Any) -> None:
+    data(linear, 'mutation { issueUpdate(id: "SAL-3", input: {priority: 1}) { success } }')
+    query = (
+        "query($o: PaginationOrderBy) { issues(first: 1, orderBy: $o) { nodes { identifier } } }"
+    )
+    assert data(linear, query, {"o": "updatedAt"})["issues"]["nodes"] == [{"identifier": "SAL-3"}]
+    assert data(linear, query)["issues"]["nodes"] != [{"identifier": "SAL-3"}]
+
+
+def test_reactions_on_issues_and_comments(linear: Any) -> None:
+    made = data(
+        linear,
+        'mutation { reactionCreate(input: {issueId: "ENG-2", emoji: "rocket"})'
+        " { success reaction { emoji user { displayName } issue { identifier } } } }",
+    )["reactionCreate"]
+    assert made["reaction"] == {
+        "emoji": "rocket",
+        "user": {"displayName": "dana"},
+        "issue": {"identifier": "ENG-2"},
+    }
+    found = data(linear, '{ issue(id: "ENG-2") { reactions { emoji } } }')["issue"]["reactions"]
+    assert {"emoji": "rocket"} in found
+    resp = post(linear, 'mutation { reactionCreate(input: {emoji: "x"}) { success } }')
+    assert error(resp)["code"] == "INVALID_INPUT"
+
+
 def test_archived_issues_need_include_archived(linear: Any) -> None:
     data(linear, 'mutation { issueArchive(id: "SAL-1") { success entity { archivedAt } } }')
     query = (

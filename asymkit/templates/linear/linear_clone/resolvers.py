@@ -374,14 +374,22 @@ def cycle_past(cycle: Row, info: Info) -> bool:
     return _cycle_phase(cycle) == "past"
 
 
-@resolver("Issue.reactions", "Comment.reactions")
-async def reactions(source: Row, info: Info) -> list[Row]:
-    column = "comment_id" if "body" in source else "issue_id"
+async def _reactions(info: Info, column: str, key: str) -> list[Row]:
     return await db.rows(
         ctx_of(info).conn,
         f"SELECT * FROM reactions WHERE {column} = %s ORDER BY created_at, id",
-        (source["id"],),
+        (key,),
     )
+
+
+@resolver("Issue.reactions")
+async def issue_reactions(issue: Row, info: Info) -> list[Row]:
+    return await _reactions(info, "issue_id", issue["id"])
+
+
+@resolver("Comment.reactions")
+async def comment_reactions(comment: Row, info: Info) -> list[Row]:
+    return await _reactions(info, "comment_id", comment["id"])
 
 
 # -- root fields -------------------------------------------------------------------
