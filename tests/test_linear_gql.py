@@ -249,6 +249,27 @@ def test_a_bad_key_is_an_authentication_error(linear: Any) -> None:
         assert got["code"] == "AUTHENTICATION_ERROR" and got["type"] == "authentication error"
 
 
+def test_introspection_needs_no_key_but_data_does(linear: Any) -> None:
+    found = data(linear, "{ __schema { queryType { name } } }", key="")
+    assert found["__schema"]["queryType"]["name"] == "Query"
+    resp = post(linear, "{ __schema { queryType { name } } viewer { id } }", key="")
+    assert error(resp)["code"] == "AUTHENTICATION_ERROR"
+
+
+def test_only_a_comments_author_may_edit_it(linear: Any) -> None:
+    made = data(
+        linear,
+        'mutation { commentCreate(input: {issueId: "ENG-1", body: "mine"}) { comment { id } } }',
+        key=linear.user_token("@leo"),
+    )["commentCreate"]["comment"]["id"]
+    edit = 'mutation($id: String!) { commentUpdate(id: $id, input: {body: "edited"}) { success } }'
+    got = error(post(linear, edit, {"id": made}, key=linear.user_token("@sofia")))
+    assert got["code"] == "FORBIDDEN" and got["type"] == "forbidden"
+    assert data(linear, edit, {"id": made}, key=linear.user_token("@leo"))["commentUpdate"][
+        "success"
+    ]
+
+
 def test_the_oauth_token_works_as_bearer(linear: Any) -> None:
     assert linear.tokens.bot.startswith("lin_oauth_")
     found = data(linear, "{ viewer { email } }", key=f"Bearer {linear.tokens.bot}")
