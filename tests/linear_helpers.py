@@ -15,13 +15,14 @@ def post(
     variables: dict[str, Any] | None = None,
     *,
     key: str | None = None,
+    headers: dict[str, str] | None = None,
     **kwargs: Any,
 ) -> httpx.Response:
     """One GraphQL request as Linear's clients send it (the key bare in Authorization)."""
     return httpx.post(
         clone.api_url,
         json={"query": query, "variables": variables or {}},
-        headers={"Authorization": key if key is not None else clone.tokens.user},
+        headers={"Authorization": key if key is not None else clone.tokens.user, **(headers or {})},
         timeout=30,
         **kwargs,
     )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 import pytest
 from gql import GraphQLRequest, gql
 from linear_helpers import data, error, gql_client, post
@@ -274,6 +275,28 @@ def test_the_oauth_token_works_as_bearer(linear: Any) -> None:
     assert linear.tokens.bot.startswith("lin_oauth_")
     found = data(linear, "{ viewer { email } }", key=f"Bearer {linear.tokens.bot}")
     assert found["viewer"]["email"] == "dana@acme-corp.test"
+
+
+def test_a_document_with_too_many_tokens_is_refused(linear: Any) -> None:
+    query = "{ viewer { " + "id " * 30_000 + "} }"
+    assert error(post(linear, query))["code"] == "GRAPHQL_PARSE_FAILED"
+
+
+def test_deeply_nested_variables_are_refused(linear: Any) -> None:
+    nested = "[" * 100_000 + "]" * 100_000
+    body = '{"query": "{ viewer { id } }", "variables": {"x": ' + nested + "}}"
+    resp = httpx.post(
+        linear.api_url,
+        content=body,
+        headers={"Authorization": linear.tokens.user, "Content-Type": "application/json"},
+    )
+    assert error(resp)["code"] == "INVALID_INPUT"
+    assert data(linear, "{ viewer { email } }")["viewer"]["email"] == "dana@acme-corp.test"
+
+
+def test_a_foreign_host_header_is_refused(linear: Any) -> None:
+    resp = post(linear, "{ viewer { id } }", headers={"Host": "evil.example"})
+    assert resp.status_code == 421
 
 
 def test_a_body_over_the_limit_is_refused(linear: Any) -> None:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import functools
+import ipaddress
 import json
 import logging
 from collections.abc import AsyncIterator
@@ -22,6 +24,7 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import admin, auth, db, graph, limits
 from .context import Ctx
@@ -94,14 +97,30 @@ def _request(raw: bytes) -> tuple[str, dict[str, Any], str | None]:
     return data["query"], variables, operation
 
 
-def _document(query: str) -> DocumentNode:
+@functools.lru_cache(maxsize=512)
+def _checked(query: str) -> tuple[DocumentNode, tuple[dict[str, Any], ...]]:
+    """``query`` parsed and validated against the schema, with the problems found.
+
+    Kept per query text: clients such as @linear/sdk send the same few documents
+    over and over, and validating a whole fragment against Linear's schema is most
+    of the cost of a small request. Documents are never changed by execution.
+    """
     try:
         document = parse(query, max_tokens=MAX_TOKENS)
     except GraphQLError as exc:
         raise _Parse(exc.message) from None
     except RecursionError:
         raise _Parse("Document nested too deeply") from None
-    return document
+    problems = tuple(
+        GraphQLSyntaxError(p.message).to_json()
+        | (
+            {"locations": [{"line": loc.line, "column": loc.column} for loc in p.locations]}
+            if p.locations
+            else {}
+        )
+        for p in validate(SCHEMA, document)
+    )
+    return document, problems
 
 
 def _introspection_only(document: DocumentNode, operation: str | None) -> bool:
@@ -137,25 +156,9 @@ def _error_json(error: GraphQLError) -> dict[str, Any]:
 async def graphql_endpoint(request: Request) -> Response:
     try:
         query, variables, operation = _request(await _body(request))
-        document = _document(query)
-        problems = validate(SCHEMA, document)
+        document, problems = _checked(query)
         if problems:
-            return _answer(
-                [
-                    {"message": p.message, **GraphQLSyntaxError(p.message).to_json()}
-                    | (
-                        {
-                            "locations": [
-                                {"line": loc.line, "column": loc.column} for loc in p.locations
-                            ]
-                        }
-                        if p.locations
-                        else {}
-                    )
-                    for p in problems
-                ],
-                400,
-            )
+            return _answer([dict(p) for p in problems], 400)
         limits.check(document, operation, variables)
         key = auth.credential(request.headers.get("authorization"))
         pool = request.app.state.pool
@@ -216,6 +219,38 @@ async def server_error(request: Request, exc: Exception) -> Response:
     return _fail(InternalError())
 
 
+_LOOPBACK_NAMES = {"localhost", "localhost.", "127.0.0.1", "::1"}
+
+
+def _loopback(host: str) -> bool:
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host.lower() in _LOOPBACK_NAMES
+
+
+class HostCheck:
+    """On a loopback bind, refuse requests whose Host is not a loopback name (DNS rebinding:
+    a web page must not reach the clone's API or admin endpoints through the browser)."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope.get("server") and _loopback(str(scope["server"][0])):
+            host = ""
+            for key, value in scope.get("headers", []):
+                if key == b"host":
+                    host = value.decode("latin-1")
+                    break
+            name = host.rsplit(":", 1)[0] if not host.startswith("[") else host[1:].split("]")[0]
+            if host and not _loopback(name):
+                response = admin.rest_error("invalid_host", 421)
+                await response(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+
 @contextlib.asynccontextmanager
 async def lifespan(app: Starlette) -> AsyncIterator[None]:
     pool = db.new_pool()
@@ -229,7 +264,7 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
 
 def create_app() -> Starlette:
     """A new app with its own pool and routes."""
-    return Starlette(
+    starlette = Starlette(
         routes=[
             Route("/graphql", graphql_endpoint, methods=["POST"]),
             Route("/clone/health", admin.health, methods=["GET"]),
@@ -241,6 +276,8 @@ def create_app() -> Starlette:
         exception_handlers={404: not_found, 405: method_not_allowed, 500: server_error},
         lifespan=lifespan,
     )
+    starlette.add_middleware(HostCheck)
+    return starlette
 
 
 app = create_app()
