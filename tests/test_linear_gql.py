@@ -304,6 +304,18 @@ def test_a_body_over_the_limit_is_refused(linear: Any) -> None:
     assert resp.status_code == 413 and error(resp)["code"] == "REQUEST_TOO_LARGE"
 
 
+def test_an_unsupported_input_field_is_refused_not_dropped(linear: Any) -> None:
+    resp = post(
+        linear,
+        'mutation { issueUpdate(id: "ENG-1", input: {title: "t",'
+        ' snoozedUntilAt: "2030-01-01T00:00:00Z"}) { success } }',
+    )
+    got = error(resp)
+    assert got["code"] == "INVALID_INPUT" and "snoozedUntilAt" in got["message"]
+    title = data(linear, '{ issue(id: "ENG-1") { title } }')["issue"]["title"]
+    assert title.startswith("Per-tenant limit")
+
+
 def test_mutation_validation_errors(linear: Any) -> None:
     eng = data(linear, '{ teams(filter: {key: {eq: "ENG"}}) { nodes { id } } }')["teams"]["nodes"][
         0

@@ -20,14 +20,35 @@ Mutation = Callable[..., Awaitable[dict[str, Any]]]
 STATE_STAMPS = {"started": "started_at", "completed": "completed_at", "canceled": "canceled_at"}
 MAX_TITLE = 255
 MAX_TEXT = 200_000
+ISSUE_FIELDS = (
+    "teamId title description stateId assigneeId priority estimate labelIds projectId cycleId"
+    " parentId dueDate"
+)
+PROJECT_FIELDS = (
+    "name description content color icon leadId memberIds teamIds priority startDate"
+    " targetDate statusId"
+)
 
 
-def mutation(name: str) -> Callable[[Mutation], Mutation]:
-    """Register a mutation: one savepoint (all or nothing), caches dropped after."""
+def mutation(name: str, accepts: str = "") -> Callable[[Mutation], Mutation]:
+    """Register a mutation: one savepoint (all or nothing), caches dropped after.
+
+    ``accepts`` names the ``input`` fields the clone implements; any other field
+    given a value is refused by name rather than silently dropped, so an agent
+    never believes a write happened that did not.
+    """
+    known = set(accepts.split())
 
     def register(fn: Mutation) -> Mutation:
         async def resolve(_: Any, info: Info, **args: Any) -> dict[str, Any]:
             ctx = ctx_of(info)
+            given = args.get("input") or {}
+            extra = sorted(k for k, v in given.items() if v is not None and k not in known)
+            if known and extra:
+                raise InvalidInput(
+                    f"{name}: {', '.join(extra)} not supported by this clone; "
+                    f"supported: {', '.join(sorted(known))}."
+                )
             async with ctx.conn.transaction():
                 result = await fn(ctx, **args)
                 sync = await db.row(ctx.conn, "SELECT nextval('sync_seq') AS n")
@@ -178,7 +199,7 @@ def _assignments(values: dict[str, Any]) -> tuple[str, list[Any]]:
     return ", ".join(f"{c} = %s" for c in columns), [values[c] for c in columns]
 
 
-@mutation("issueCreate")
+@mutation("issueCreate", "id " + ISSUE_FIELDS)
 async def issue_create(ctx: Ctx, input: dict[str, Any]) -> dict[str, Any]:
     team = await _exists(ctx, "teams", "Team", input["teamId"], "AND archived_at IS NULL")
     data = dict(input)
@@ -224,7 +245,7 @@ async def _issue(ctx: Ctx, issue_id: str) -> Row:
     return found
 
 
-@mutation("issueUpdate")
+@mutation("issueUpdate", ISSUE_FIELDS + " addedLabelIds removedLabelIds")
 async def issue_update(ctx: Ctx, id: str, input: dict[str, Any]) -> dict[str, Any]:
     current = await find_issue(ctx, id)
     if input.get("teamId") not in (None, current["team_id"]):
@@ -309,7 +330,7 @@ def _body(value: Any) -> str:
     return value
 
 
-@mutation("commentCreate")
+@mutation("commentCreate", "id issueId body parentId")
 async def comment_create(ctx: Ctx, input: dict[str, Any]) -> dict[str, Any]:
     if not input.get("issueId"):
         raise InvalidInput("issueId is required: this clone serves comments on issues.")
@@ -335,7 +356,7 @@ async def _own_comment(ctx: Ctx, comment_id: str) -> Row:
     return comment
 
 
-@mutation("commentUpdate")
+@mutation("commentUpdate", "body")
 async def comment_update(
     ctx: Ctx, id: str, input: dict[str, Any], skipEditedAt: bool | None = None
 ) -> dict[str, Any]:
@@ -433,7 +454,7 @@ async def _project_links(ctx: Ctx, project_id: str, input: dict[str, Any]) -> No
             )
 
 
-@mutation("projectCreate")
+@mutation("projectCreate", "id " + PROJECT_FIELDS)
 async def project_create(
     ctx: Ctx, input: dict[str, Any], slackChannelName: str | None = None
 ) -> dict[str, Any]:
@@ -453,7 +474,7 @@ async def project_create(
     return {"project": await _exists(ctx, "projects", "Project", fields["id"])}
 
 
-@mutation("projectUpdate")
+@mutation("projectUpdate", PROJECT_FIELDS)
 async def project_update(ctx: Ctx, id: str, input: dict[str, Any]) -> dict[str, Any]:
     project = await _exists(ctx, "projects", "Project", id)
     await _touch(ctx, "projects", project["id"], **await _project_fields(ctx, input))
@@ -461,7 +482,7 @@ async def project_update(ctx: Ctx, id: str, input: dict[str, Any]) -> dict[str, 
     return {"project": await _exists(ctx, "projects", "Project", project["id"])}
 
 
-@mutation("issueLabelCreate")
+@mutation("issueLabelCreate", "id name color description teamId parentId isGroup")
 async def label_create(
     ctx: Ctx, input: dict[str, Any], replaceTeamLabels: bool | None = None
 ) -> dict[str, Any]:
@@ -503,7 +524,7 @@ async def label_create(
     return {"issueLabel": await _exists(ctx, "issue_labels", "IssueLabel", label_id)}
 
 
-@mutation("cycleCreate")
+@mutation("cycleCreate", "id teamId startsAt endsAt name description")
 async def cycle_create(ctx: Ctx, input: dict[str, Any]) -> dict[str, Any]:
     team = await _exists(ctx, "teams", "Team", input["teamId"])
     if input["endsAt"] <= input["startsAt"]:
@@ -541,7 +562,7 @@ async def cycle_create(ctx: Ctx, input: dict[str, Any]) -> dict[str, Any]:
     return {"cycle": await _exists(ctx, "cycles", "Cycle", cycle_id)}
 
 
-@mutation("reactionCreate")
+@mutation("reactionCreate", "id emoji issueId commentId")
 async def reaction_create(ctx: Ctx, input: dict[str, Any]) -> dict[str, Any]:
     targets = [k for k in ("issueId", "commentId") if input.get(k)]
     others = [k for k, v in input.items() if v and k.endswith("Id") and k not in targets]
