@@ -213,6 +213,12 @@ def test_search_and_priority_values(linear: Any) -> None:
             "{ issues(first: 300) { nodes { id } } }", None, "INVALID_INPUT", id="huge-page"
         ),
         pytest.param(
+            "{ issues(sort: [{priority: {order: Ascending}}]) { nodes { id } } }",
+            None,
+            "INVALID_INPUT",
+            id="unsupported-sort",
+        ),
+        pytest.param(
             "{ issues(filter: {hasBlockedByRelations: {eq: true}}) { nodes { id } } }",
             None,
             "INVALID_INPUT",

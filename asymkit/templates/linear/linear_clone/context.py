@@ -84,6 +84,8 @@ async def pages(
     Order: ``orderBy`` (createdAt by default, or updatedAt), newest first, id as
     tie-break; cursors are node ids, as Linear's are. ``first`` defaults to 50.
     """
+    if args.get("sort"):
+        raise InvalidInput("'sort' is not supported by this clone; use orderBy.")
     first, last = _size(args.get("first"), "first"), _size(args.get("last"), "last")
     after, before = args.get("after"), args.get("before")
     if first is not None and last is not None:
