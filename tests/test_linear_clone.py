@@ -144,3 +144,21 @@ def test_snapshots_work_on_the_linear_clone(linear: Any) -> None:
         assert not linear.diff(since="before-writes")
     finally:
         linear.drop_snapshot("before-writes")
+
+
+def test_handing_out_a_key_again_writes_nothing(linear: Any) -> None:
+    """A member's key is stored at provision; asking for it again must not look like a write."""
+    import psycopg
+
+    from asymkit import postgres
+
+    linear.user_token("@omar")
+    with psycopg.connect(postgres.server().dsn(linear.database)) as conn:
+        logged = conn.execute("SELECT max(seq) FROM asymkit.changes WHERE tbl = 'api_keys'")
+        before = logged.fetchone()
+        linear.user_token("@omar")
+        linear.user_token("@omar")
+        after = conn.execute(
+            "SELECT max(seq) FROM asymkit.changes WHERE tbl = 'api_keys'"
+        ).fetchone()
+    assert before == after

@@ -52,9 +52,12 @@ async def viewer(conn: Conn, key: str) -> Row | None:
 
 
 async def store(conn: Conn, key: str, user_id: str, kind: str) -> None:
+    """Hold ``key`` for ``user_id``; a key already held as given writes nothing (no change
+    for reset or diff to see when asymkit hands out a member's key again)."""
     await db.rows(
         conn,
         """INSERT INTO api_keys (key_hash, user_id, kind) VALUES (%s, %s, %s)
-           ON CONFLICT (key_hash) DO UPDATE SET user_id = EXCLUDED.user_id, kind = EXCLUDED.kind""",
+           ON CONFLICT (key_hash) DO UPDATE SET user_id = EXCLUDED.user_id, kind = EXCLUDED.kind
+           WHERE (api_keys.user_id, api_keys.kind) <> (EXCLUDED.user_id, EXCLUDED.kind)""",
         (hash_key(key), user_id, kind),
     )
