@@ -227,20 +227,22 @@ def new_app_credentials() -> dict[str, str]:
 def provision(target: Target) -> dict[str, str]:
     """Install the clone's tokens in its database (fresh ones when it has none); return them.
 
-    The app-level token and the signing secret are made here, once, and re-sent
-    on every provision like the bot and user tokens.
+    The credentials the manifest asks for (an app-level token, a signing secret) are
+    made here, once, and re-sent on every provision like the bot and user tokens.
     """
     if not target.template.provision:
         return dict(target.tokens)
     tokens = dict(target.tokens)
+    wanted = target.template.credentials  # the manifest's: Slack's app token, signing secret
     for key, value in new_app_credentials().items():
-        tokens.setdefault(key, value)
+        if key in wanted:
+            tokens.setdefault(key, value)
     api_tokens = {k: tokens[k] for k in ("bot", "user") if k in tokens}
-    body = {
-        "tokens": api_tokens or None,
-        "app_token": tokens["app"],
-        "signing_secret": tokens["signing_secret"],
-    }
+    body: dict[str, Any] = {"tokens": api_tokens or None}
+    if "app" in wanted:
+        body["app_token"] = tokens["app"]
+    if "signing_secret" in wanted:
+        body["signing_secret"] = tokens["signing_secret"]
     data = admin_post(target, target.template.provision, body)
     return {**tokens, **{k: str(v) for k, v in data["tokens"].items()}}
 

@@ -84,7 +84,8 @@ def _error_of(resp: httpx.Response) -> tuple[str, str]:
 
 def user_token(clone: Clone, who: str) -> str:
     """An ``xoxp-`` token acting as member ``who`` (``@handle`` or a ``U…`` id)."""
-    if not who or not (who.startswith("@") or (who[:1] == "U" and who[1:].isalnum())):
+    # An id is the template's own (Slack's U…, another template's UUID): letters, digits, dashes.
+    if not who or not (who.startswith("@") or who.replace("-", "").isalnum()):
         raise InvalidArgument(
             f"'{who}' names no member: use @handle (e.g. @maya) or a user id (U…)."
         )

@@ -17,6 +17,11 @@ import attrs
 from .errors import TemplateInvalid, TemplateNotFound, choices
 
 MANIFEST = "clone.manifest.json"
+# What asymkit can make for a clone beside its API tokens, once at spin, and re-send on every
+# provision: an app-level token (Slack's xapp-, Socket Mode) and a signing secret (signed
+# event deliveries). A manifest lists the ones its app takes ("credentials"); by default both,
+# as the Slack clone and templates written for it expect.
+CREDENTIALS = ("app", "signing_secret")
 BUNDLED = Path(__file__).parent / "templates"
 
 
@@ -39,6 +44,7 @@ class Template:
     seeder: str | None = None  # seed.ai.seeder: a bundled seeder's name or "module:attr"
     fingerprint: dict[str, Any] = attrs.field(factory=dict, eq=False, hash=False)
     diff: dict[str, Any] = attrs.field(factory=dict, eq=False, hash=False)  # kinds and names
+    credentials: tuple[str, ...] = CREDENTIALS
 
     def database_for(self, clone_id: str) -> str:
         return self.database.format(id=clone_id.replace("-", "_"))
@@ -66,6 +72,15 @@ def _seeder(ai: dict[str, Any], path: Path) -> str | None:
     if seeder is not None and (not isinstance(seeder, str) or not seeder):
         raise TemplateInvalid(f"{path}: 'seed.ai.seeder' must be a non-empty string.")
     return seeder
+
+
+def _credentials(data: dict[str, Any], path: Path) -> tuple[str, ...]:
+    value = data.get("credentials", list(CREDENTIALS))
+    if not isinstance(value, list) or not all(v in CREDENTIALS for v in value):
+        raise TemplateInvalid(
+            f"{path}: 'credentials' must be a list of {', '.join(CREDENTIALS)} (or empty)."
+        )
+    return tuple(value)
 
 
 def load(root: Path) -> Template:
@@ -105,6 +120,7 @@ def load(root: Path) -> Template:
         seeder=_seeder(ai, path),
         fingerprint=data.get("fingerprint") or {},
         diff=data.get("diff") or {},
+        credentials=_credentials(data, path),
     )
 
 

@@ -9,8 +9,10 @@ fi
 .venv/bin/ruff check asymkit tests benchmarks
 .venv/bin/ruff format --check asymkit tests benchmarks
 .venv/bin/mypy
-# The bundled Slack clone is a template, type-checked on its own (it never imports asymkit).
+# The bundled Slack and Linear clones are templates, type-checked on their own (they never
+# import asymkit).
 (cd asymkit/templates/slack && ../../../.venv/bin/mypy --strict --python-version 3.10 -p slack_clone)
+(cd asymkit/templates/linear && ../../../.venv/bin/mypy --strict --python-version 3.10 -p linear_clone)
 # Coverage of the SDK in this process (the clone apps and CLI subprocesses run apart).
 # One worker per core (pytest-xdist), each with its own ASYMKIT_HOME and embedded Postgres.
 .venv/bin/pytest -n auto --cov --cov-report=term:skip-covered "$@"

@@ -113,3 +113,20 @@ def table_dump(
 
 # What provisioning an app varies from clone to clone: fresh tokens, creation times.
 PROVISIONED = {"tokens": (), "users": ("created",)}
+
+
+@pytest.fixture(scope="session")
+def linear_session() -> Iterator[object]:
+    """One acme-corp Linear clone for the session (tests/test_linear_*.py)."""
+    import asymkit
+
+    clone = asymkit.spin("linear", seed=asymkit.Fixture("acme-corp"))
+    yield clone
+    clone.destroy()
+
+
+@pytest.fixture
+def linear(linear_session: object) -> object:
+    """The session's Linear clone, reset to its seed before the test."""
+    linear_session.reset()  # type: ignore[attr-defined]
+    return linear_session
