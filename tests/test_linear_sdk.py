@@ -9,6 +9,7 @@ handles a bad key, printing what it saw as JSON.
 
 from __future__ import annotations
 
+import fcntl
 import json
 import shutil
 import subprocess
@@ -30,10 +31,14 @@ pytestmark = pytest.mark.skipif(shutil.which("node") is None, reason="node is no
 def sdk() -> Path:
     """The pinned @linear/sdk, installed from the npm registry (once)."""
     installed = PREFIX / "node_modules" / "@linear" / "sdk" / "package.json"
-    if not installed.is_file() or json.loads(installed.read_text())["version"] != SDK_VERSION:
+    PREFIX.mkdir(parents=True, exist_ok=True)
+    # xdist workers may each reach this fixture: one installs, the others wait for it.
+    with (PREFIX / "install.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if installed.is_file() and json.loads(installed.read_text())["version"] == SDK_VERSION:
+            return PREFIX
         npm = shutil.which("npm")
         assert npm is not None, "node is installed but npm is not"
-        PREFIX.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             [
                 npm,
