@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 from .errors import (
     AsymkitError,
+    CallsMismatch,
     CassetteInvalid,
     CassetteMismatch,
     CloneNotFound,
@@ -45,6 +46,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from .calls import Call, Calls
     from .clone import Clone, Tokens, spin
     from .diff import Diff
     from .environment import Environment, EnvironmentResetReport
@@ -55,6 +57,8 @@ if TYPE_CHECKING:
 _LAZY = {
     "AIReport": "seed",
     "AISeed": "seed",
+    "Call": "calls",
+    "Calls": "calls",
     "Clone": "clone",
     "Diff": "diff",
     "Environment": "environment",
@@ -87,6 +91,9 @@ __all__ = [
     "AIReport",
     "AISeed",
     "AsymkitError",
+    "Call",
+    "Calls",
+    "CallsMismatch",
     "CassetteInvalid",
     "CassetteMismatch",
     "Clone",

@@ -232,6 +232,14 @@ def send_subscription(target: Target, subscription: dict[str, Any] | None) -> st
     return None
 
 
+def flush_calls(target: Target) -> None:
+    """Have the app write the calls it gathered in memory (the manifest's ``calls.flush``),
+    before the log is read or the state captured; a stopped app has none left."""
+    path = (target.template.calls or {}).get("flush")
+    if path and target.running:
+        admin_post(target, str(path), {})
+
+
 def after_rebuild(target: Target) -> None:
     """Put tokens back and make the app drop connections to the old database."""
     if not target.running:

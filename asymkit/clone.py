@@ -32,6 +32,8 @@ from . import (
     seeding,
     snapshot,
 )
+from . import calls as call_log
+from .calls import Calls
 from .diff import Diff
 from .errors import (
     AsymkitError,
@@ -301,6 +303,10 @@ class Clone:
         template = self.template
         with self._locked():
             target = self.target(template)
+            # Calls the app still holds in memory belong to the run being undone: written
+            # now, the restore removes them with the rest (else they would follow it).
+            with contextlib.suppress(AsymkitError):
+                build.flush_calls(target)
             if to is not None and to != snapshot.SEED:
                 return reset.reset_to(target, snapshot.check_name(to))
             broken = self.status() == "broken"
@@ -326,6 +332,7 @@ class Clone:
         if name == snapshot.SEED:
             raise InvalidArgument("'seed' names the last seed's state; pick another name.")
         with self._locked():
+            build.flush_calls(self.target())  # the calls so far belong to the state captured
             snapshot.capture(self._server(), self.database, name)
 
     def snapshots(self) -> list[SnapshotInfo]:
@@ -340,6 +347,11 @@ class Clone:
         """What changed since the last seed (default) or since snapshot ``since``."""
         name = snapshot.check_name(since) if since else snapshot.SEED
         return diff.compute(self.target(), name)
+
+    def calls(self, since: str | None = None) -> Calls:
+        """The API calls it served since the last seed (default) or snapshot ``since``."""
+        expect(since, (str, type(None)), "calls()'s since")
+        return call_log.read(self.target(), snapshot.check_name(since) if since else None)
 
     def start(self, *, health_timeout: float = build.HEALTH_TIMEOUT) -> None:
         """Start the app again (same port if free) and re-install its tokens."""

@@ -39,6 +39,8 @@ class Template:
     seeder: str | None = None  # seed.ai.seeder: a bundled seeder's name or "module:attr"
     fingerprint: dict[str, Any] = attrs.field(factory=dict, eq=False, hash=False)
     diff: dict[str, Any] = attrs.field(factory=dict, eq=False, hash=False)  # kinds and names
+    calls: dict[str, Any] = attrs.field(factory=dict, eq=False, hash=False)  # the call log
+    view: dict[str, Any] = attrs.field(factory=dict, eq=False, hash=False)  # the review page
 
     def database_for(self, clone_id: str) -> str:
         return self.database.format(id=clone_id.replace("-", "_"))
@@ -105,6 +107,8 @@ def load(root: Path) -> Template:
         seeder=_seeder(ai, path),
         fingerprint=data.get("fingerprint") or {},
         diff=data.get("diff") or {},
+        calls=data.get("calls") or {},
+        view=data.get("view") or {},
     )
 
 
