@@ -348,6 +348,13 @@ class Clone:
         name = snapshot.check_name(since) if since else snapshot.SEED
         return diff.compute(self.target(), name)
 
+    @property
+    def view_url(self) -> str:
+        """The review page's address (a server in this process, started on first use)."""
+        from .review import server  # the page's code loads only when asked for
+
+        return f"{server.shared()}/{self.id}"
+
     def calls(self, since: str | None = None) -> Calls:
         """The API calls it served since the last seed (default) or snapshot ``since``."""
         expect(since, (str, type(None)), "calls()'s since")

@@ -38,7 +38,7 @@ from click.exceptions import NoArgsIsHelpError
 from .. import __version__
 from ..errors import AsymkitError, DiffMismatch
 from ..paths import home
-from . import calls, cassette, clones, env, events, grading, mcp, server
+from . import calls, cassette, clones, env, events, grading, mcp, server, view
 
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as shells report it
 
@@ -178,6 +178,7 @@ for _command in (*clones.COMMANDS, *grading.COMMANDS, env.env, cassette.cassette
 cli.add_command(mcp.mcp_command)
 cli.add_command(events.events_command)
 cli.add_command(calls.calls_command)
+cli.add_command(view.view_command)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

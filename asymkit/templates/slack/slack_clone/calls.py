@@ -102,7 +102,8 @@ def refs(params: Mapping[str, str], result: Mapping[str, Any] | None) -> list[di
         else:
             add(channel, result.get("ts"))
     add(params.get("channel"), params.get("ts") or params.get("timestamp"))
-    return list(found.values())[:10]
+    precise = {channel for channel, ts in found if ts}
+    return [r for (channel, ts), r in found.items() if ts or channel not in precise][:10]
 
 
 @attrs.define
