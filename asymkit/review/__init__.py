@@ -110,7 +110,8 @@ def renderer(target: Target) -> Renderer:
 def read(target: Target, since: str | None = None) -> Run:
     """The diff, calls and events of ``target`` since ``since`` (default: the last seed)."""
     name = snapshot.check_name(since) if since else snapshot.SEED
-    found_diff = diff.compute(target, name)
+    # A template without diff kinds still gets a page (its calls, its events).
+    found_diff = diff.compute(target, name) if diff.kinds(target.template) else Diff(name, {})
     found_calls = call_log.read(target, name) if target.template.calls else Calls(name, (), 0, {})
     events, note = _events(target)
     return Run(target, name, found_diff, found_calls, events, note)
@@ -190,7 +191,7 @@ def page(run: Run, product: Rendered, view: View) -> str:
 <span class="counts"><b class="added">+{counts["added"]} added</b>
 <b class="changed">~{counts["changed"]} changed</b>
 <b class="removed">−{counts["removed"]} removed</b>
-<b>{len(run.calls)} calls</b></span></header>
+<b>{len(run.calls)} call{"" if len(run.calls) == 1 else "s"}</b></span></header>
 <div class="layout">
 <nav id="nav">{product.nav}</nav>
 <main id="main">{product.main}</main>
