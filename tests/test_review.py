@@ -198,3 +198,33 @@ def test_a_clone_that_stops_mid_view_gets_one_line(acme: Any) -> None:
     assert gone.status_code == 404
     [line] = re.findall(r'<p class="error"[^>]*>(.*?)</p>', gone.text)
     assert line.startswith(f"CLONE_NOT_FOUND: No clone &#x27;{clone.id}&#x27;.")
+
+
+pytest_plugins = ["pytester"]
+
+FAILING_AGENT = """
+from slack_sdk import WebClient
+
+def test_agent_posts_to_the_wrong_channel(asymkit_clone):
+    web = WebClient(token=asymkit_clone.tokens.user, base_url=asymkit_clone.api_url)
+    web.chat_postMessage(channel="CACME00001", text="posted where it should not be")
+    assert False, "the grader says no"
+
+def test_agent_passes(asymkit_clone):
+    pass
+"""
+
+
+def test_the_plugin_writes_a_review_page_per_failing_test(
+    pytester: pytest.Pytester, tmp_path: Path
+) -> None:
+    pytester.makepyfile(FAILING_AGENT)
+    reports = tmp_path / "reports"
+    result = pytester.runpytest_subprocess(
+        "--asymkit-fixture", "acme-corp", "--asymkit-report", str(reports), "-p", "no:cacheprovider"
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    [written] = list(reports.iterdir())
+    assert "test_agent_posts_to_the_wrong_channel" in written.name
+    result.stdout.fnmatch_lines([f"*review page of slack-*: {written}*"])
+    assert "posted where it should not be" in written.read_text()
