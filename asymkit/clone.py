@@ -305,8 +305,7 @@ class Clone:
             target = self.target(template)
             # Calls the app still holds in memory belong to the run being undone: written
             # now, the restore removes them with the rest (else they would follow it).
-            with contextlib.suppress(AsymkitError):
-                build.flush_calls(target)
+            build.flush_calls(target)
             if to is not None and to != snapshot.SEED:
                 return reset.reset_to(target, snapshot.check_name(to))
             broken = self.status() == "broken"

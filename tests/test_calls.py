@@ -217,3 +217,24 @@ def test_cli_calls_prints_the_log_and_json(acme: Any) -> None:
     assert [c["method"] for c in data["calls"]] == ["conversations.list", "chat.postMessage"]
     bad = subprocess.run([*run[:-1], "slack-zzzz"], capture_output=True, text=True)
     assert bad.returncode == 1 and bad.stderr.count("\n") == 1 and "CLONE_NOT_FOUND" in bad.stderr
+
+
+def test_cli_calls_follow_prints_new_calls_as_they_come(acme: Any) -> None:
+    import selectors
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "asymkit.cli", "calls", acme.id, "--follow", "--json"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        web(acme).api_call("api.test", params={"n": "followed"})
+        sel = selectors.DefaultSelector()
+        sel.register(proc.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
+        assert sel.select(timeout=20), "no call printed within 20 s"
+        line = proc.stdout.readline()  # type: ignore[union-attr]
+        assert json.loads(line)["args"] == {"n": "followed"}
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
