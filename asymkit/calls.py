@@ -124,7 +124,7 @@ def read(target: Target, since: str | None = None, *, after: int | None = None) 
     with changes.session(target.dsn) as conn:
         conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
         try:
-            start = _start(conn, spec["table"], name) if after is None else after
+            start = _start(conn, spec, name) if after is None else after
             if start is None:
                 snapshot.require(target.server, target.database, name)
                 raise SnapshotNotFound(f"{target.id} has no snapshot '{name}'.")
@@ -142,20 +142,26 @@ def read(target: Target, since: str | None = None, *, after: int | None = None) 
     return Calls(name, tuple(calls), dropped, names)
 
 
-def _start(conn: changes.Conn, table: str, name: str) -> int | None:
-    """The last call id in snapshot ``name``'s copy of the log (0 if it had none); ``None``
-    when there is no such snapshot (the seed's absence means: everything)."""
+def _start(conn: changes.Conn, spec: Mapping[str, str], name: str) -> int | None:
+    """The last call id in snapshot ``name``'s copy of the log (0 if it had none): the
+    template's own select, run with the snapshot's schema first on the search path.
+    ``None`` when there is no such snapshot (the seed's absence means: everything)."""
     schema = snapshot.schema_of(name)
     found = conn.execute(
-        "SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s", (schema, table)
+        "SELECT 1 FROM pg_tables WHERE schemaname = %s AND tablename = %s",
+        (schema, spec["table"]),
     ).fetchone()
     if found is None:
         return 0 if name == snapshot.SEED else None
-    row = conn.execute(
-        sql.SQL("SELECT coalesce(max(id), 0) FROM {}.{}").format(
-            sql.Identifier(schema), sql.Identifier(table)
+    with conn.cursor() as cur:
+        cur.execute(
+            sql.SQL(
+                "SET LOCAL search_path = {}, public; SELECT coalesce(max(c.id), 0) FROM ({}) AS c"
+            ).format(sql.Identifier(schema), sql.SQL(spec["select"]))
         )
-    ).fetchone()
+        cur.nextset()
+        row = cur.fetchone()
+        cur.execute("SET LOCAL search_path = public")
     return int(row[0]) if row else 0  # type: ignore[call-overload]
 
 

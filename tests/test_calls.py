@@ -222,19 +222,20 @@ def test_cli_calls_prints_the_log_and_json(acme: Any) -> None:
 def test_cli_calls_follow_prints_new_calls_as_they_come(acme: Any) -> None:
     import selectors
 
-    proc = subprocess.Popen(
+    with subprocess.Popen(
         [sys.executable, "-m", "asymkit.cli", "calls", acme.id, "--follow", "--json"],
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-    )
-    try:
-        web(acme).api_call("api.test", params={"n": "followed"})
-        sel = selectors.DefaultSelector()
-        sel.register(proc.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
-        assert sel.select(timeout=20), "no call printed within 20 s"
-        line = proc.stdout.readline()  # type: ignore[union-attr]
-        assert json.loads(line)["args"] == {"n": "followed"}
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+    ) as proc:
+        try:
+            web(acme).api_call("api.test", params={"n": "followed"})
+            sel = selectors.DefaultSelector()
+            sel.register(proc.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
+            assert sel.select(timeout=20), "no call printed within 20 s"
+            line = proc.stdout.readline()  # type: ignore[union-attr]
+            assert json.loads(line)["args"] == {"n": "followed"}
+            sel.close()
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)

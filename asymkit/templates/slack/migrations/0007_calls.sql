@@ -1,21 +1,18 @@
--- The call log (issue 22): one row per Web API call the clone served, written in
--- batches by slack_clone/calls.py. A public table like the others, so snapshots
--- and resets put it back with the state; the manifest leaves it out of the state
+-- The call log (issue 22): every Web API call the clone served, written in batches by
+-- slack_clone/calls.py, one row per batch (``entries``: a JSON array of calls, each
+-- with its place ``i`` in the batch; a call's id is ``id * 100000 + i``). A row per
+-- call cost Postgres a row, an index entry and a change-log row per request; a row per
+-- batch costs them once per write. A public table like the others, so snapshots and
+-- resets put it back with the state; the manifest leaves it out of the state
 -- fingerprint and declares no diff kind for it (a call is not product state).
 CREATE TABLE calls (
-    id          bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
-    at          double precision NOT NULL,          -- when it arrived (Unix seconds)
-    who         text NOT NULL,                      -- bot, user, app, @handle, or '' (no token)
-    user_id     text,
-    method      text NOT NULL,
-    args        jsonb NOT NULL,                     -- secrets redacted, long text cut
-    outcome     text NOT NULL,                      -- 'ok' or Slack's error code
-    status      integer NOT NULL,                   -- the HTTP status answered
-    latency_ms  double precision NOT NULL,
-    refs        jsonb NOT NULL DEFAULT '[]'         -- records it touched: {channel, ts?}
+    id       bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    entries  jsonb NOT NULL,             -- [{i, at, who, user_id, method, args, outcome,
+                                         --   status, latency_ms, refs}, ...]
+    n        integer NOT NULL CHECK (n > 0)  -- how many calls ``entries`` holds
 );
 
--- One row: how many of the oldest entries the bound pushed out.
+-- One row: how many of the oldest calls the bound pushed out.
 CREATE TABLE call_log (
     id       integer PRIMARY KEY DEFAULT 1 CHECK (id = 1),
     dropped  bigint NOT NULL DEFAULT 0

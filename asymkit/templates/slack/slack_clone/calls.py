@@ -9,8 +9,10 @@ stops. Writing each entry inside its request's transaction cost a row and a
 change-log row per call on the hot path, the same cost the events hub avoids
 for its acknowledgements.
 
-The log is bounded (``CLONE_CALL_LOG_MAX`` rows, default 10,000): each write
-deletes the oldest rows beyond it and adds their number to ``call_log.dropped``.
+Each write is one row per batch (see migrations/0007_calls.sql): a row per call
+cost Postgres a row, an index entry and a change-log row per request. The log is
+bounded (``CLONE_CALL_LOG_MAX`` calls, default 10,000): each write removes the
+oldest calls beyond it and adds their number to ``call_log.dropped``.
 Arguments are stored with tokens, secrets and passwords redacted, file contents
 left out and every text cut at ``TEXT_LIMIT`` characters.
 """
@@ -37,16 +39,13 @@ REDACTED = "[redacted]"
 SECRET_ARGS = frozenset({"token", "client_secret", "password", "secret", "signing_secret", "code"})
 FILE_ARGS = frozenset({"content", "file"})
 
-INSERT = """INSERT INTO calls (at, who, user_id, method, args, outcome, status, latency_ms, refs)
-SELECT at, who, user_id, method, args, outcome, status, latency_ms, refs
-FROM jsonb_to_recordset(%s::jsonb) AS x(
-    at double precision, who text, user_id text, method text, args jsonb, outcome text,
-    status integer, latency_ms double precision, refs jsonb)"""
-# Keep the newest ``max`` rows; count the others as dropped. One statement, one round trip.
-TRIM = """WITH gone AS (
-    DELETE FROM calls WHERE id <= (SELECT max(id) FROM calls) - %(max)s RETURNING 1
-), n AS (SELECT count(*) + %(lost)s AS n FROM gone)
-UPDATE call_log SET dropped = dropped + n.n FROM n WHERE n.n > 0"""
+BATCH_ROWS = 1000  # calls per row at most: ``i`` stays below ID_STRIDE
+ID_STRIDE = 100_000  # a call's id: its row's id * ID_STRIDE + its place in the row
+INSERT = "INSERT INTO calls (entries, n) VALUES (%s::jsonb, %s)"
+# The calls of the oldest row past the bound, without its first ``k`` (ids unchanged).
+CUT = """UPDATE calls SET n = n - %(k)s, entries = (
+    SELECT jsonb_agg(x ORDER BY o) FROM jsonb_array_elements(entries) WITH ORDINALITY AS t(x, o)
+    WHERE o > %(k)s) WHERE id = %(id)s"""
 
 
 def _int_env(name: str, default: int) -> int:
@@ -202,6 +201,27 @@ def entry(
 
 
 async def write(conn: Any, batch: list[dict[str, Any]], lost: int, max_rows: int) -> None:
-    """Insert ``batch`` and trim the log to ``max_rows`` in one transaction."""
-    await conn.execute(INSERT, (json.dumps(batch),))
-    await conn.execute(TRIM, {"max": max_rows, "lost": lost})
+    """Insert ``batch`` (a row per ``BATCH_ROWS`` calls) and trim the log to ``max_rows``
+    calls, oldest first, counting what went in ``call_log.dropped``; one transaction."""
+    for start in range(0, len(batch), BATCH_ROWS):
+        chunk = [{**e, "i": i} for i, e in enumerate(batch[start : start + BATCH_ROWS], 1)]
+        await conn.execute(INSERT, (json.dumps(chunk), len(chunk)))
+    cur = await conn.execute("SELECT coalesce(sum(n), 0) AS total FROM calls")
+    row = await cur.fetchone()
+    excess = int(row["total"]) - max_rows if row else 0
+    dropped = lost
+    if excess > 0:
+        cur = await conn.execute("SELECT id, n FROM calls ORDER BY id")
+        for old in await cur.fetchall():
+            if excess <= 0:
+                break
+            if old["n"] <= excess:
+                await conn.execute("DELETE FROM calls WHERE id = %s", (old["id"],))
+                taken = int(old["n"])
+            else:
+                await conn.execute(CUT, {"k": excess, "id": old["id"]})
+                taken = excess
+            excess -= taken
+            dropped += taken
+    if dropped:
+        await conn.execute("UPDATE call_log SET dropped = dropped + %s", (dropped,))
