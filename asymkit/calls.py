@@ -121,24 +121,36 @@ def read(target: Target, since: str | None = None, *, after: int | None = None) 
     spec = declared(target.template)
     name = since or snapshot.SEED
     build.flush_calls(target)
-    with changes.session(target.dsn) as conn:
-        conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+    for attempt in range(2):
         try:
-            start = _start(conn, spec, name) if after is None else after
-            if start is None:
-                snapshot.require(target.server, target.database, name)
-                raise SnapshotNotFound(f"{target.id} has no snapshot '{name}'.")
-            calls = _rows(conn, spec["select"], start)
-            dropped = 0
-            if spec.get("dropped"):
-                row = conn.execute(spec["dropped"]).fetchone()
-                dropped = int(row[0]) if row and row[0] is not None else 0  # type: ignore[call-overload]
-            names = {
-                prefix: {str(i): str(n) for i, n in conn.execute(query)}
-                for prefix, query in (target.template.diff.get("names") or {}).items()
-            }
-        finally:
-            conn.execute("ROLLBACK")
+            with changes.session(target.dsn) as conn:
+                conn.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+                try:
+                    return _read(conn, target, spec, name, after)
+                finally:
+                    conn.execute("ROLLBACK")  # read only
+        except psycopg.OperationalError:  # a kept connection the server ended: once more
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _read(
+    conn: changes.Conn, target: Target, spec: Mapping[str, str], name: str, after: int | None
+) -> Calls:
+    start = _start(conn, spec, name) if after is None else after
+    if start is None:
+        snapshot.require(target.server, target.database, name)
+        raise SnapshotNotFound(f"{target.id} has no snapshot '{name}'.")
+    calls = _rows(conn, spec["select"], start)
+    dropped = 0
+    if spec.get("dropped"):
+        row = conn.execute(spec["dropped"]).fetchone()
+        dropped = int(row[0]) if row and row[0] is not None else 0  # type: ignore[call-overload]
+    names = {
+        prefix: {str(i): str(n) for i, n in conn.execute(query)}
+        for prefix, query in (target.template.diff.get("names") or {}).items()
+    }
     return Calls(name, tuple(calls), dropped, names)
 
 

@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -239,3 +240,29 @@ def test_cli_calls_follow_prints_new_calls_as_they_come(acme: Any) -> None:
         finally:
             proc.terminate()
             proc.wait(timeout=10)
+
+
+def test_an_ai_seeds_own_calls_belong_to_the_seed() -> None:
+    """A cassette replays through the REST API; calls() starts after it, and after a reset."""
+    cassette = Path(__file__).parent.parent / "cassettes" / "startup-small.msgpack"
+    with asymkit.spin("slack") as clone:
+        clone.seed(ai=asymkit.AISeed(cassette=cassette, record_mode="none"))
+        assert len(clone.calls()) == 0
+        with postgres.connect(postgres.server().dsn(clone.database)) as conn:
+            row = conn.execute("SELECT coalesce(sum(n), 0) FROM calls").fetchone()
+        assert row is not None and int(row[0]) > 20  # the replay's own calls, kept
+        web(clone).auth_test()
+        assert [c.method for c in clone.calls()] == ["auth.test"]
+        clone.reset(strategy="rebuild")  # replays the cassette again
+        assert len(clone.calls()) == 0
+
+
+def test_calls_gathered_when_the_app_stops_are_written(acme: Any) -> None:
+    client = web(acme)
+    for _ in range(3):
+        client.auth_test()
+    acme.stop()
+    try:
+        assert [c.method for c in acme.calls()] == ["auth.test"] * 3  # read from the database
+    finally:
+        acme.start()
