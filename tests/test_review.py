@@ -228,3 +228,26 @@ def test_the_plugin_writes_a_review_page_per_failing_test(
     assert "test_agent_posts_to_the_wrong_channel" in written.name
     result.stdout.fnmatch_lines([f"*review page of slack-*: {written}*"])
     assert "posted where it should not be" in written.read_text()
+
+
+def test_view_serves_the_page_and_prints_its_url(acme: Any) -> None:
+    import selectors
+
+    with subprocess.Popen(
+        [sys.executable, "-m", "asymkit.cli", "view", acme.id],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    ) as proc:
+        try:
+            sel = selectors.DefaultSelector()
+            sel.register(proc.stdout, selectors.EVENT_READ)  # type: ignore[arg-type]
+            assert sel.select(timeout=30), "no URL printed within 30 s"
+            url = proc.stdout.readline().strip()  # type: ignore[union-attr]
+            sel.close()
+            assert re.fullmatch(rf"http://127\.0\.0\.1:\d+/{acme.id}", url)
+            resp = get(url)
+            assert resp.status_code == 200 and "#general" in resp.text
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
