@@ -246,7 +246,11 @@ def events_list(events: tuple[Mapping[str, Any], ...], note: str) -> str:
     for event in events:
         inner = (event.get("payload") or {}).get("event") or {}
         summary = json.dumps(
-            {k: v for k, v in inner.items() if k in ("subtype", "channel", "user", "text", "reaction")},
+            {
+                k: v
+                for k, v in inner.items()
+                if k in ("subtype", "channel", "user", "text", "reaction")
+            },
             ensure_ascii=False,
         )
         delivered = "delivered" if event.get("delivered") else "not delivered"
