@@ -303,9 +303,9 @@ class Clone:
         template = self.template
         with self._locked():
             target = self.target(template)
-            # Calls the app still holds in memory belong to the run being undone: written
-            # now, the restore removes them with the rest (else they would follow it).
-            build.flush_calls(target)
+            # Calls the app still holds in memory belong to the run being undone: dropped
+            # now (else they would be written after the restore, as if made since).
+            build.flush_calls(target, discard=True)
             if to is not None and to != snapshot.SEED:
                 return reset.reset_to(target, snapshot.check_name(to))
             broken = self.status() == "broken"

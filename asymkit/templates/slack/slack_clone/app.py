@@ -400,8 +400,9 @@ async def drain(request: Request) -> Response:
 
 
 async def flush_calls(request: Request) -> Response:
-    """Write the call log's gathered entries now (asymkit calls this before reading the log
-    or resetting); ``{"recording": false}`` pauses recording (the benchmark's "without")."""
+    """Write the call log's gathered entries now (asymkit calls this before reading the log);
+    ``{"discard": true}`` drops them instead (before a reset); ``{"recording": false}``
+    pauses recording (the benchmark's "without")."""
     if not _admin_ok(request):
         return _error("not_authorized", 401)
     try:
@@ -411,6 +412,9 @@ async def flush_calls(request: Request) -> Response:
     calls: CallLog = request.app.state.calls
     if isinstance(body.get("recording"), bool):
         calls.recording = body["recording"]
+    if body.get("discard") is True:  # a reset is about to undo the run they belong to
+        dropped = await calls.discard()
+        return JSONResponse({"ok": True, "discarded": dropped, "recording": calls.recording})
     try:
         written = await calls.flush()
     except (psycopg.OperationalError, TimeoutError):

@@ -4,10 +4,12 @@ A request only appends an entry to a list (:meth:`CallLog.add`); a background
 task writes what gathered in one ``INSERT`` every ``CLONE_CALL_FLUSH`` seconds
 (default 0.5) or as soon as ``FLUSH_BACKLOG`` entries wait, and the admin
 endpoint ``POST /clone/calls/flush`` writes them at once (asymkit calls it
-before it reads the log and before a reset); the app writes the rest when it
-stops. Writing each entry inside its request's transaction cost a row and a
-change-log row per call on the hot path, the same cost the events hub avoids
-for its acknowledgements.
+before it reads the log or captures a snapshot) or, with ``{"discard": true}``,
+drops them (before a reset, which undoes the run they belong to: cheaper than
+writing rows the reset then deletes); the app writes the rest when it stops.
+Writing each entry inside its request's transaction cost a row and a change-log
+row per call on the hot path, the same cost the events hub avoids for its
+acknowledgements.
 
 Each write is one row per batch (see migrations/0007_calls.sql): a row per call
 cost Postgres a row, an index entry and a change-log row per request. The log is
@@ -134,6 +136,14 @@ class CallLog:
         """Drop the entries not yet written (a rebuild replaced the database they belong to)."""
         self._entries.clear()
         self._lost = 0
+
+    async def discard(self) -> int:
+        """Drop the entries not yet written, once a write under way has finished: a reset
+        is about to undo the run they belong to (and the rows that write adds)."""
+        async with self._flushing:
+            dropped = len(self._entries)
+            self.forget_pending()
+            return dropped
 
     def start(self) -> None:
         self._task = asyncio.create_task(self._run())
