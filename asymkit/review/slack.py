@@ -12,6 +12,7 @@ page first; ``mrkdwn`` and the common blocks are rendered after escaping.
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
@@ -461,8 +462,7 @@ class _Context:
 
 
 def _clock(ts: str) -> str:
-    import time
-
+    """A message's ts as the time it reads (UTC)."""
     try:
         return time.strftime("%Y-%m-%d %H:%M", time.gmtime(float(ts)))
     except ValueError:
