@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackApiError
 
 import asymkit
 from asymkit import fingerprint as fp
-from asymkit import postgres
+from asymkit import postgres, review
 from asymkit.testing import Match, assert_calls, at_most, called, not_called
 
 
@@ -154,6 +154,8 @@ def test_the_log_is_bounded_and_counts_what_it_dropped(tiny_log: Any) -> None:
     calls = tiny_log.calls()
     assert [c.args["n"] for c in calls] == ["3", "4", "5", "6", "7"]
     assert calls.dropped == 3
+    page = review.render(tiny_log.target())  # the review page says so
+    assert 'data-dropped="3">The call log dropped its 3 oldest calls' in page
     for n in range(8, 10):
         bot.api_call("api.test", params={"n": str(n)})
     assert tiny_log.calls().dropped == 5
