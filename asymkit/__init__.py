@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 from .errors import (
     AsymkitError,
+    CallsMismatch,
     CassetteInvalid,
     CassetteMismatch,
     CloneBusy,
@@ -47,6 +48,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from .calls import Call, Calls
     from .clone import Clone, Tokens, spin
     from .diff import Diff
     from .environment import Environment, EnvironmentResetReport
@@ -57,6 +59,8 @@ if TYPE_CHECKING:
 _LAZY = {
     "AIReport": "seed",
     "AISeed": "seed",
+    "Call": "calls",
+    "Calls": "calls",
     "Clone": "clone",
     "Diff": "diff",
     "Environment": "environment",
@@ -89,6 +93,9 @@ __all__ = [
     "AIReport",
     "AISeed",
     "AsymkitError",
+    "Call",
+    "Calls",
+    "CallsMismatch",
     "CassetteInvalid",
     "CassetteMismatch",
     "Clone",

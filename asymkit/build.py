@@ -28,7 +28,7 @@ import psycopg
 import psycopg.sql
 
 from . import faults, fixtures, http, postgres, process, registry, sqlfile
-from .errors import CloneNotRunning, MigrationFailed, ProvisionFailed
+from .errors import AsymkitError, CloneNotRunning, MigrationFailed, ProvisionFailed
 from .manifest import Template
 from .paths import home
 from .process import DEFAULT_HOST, HEALTH_TIMEOUT
@@ -267,6 +267,19 @@ def send_subscription(target: Target, subscription: dict[str, Any] | None) -> st
             " once it answers."
         )
     return None
+
+
+def flush_calls(target: Target, *, discard: bool = False) -> None:
+    """Have the app write the calls it gathered in memory (the manifest's ``calls.flush``),
+    before the log is read or the state captured; ``discard``: drop them instead (a reset
+    is about to undo their run). A stopped app has none left."""
+    path = (target.template.calls or {}).get("flush")
+    if not path or not target.running:
+        return
+    try:
+        admin_post(target, str(path), {"discard": True} if discard else {})
+    except AsymkitError as exc:  # a courtesy to the log: never what fails a seed or reset
+        log.warning("%s: the call log was not flushed (%s)", target.id, exc)
 
 
 def after_rebuild(target: Target) -> None:

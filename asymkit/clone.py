@@ -48,6 +48,7 @@ from .seed import (
 # reads the registry and checks processes, and a reset loads no HTTP or seeding code.
 if TYPE_CHECKING:
     from . import postgres, seeding
+    from .calls import Calls
     from .diff import Diff
     from .events import Events
     from .snapshot import Info as SnapshotInfo
@@ -314,13 +315,16 @@ class Clone:
         template = self.template
         with self._locked():
             target = self.target(template)
+            # Calls the app still holds in memory belong to the run being undone: dropped
+            # now (else they would be written after the restore, as if made since).
+            from . import build
+
+            build.flush_calls(target, discard=True)
             if to is not None and to != snapshot.SEED:
                 return reset.reset_to(target, snapshot.check_name(to))
             broken = self.status() == "broken"
             if broken and not (self.record.tokens and process.alive(self.record.pid, self.port)):
                 # Killed before its app ran with tokens: build and start it afresh.
-                from . import build
-
                 self.record = build.restart(self.record, template, self._server())
                 target = self.target(template)
             seed = self.seed_spec
@@ -343,6 +347,9 @@ class Clone:
         if name == snapshot.SEED:
             raise InvalidArgument("'seed' names the last seed's state; pick another name.")
         with self._locked():
+            from . import build
+
+            build.flush_calls(self.target())  # the calls so far belong to the state captured
             snapshot.capture(self._server(), self.database, name, clone=self.id)
 
     def snapshots(self) -> list[SnapshotInfo]:
@@ -364,6 +371,21 @@ class Clone:
 
         name = snapshot.check_name(since) if since else snapshot.SEED
         return diff.compute(self.target(), name)
+
+    @property
+    def view_url(self) -> str:
+        """The review page's address (a server in this process, started on first use)."""
+        from .review import server  # the page's code loads only when asked for
+
+        return f"{server.shared()}/{self.id}"
+
+    def calls(self, since: str | None = None) -> Calls:
+        """The API calls it served since the last seed (default) or snapshot ``since``."""
+        from . import calls as call_log
+        from . import snapshot
+
+        expect(since, (str, type(None)), "calls()'s since")
+        return call_log.read(self.target(), snapshot.check_name(since) if since else None)
 
     def start(self, *, health_timeout: float = process.HEALTH_TIMEOUT) -> None:
         """Start the app again (same port if free) and re-install its tokens."""

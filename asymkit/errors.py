@@ -27,7 +27,8 @@ The tree::
     ├── SnapshotNotFound       SNAPSHOT_NOT_FOUND
     ├── SnapshotInvalid        SNAPSHOT_INVALID
     ├── EventsUrlRejected      EVENTS_URL_REJECTED
-    └── DiffMismatch           DIFF_MISMATCH   (also an AssertionError, for pytest)
+    ├── DiffMismatch           DIFF_MISMATCH   (also an AssertionError, for pytest)
+    └── CallsMismatch          CALLS_MISMATCH  (also an AssertionError, for pytest)
 """
 
 from __future__ import annotations
@@ -188,3 +189,9 @@ def choices(given: str, valid: Iterable[str], noun: str) -> str:
     if close:
         text += f" Did you mean '{close[0]}'?"
     return text
+
+
+class CallsMismatch(AsymkitError, AssertionError):
+    """A clone's calls are not what the grader expected."""
+
+    code = "CALLS_MISMATCH"

@@ -45,6 +45,8 @@ class Template:
     fingerprint: dict[str, Any] = attrs.field(factory=dict, eq=False, hash=False)
     diff: dict[str, Any] = attrs.field(factory=dict, eq=False, hash=False)  # kinds and names
     credentials: tuple[str, ...] = CREDENTIALS
+    calls: dict[str, Any] = attrs.field(factory=dict, eq=False, hash=False)  # the call log
+    view: dict[str, Any] = attrs.field(factory=dict, eq=False, hash=False)  # the review page
 
     def database_for(self, clone_id: str) -> str:
         return self.database.format(id=clone_id.replace("-", "_"))
@@ -121,6 +123,8 @@ def load(root: Path) -> Template:
         fingerprint=data.get("fingerprint") or {},
         diff=data.get("diff") or {},
         credentials=_credentials(data, path),
+        calls=data.get("calls") or {},
+        view=data.get("view") or {},
     )
 
 

@@ -5,15 +5,18 @@
         WebClient(token=asymkit_clone.tokens.bot, base_url=asymkit_clone.api_url)
 
 Options: ``--asymkit-template`` (default ``slack``), ``--asymkit-fixture``,
-``--asymkit-cassette`` and ``--asymkit-record-mode`` (default ``none`` when the
-``CI`` environment variable is set, ``once`` otherwise). Cassette paths are
+``--asymkit-cassette``, ``--asymkit-record-mode`` (default ``none`` when the
+``CI`` environment variable is set, ``once`` otherwise) and ``--asymkit-report
+DIR`` (a failing test's review page, exported to ``DIR/<test>.html``). Cassette paths are
 relative to the project's root. This module imports nothing of asymkit until
 a test uses its fixtures, so projects that never do pay nothing.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pytest
@@ -33,6 +36,12 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         choices=("once", "none", "all"),  # cassette.RECORD_MODES, not imported at start-up
         help="once, none or all (default: none if $CI is set, else once)",
+    )
+    group.addoption(
+        "--asymkit-report",
+        default=None,
+        metavar="DIR",
+        help="write the review page (one HTML file) of each failing test's clone into DIR",
     )
 
 
@@ -89,3 +98,18 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     except Exception as exc:  # the diff is a courtesy: never hide the real failure
         summary = f"(no diff: {type(exc).__name__}: {exc})"
     report.sections.append(("asymkit: what the test changed in the clone", summary))
+    folder = item.config.getoption("asymkit_report")
+    if folder:
+        report.sections.append(("asymkit: review page", _export(clone, Path(folder), item)))
+
+
+def _export(clone: Clone, folder: Path, item: pytest.Item) -> str:
+    """Export the failing test's review page; say where (or why not) in one line."""
+    from .review import export
+
+    name = re.sub(r"[^A-Za-z0-9_.-]+", "_", item.nodeid).strip("_")[:150] + ".html"
+    try:
+        path = export(clone.target(), folder / name)
+    except Exception as exc:  # a courtesy too: never hide the real failure
+        return f"(no review page: {type(exc).__name__}: {exc})"
+    return f"review page of {clone.id}: {path.resolve()}"

@@ -16,6 +16,7 @@ Grading what an agent did::
     from asymkit.testing import assert_diff, added, changed, Match
 
     assert_diff(clone.diff(), added("messages", channel="#support", text=Match.contains("refund")))
+    assert_calls(clone.calls(), called("chat.postMessage", channel="#support"), at_most(20))
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from pathlib import Path
 
 import attrs
 
+from .calls import assert_calls, at_most, called, not_called
 from .clone import Clone, spin
 from .errors import AsymkitError, CassetteInvalid
 from .expect import Expect, Match, added, assert_diff, changed, removed
@@ -37,9 +39,13 @@ __all__ = [
     "Expect",
     "Match",
     "added",
+    "assert_calls",
     "assert_diff",
+    "at_most",
+    "called",
     "changed",
     "default_record_mode",
+    "not_called",
     "removed",
 ]
 

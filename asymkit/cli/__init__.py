@@ -90,6 +90,16 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
         "events_command",
         "Show or change a clone's Events API subscription, or stream its events (--log).",
     ),
+    "calls": (
+        "calls",
+        "calls_command",
+        "The API calls a clone served since its last seed: who, method, arguments, outcome.",
+    ),
+    "view": (
+        "view",
+        "view_command",
+        "The run as the product shows it, changes marked, calls beside it (a local page).",
+    ),
 }
 
 EXIT_TERMINATED = 143  # 128 + SIGTERM, as shells report it

@@ -47,6 +47,9 @@ from . import (  # noqa: F401  (these modules register their methods on import)
     features,
     web,
 )
+from .calls import CallLog
+from .calls import entry as call_entry
+from .calls import write as write_call_batch
 from .methods import (
     ANONYMOUS,
     BASE_URL,
@@ -196,25 +199,65 @@ def _unavailable() -> JSONResponse:
     return _error("service_unavailable", 503, {"Retry-After": "1"})
 
 
+def _who(caller: Caller | None) -> str:
+    """Who called, as the call log says it: bot, app, user, @handle (a member token) or ''."""
+    if caller is None:
+        return ""
+    if caller.member:
+        return "@" + caller.user_name
+    return caller.token_type
+
+
 async def web_api(request: Request) -> Response:
+    """Serve one Web API call and add it to the call log."""
+    started, at = time.monotonic(), time.time()
+    seen: dict[str, Any] = {}
+    response = await _web_api(request, seen)
+    calls: CallLog = request.app.state.calls
+    if calls.recording:
+        caller: Caller | None = seen.get("caller")
+        calls.add(
+            call_entry(
+                at=at,
+                who=_who(caller),
+                user_id=caller.user_id if caller is not None else None,
+                method=request.path_params["method"][:200],
+                params=seen.get("params") or {},
+                outcome=seen.get("error") or "ok",
+                status=response.status_code,
+                started=started,
+                result=seen.get("result"),
+            )
+        )
+    return response
+
+
+async def _web_api(request: Request, seen: dict[str, Any]) -> Response:
+    """The call itself; ``seen`` gets what the log records (params, caller, result, error)."""
     name = request.path_params["method"]
     BASE_URL.set(str(request.base_url))
     spec = METHODS.get(name)
     if spec is None:  # whatever the body holds: the method is looked up first, as in Slack
+        seen["error"] = "unknown_method"
         return _error("unknown_method")
     try:
         params = await _params(request)
     except BodyTooLarge:
+        seen["error"] = "request_too_large"
         return _error("request_too_large", 413)
     except SlackError as exc:
+        seen["error"] = exc.code
         return _error(exc.code)
     except (ValueError, RecursionError, ClientDisconnect):
+        seen["error"] = "invalid_form_data"
         return _error("invalid_form_data")
+    seen["params"] = params
     token = bearer(request) or params.pop("token", None)
     limiter: RateLimiter | None = request.app.state.rate_limiter
     if token and limiter is not None:
         key = (token, name, params.get("channel", "")) if spec.tier == "special" else (token, name)
         if wait := limiter.retry_after(key, spec.tier):
+            seen["error"] = "ratelimited"
             return _error("ratelimited", 429, {"Retry-After": str(wait)})
     caller: Caller | None = None
     raised: list[dict[str, Any]] = []
@@ -237,10 +280,13 @@ async def web_api(request: Request) -> Response:
     try:
         result = await _in_transaction(request, call)
     except SlackError as exc:
+        seen["caller"], seen["error"] = caller, exc.code
         return _error(exc.code, 200, _scope_headers(caller, spec), **exc.extra)
     except (psycopg.OperationalError, TimeoutError) as exc:
         log.warning("database unavailable during %s (%s: %s)", name, type(exc).__name__, exc)
+        seen["caller"], seen["error"] = caller, "service_unavailable"
         return _unavailable()
+    seen["caller"], seen["result"] = caller, result
     if raised:
         await hub.publish(raised)  # delivery runs in the hub's task, never in this request
     return JSONResponse({"ok": True, **result}, headers=_scope_headers(caller, spec))
@@ -349,7 +395,33 @@ async def drain(request: Request) -> Response:
         return _error("not_authorized", 401)
     await request.app.state.pool.drain()
     request.app.state.events.forget_pending()  # a reset cleared the undelivered events
+    request.app.state.calls.forget_pending()  # ...and the calls logged before it
     return JSONResponse({"ok": True})
+
+
+async def flush_calls(request: Request) -> Response:
+    """Write the call log's gathered entries now (asymkit calls this before reading the log);
+    ``{"discard": true}`` drops them instead (before a reset); ``{"recording": false}``
+    pauses recording (the benchmark's "without")."""
+    if not _admin_ok(request):
+        return _error("not_authorized", 401)
+    try:
+        body = await _json_body(request)
+    except SlackError as exc:
+        return _error(exc.code, exc.status)
+    calls: CallLog = request.app.state.calls
+    if isinstance(body.get("recording"), bool):
+        calls.recording = body["recording"]
+    if body.get("discard") is True:  # a reset is about to undo the run they belong to
+        dropped = await calls.discard()
+        return JSONResponse({"ok": True, "discarded": dropped, "recording": calls.recording})
+    try:
+        written = await calls.flush()
+    except (psycopg.OperationalError, TimeoutError):
+        # Not a 503: asymkit flushes before a reset, which must not wait for a database
+        # that a reset is about to repair. The entries stay for the next write.
+        return JSONResponse({"ok": False, "error": "database_unavailable"})
+    return JSONResponse({"ok": True, "written": written, "recording": calls.recording})
 
 
 async def not_found(request: Request, exc: Exception) -> Response:
@@ -490,11 +562,21 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     hub.start()
     hub.goodbye_on_signals()
     app.state.events = hub
+    calls = CallLog()
+
+    async def write_calls(batch: list[dict[str, Any]], lost: int, max_rows: int) -> None:
+        async with app.state.pool.connection(timeout=DB_BUDGET) as conn, conn.transaction():
+            await write_call_batch(conn, batch, lost, max_rows)
+
+    calls.write = write_calls
+    calls.start()
+    app.state.calls = calls
     trimmer = asyncio.create_task(_trim_pool(app))
     try:
         yield
     finally:
         await hub.stop()
+        await calls.stop()  # the entries not yet written, while the pool is still open
         for task in (trimmer, app.state.reviver):
             if task is not None:
                 task.cancel()
@@ -521,6 +603,7 @@ def create_app() -> Starlette:
             Route("/clone/provision", _rest(_provision, admin=True), methods=["POST"]),
             Route("/clone/tokens", _rest(_mint_token, admin=True), methods=["POST"]),
             Route("/clone/drain", drain, methods=["POST"]),
+            Route("/clone/calls/flush", flush_calls, methods=["POST"]),
             Route("/clone/events/subscription", events.subscription, methods=["POST"]),
             Route("/clone/events", events.recorded, methods=["GET"]),
             *ROUTES,

@@ -98,6 +98,7 @@ class Caller:
     scopes: frozenset[str] = frozenset()
     is_admin: bool = False
     token_hash: str = ""  # which token (hashed, as stored): auth.revoke revokes it
+    member: bool = False  # a member token (asymkit's ``user_token("@maya")``)
 
     @property
     def is_bot(self) -> bool:
@@ -252,8 +253,10 @@ async def authenticate(conn: Conn, token: str | None) -> Caller:
     if not token:
         raise SlackError("not_authed")
     row = await resolve_token(conn, token)
+    member = False
     if row is None and token.startswith("xoxp-"):
         row = await resolve_member_token(conn, token)
+        member = row is not None
     if row is None or row["kind"] == "session" or row["user_id"] is None:
         raise SlackError("invalid_auth")
     kind: TokenType = row["kind"] if row["kind"] in ("bot", "app") else "user"
@@ -271,6 +274,7 @@ async def authenticate(conn: Conn, token: str | None) -> Caller:
         ),
         is_admin=bool(row.get("is_admin")) and kind == "user",
         token_hash=hash_token(token),
+        member=member,
     )
 
 
