@@ -336,11 +336,11 @@ def private_app(target: Target, database: str) -> Iterator[Target]:
 
 def after_swap(target: Target, tokens: dict[str, str]) -> None:
     """Once a database built (and provisioned) privately is swapped in: keep its tokens,
-    and make the app drop its connections to the old database."""
+    make the app drop its connections to the old database, and hand the live app the
+    credentials it keeps in memory (the signing secret), as ``after_rebuild`` does."""
     if tokens != target.tokens:  # a clone made before app tokens existed gets them now
         registry.save_clone(target.id, tokens=tokens)
-    if target.template.drain:
-        admin_post(target, target.template.drain, {})
+    after_rebuild(attrs.evolve(target, tokens=tokens))
 
 
 def start_app(
