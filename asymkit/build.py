@@ -14,6 +14,7 @@ import logging
 import os
 import secrets
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ import psycopg
 import psycopg.sql
 
 from . import faults, fixtures, http, postgres, process, registry, sqlfile
-from .errors import CloneNotRunning, MigrationFailed, ProvisionFailed
+from .errors import CloneNotRunning, DatabaseUnavailable, MigrationFailed, ProvisionFailed
 from .manifest import Template
 from .paths import home
 from .registry import CloneRecord, EnvironmentRecord
@@ -60,6 +61,7 @@ def build_database(
     staging = staging_name(database)
     user, password = role if role else (None, None)
     with server.admin() as admin:
+        postgres.ours(admin, "database", database)  # NOT_OWNED before any work if not ours
         postgres.drop_database(admin, staging)
         postgres.create_database(admin, staging, owner=user)
     faults.point("build:staging-created")
@@ -102,7 +104,7 @@ def repair(server: postgres.Server, database: str) -> bool:
         row = admin.execute(
             "SELECT datallowconn, datconnlimit FROM pg_database WHERE datname = %s", (database,)
         ).fetchone()
-        if row is None:
+        if row is None or not postgres.ours(admin, "database", database):
             return False
         if row[1] == -2:
             postgres.drop_database(admin, database)
@@ -305,11 +307,57 @@ def restart(record: CloneRecord, template: Template, server: postgres.Server) ->
     return start_app(record, template, server, health_timeout=HEALTH_TIMEOUT)
 
 
-def _new_id(template: str, taken: dict[str, Any]) -> str:
-    while True:
-        clone_id = f"{template}-{secrets.token_hex(2)}"
-        if clone_id not in taken:
+# Draws of a clone id before giving up: each is checked against this home's registry
+# and the server (other homes' clones), so only a nearly full id space runs out.
+ID_ATTEMPTS = 200
+
+
+def _new_id(template: Template, taken: dict[str, Any], admin: postgres.Conn) -> str:
+    """A clone id that neither this home nor anything on the server uses."""
+    for _ in range(ID_ATTEMPTS):
+        clone_id = f"{template.name}-{secrets.token_hex(2)}"
+        if clone_id not in taken and not postgres.name_taken(
+            admin, template.database_for(clone_id)
+        ):
             return clone_id
+    raise DatabaseUnavailable(
+        f"No free {template.name} clone id left after {ID_ATTEMPTS} draws: destroy clones"
+        " this server no longer needs."
+    )
+
+
+def _reserve(
+    template: Template,
+    admin: postgres.Conn,
+    make: Callable[[str, registry.State], CloneRecord],
+    env: str | None,
+) -> tuple[CloneRecord, str]:
+    """Draw an id, record the clone, and claim its name on the server by creating its role;
+    return the record and the role's password. A name another home claims between the
+    draw and the claim (``NameTaken``) is given up and another drawn."""
+    for _ in range(ID_ATTEMPTS):
+        with registry.transaction() as state:
+            clone_id = _new_id(template, state.clones, admin)
+            record: CloneRecord = make(clone_id, state)
+            state.clones[clone_id] = record
+            if env is not None:
+                current = state.environments.get(env, EnvironmentRecord(name=env))
+                state.environments[env] = attrs.evolve(current, clones=(*current.clones, clone_id))
+        try:
+            _, password = postgres.create_clone_role(admin, record.database, new=True)
+        except postgres.NameTaken:
+            registry.forget_clone(clone_id)
+            continue
+        except BaseException:
+            with contextlib.suppress(Exception):  # an interrupt may land after the CREATE
+                postgres.drop_clone_role(admin, postgres.clone_role_name(record.database))
+            registry.forget_clone(clone_id)
+            raise
+        return record, password
+    raise DatabaseUnavailable(
+        f"No free {template.name} clone id left after {ID_ATTEMPTS} draws: destroy clones"
+        " this server no longer needs."
+    )
 
 
 def create(
@@ -328,30 +376,29 @@ def create(
     On any failure (or interrupt) nothing is left behind: no database, no app,
     no registry entry.
     """
+
+    def make(clone_id: str, state: registry.State) -> CloneRecord:
+        return CloneRecord(
+            id=clone_id,
+            template=template.name,
+            database=template.database_for(clone_id),
+            host=host,
+            port=port or _unused_port(host, state),
+            admin_secret=secrets.token_urlsafe(24),
+            created=time.time(),
+            seed=SeedSpec(fixture=fixture[0] if fixture else None).to_json(),
+            server=server.identity,
+            builder=os.getpid(),
+            rate_limits=rate_limits,
+        )
+
     clone_id: str | None = None
     try:
-        with registry.transaction() as state:
-            # Reserve the id (and the env membership) before doing any work.
-            clone_id = _new_id(template.name, state.clones)
-            record = CloneRecord(
-                id=clone_id,
-                template=template.name,
-                database=template.database_for(clone_id),
-                host=host,
-                port=port or _unused_port(host, state),
-                admin_secret=secrets.token_urlsafe(24),
-                created=time.time(),
-                seed=SeedSpec(fixture=fixture[0] if fixture else None).to_json(),
-                server=server.identity,
-                builder=os.getpid(),
-                rate_limits=rate_limits,
-            )
-            state.clones[clone_id] = record
-            if env is not None:
-                current = state.environments.get(env, EnvironmentRecord(name=env))
-                state.environments[env] = attrs.evolve(current, clones=(*current.clones, clone_id))
-        with server.admin() as admin:  # the clone's own role, before anything it will own
-            _, password = postgres.create_clone_role(admin, record.database)
+        # Reserve the id (and the env membership) and claim the name on the server (the
+        # clone's own role, made before anything it will own), before doing any work.
+        with server.admin() as admin:
+            record, password = _reserve(template, admin, make, env)
+        clone_id = record.id
         record = registry.save_clone(clone_id, db_password=password)
         faults.point("spin:reserved")
         rows = build_database(

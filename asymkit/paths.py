@@ -14,3 +14,26 @@ def home() -> Path:
     path = Path(os.environ.get("ASYMKIT_HOME") or "~/.asymkit").expanduser().resolve()
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path
+
+
+def home_id() -> str:
+    """This home's id: random, made once, kept in ``ASYMKIT_HOME/home.id``.
+
+    It marks the databases and roles this home makes on a shared server. Random
+    rather than derived from the path: many machines have the same ``~/.asymkit``.
+    """
+    path = home() / "home.id"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    import secrets
+
+    fresh = secrets.token_hex(8)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: theirs is the id
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(fresh + "\n")
+    return fresh

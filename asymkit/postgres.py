@@ -6,6 +6,13 @@ needed, shared by every process of this ``ASYMKIT_HOME``). Either way the
 server is a ``Server``: a URL for its maintenance database, as its admin.
 Here too: databases and the clones' own login roles. Connections open through
 ``connect`` (``asymkit.connection``), which names the fix when one fails.
+
+Several homes (machines) may share one server. Each database and role asymkit
+makes carries its home in a comment (``home_marker``), and nothing here drops or
+changes a database or role another home made: it raises ``NOT_OWNED`` instead.
+Comments, not a catalog table: a managed server's non-superuser admin may comment
+on what it created, the mark goes wherever the object goes (a rename keeps it),
+and it cannot outlive the object.
 """
 
 from __future__ import annotations
@@ -14,6 +21,7 @@ import contextlib
 import os
 import re
 import secrets
+import socket
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -26,8 +34,8 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from .connection import connect as connect  # callers connect through postgres.connect
 from .connection import scram_verifier
 from .embedded import Embedded
-from .errors import DatabaseUnavailable, InvalidArgument
-from .paths import EMBEDDED_DIR, home
+from .errors import DatabaseUnavailable, InvalidArgument, NotOwned
+from .paths import EMBEDDED_DIR, home, home_id
 
 
 def _redact(url: str) -> str:
@@ -174,7 +182,12 @@ def status() -> dict[str, object]:
     """
     url = os.environ.get("ASYMKIT_DATABASE_URL", "").strip()
     if not url:
-        return embedded().status()
+        info = embedded().status()
+        running = embedded().running_url()
+        if running is not None:
+            with contextlib.suppress(DatabaseUnavailable, psycopg.Error):
+                info.update(_sharing(Server(url=running, embedded=True)))
+        return info
     ext = Server(url=check_database_url(url), embedded=False)
     result: dict[str, object] = {
         "kind": "external",
@@ -191,9 +204,100 @@ def status() -> dict[str, object]:
                 version=conn.info.server_version // 10000,
                 max_connections=int(str(row[0])) if row else None,
             )
+        result.update(_sharing(ext))
     except DatabaseUnavailable as exc:
         result["error"] = exc.message
     return result
+
+
+def _sharing(server: Server) -> dict[str, object]:
+    """Whether other homes keep clones on ``server``: ``shared``, ``other_homes``,
+    ``other_clones`` (each home marks its databases: ``home_marker``)."""
+    with server.admin() as conn:
+        homes = server_homes(conn)
+    homes.pop(home_id(), None)
+    return {
+        "shared": bool(homes),
+        "other_homes": len(homes),
+        "other_clones": sum(homes.values()),
+    }
+
+
+# -- which home made what ---------------------------------------------------------
+
+_MARK = "asymkit home "
+Conn = psycopg.Connection[tuple[object, ...]]
+
+
+def home_marker() -> str:
+    """The comment on every database and role this home makes: its id, then where it is."""
+    return f"{_MARK}{home_id()} {socket.gethostname()}:{home()}"
+
+
+def _comment(conn: Conn, kind: str, name: str) -> tuple[bool, str | None]:
+    """``(exists, comment)`` of the database or role ``name``."""
+    if kind == "database":
+        query = "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s"
+    else:
+        query = "SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = %s"
+    row = conn.execute(query, (name,)).fetchone()
+    return (row is not None, str(row[0]) if row and row[0] is not None else None)
+
+
+def ours(conn: Conn, kind: str, name: str) -> bool:
+    """Whether the ``kind`` (database or role) ``name`` exists and this home may change it.
+
+    ``False`` if absent; ``NOT_OWNED`` if another home's mark is on it. One with no
+    mark was made by an asymkit from before marks, and callers only ever name what
+    their own registry holds, whose names were checked free on the server when drawn.
+    """
+    exists, comment = _comment(conn, kind, name)
+    if not exists:
+        return False
+    if comment is None or not comment.startswith(_MARK):
+        return True
+    owner = comment.removeprefix(_MARK)
+    if owner.split(" ", 1)[0] == home_id():
+        return True
+    where = owner.split(" ", 1)[1] if " " in owner else "unknown"
+    raise NotOwned(
+        f"The {kind} {name} on this Postgres server belongs to another asymkit home"
+        f" ({where}), so this home will not drop or change it: destroy that clone from its"
+        " own home, or give this one another ASYMKIT_DATABASE_URL."
+    )
+
+
+def _mark(conn: Conn, kind: str, name: str) -> None:
+    noun = "DATABASE" if kind == "database" else "ROLE"
+    conn.execute(
+        sql.SQL("COMMENT ON {} {} IS {}").format(
+            sql.SQL(noun), sql.Identifier(name), sql.Literal(home_marker())
+        )
+    )
+
+
+def name_taken(conn: Conn, database: str) -> bool:
+    """Whether a clone database named ``database`` would collide with anything on the server
+    (its database, its staging database or its role, whoever made them)."""
+    row = conn.execute(
+        "SELECT 1 FROM pg_roles WHERE rolname = %s"
+        " UNION ALL SELECT 1 FROM pg_database WHERE datname IN (%s, %s)",
+        (clone_role_name(database), database, f"{database}__next"),
+    ).fetchone()
+    return row is not None
+
+
+def server_homes(conn: Conn) -> dict[str, int]:
+    """Clone databases on the server per home id that marked them (staging ones not counted)."""
+    counts: dict[str, int] = {}
+    for (comment,) in conn.execute(
+        "SELECT shobj_description(oid, 'pg_database') FROM pg_database"
+        " WHERE right(datname, 6) <> '__next'"
+    ):
+        if isinstance(comment, str) and comment.startswith(_MARK):
+            owner = comment.removeprefix(_MARK).split(" ", 1)[0]
+            counts[owner] = counts.get(owner, 0) + 1
+    return counts
 
 
 # -- admin SQL ----------------------------------------------------------------------
@@ -205,7 +309,9 @@ def database_exists(conn: psycopg.Connection[tuple[object, ...]], name: str) -> 
 
 
 def close_connections(conn: psycopg.Connection[tuple[object, ...]], name: str) -> None:
-    """Refuse new connections to ``name`` and end the open ones."""
+    """Refuse new connections to ``name`` and end the open ones (``NOT_OWNED`` if not ours)."""
+    if not ours(conn, "database", name):
+        return
     conn.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(name)))
     conn.execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
@@ -215,6 +321,9 @@ def close_connections(conn: psycopg.Connection[tuple[object, ...]], name: str) -
 
 
 def drop_database(conn: psycopg.Connection[tuple[object, ...]], name: str) -> None:
+    """Drop ``name`` if it exists; ``NOT_OWNED`` if another home made it."""
+    if not ours(conn, "database", name):
+        return
     conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
@@ -256,11 +365,15 @@ def create_database(
             f" ({str(exc).strip().splitlines()[0]}): grant it membership in that role, or use a"
             " superuser in ASYMKIT_DATABASE_URL."
         ) from exc
+    _mark(conn, "database", name)
     if owner is not None:
         conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(name)))
 
 
 def rename_database(conn: psycopg.Connection[tuple[object, ...]], old: str, new: str) -> None:
+    """Rename ``old`` (ours) to ``new``; the mark goes with it."""
+    if not ours(conn, "database", old):
+        raise DatabaseUnavailable(f"The database {old} is gone: run the command again.")
     conn.execute(
         sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(old), sql.Identifier(new))
     )
@@ -271,10 +384,18 @@ def clone_role_name(database: str) -> str:
     return database
 
 
+class NameTaken(Exception):
+    """A new clone's role already exists on the server (another home drew the same id)."""
+
+
 def create_clone_role(
-    conn: psycopg.Connection[tuple[object, ...]], database: str
+    conn: psycopg.Connection[tuple[object, ...]], database: str, *, new: bool = False
 ) -> tuple[str, str]:
     """Create (or re-key) the clone's own login role; return ``(role, password)``.
+
+    ``new``: the role must not exist yet (``NameTaken`` otherwise): creating it is
+    how a home claims a drawn name on a shared server, atomically. Re-keying a
+    role another home made raises ``NOT_OWNED``.
 
     The role has no special powers (NOSUPERUSER NOCREATEDB NOCREATEROLE, no
     pg_execute_server_program): give it the clone's database with
@@ -287,10 +408,19 @@ def create_clone_role(
     options = sql.SQL(
         "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT PASSWORD {}"
     ).format(sql.Literal(scram_verifier(password)))
-    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
+    try:
+        exists = ours(conn, "role", role)
+    except NotOwned:
+        if new:
+            raise NameTaken(role) from None
+        raise
+    if exists and new:
+        raise NameTaken(role)
     verb = "ALTER ROLE {} WITH " if exists else "CREATE ROLE {} WITH "
     try:
         conn.execute(sql.SQL(verb + "{}").format(sql.Identifier(role), options))
+    except psycopg.errors.DuplicateObject as exc:  # made by another home since we looked
+        raise NameTaken(role) from exc
     except psycopg.errors.InsufficientPrivilege as exc:
         user = _current_user(conn)
         raise DatabaseUnavailable(
@@ -307,12 +437,15 @@ def create_clone_role(
         if conn.info.server_version >= 160000:
             grant += " WITH SET TRUE, INHERIT TRUE"
         conn.execute(sql.SQL(grant).format(sql.Identifier(role)))
+    if not exists:
+        _mark(conn, "role", role)
     return role, password
 
 
 def drop_clone_role(conn: psycopg.Connection[tuple[object, ...]], role: str) -> None:
-    """Drop a clone's role (after its database): ends its sessions first; no error if absent."""
-    if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+    """Drop a clone's role (after its database): ends its sessions first; no error if absent,
+    ``NOT_OWNED`` if another home made it."""
+    if not ours(conn, "role", role):
         return
     conn.execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"

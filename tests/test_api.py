@@ -34,6 +34,7 @@ def test_all_is_pinned_and_sorted() -> None:
         "InvalidArgument",
         "LLMUnavailable",
         "MigrationFailed",
+        "NotOwned",
         "PortInUse",
         "ProvisionFailed",
         "RegistryCorrupt",
