@@ -51,6 +51,17 @@ def asymkit_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             os.environ[key] = value
 
 
+@pytest.fixture(scope="session")
+def managed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A second server configured like a managed one (``managed_server``): TCP, TLS,
+    SCRAM, max_connections=100, a CREATEDB CREATEROLE admin that is not superuser."""
+    import managed_server
+
+    server = managed_server.start(tmp_path_factory.mktemp("managed"))
+    yield server
+    server.stop()
+
+
 @pytest.fixture
 def editable_templates(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A private copy of the test templates, on ASYMKIT_TEMPLATES_DIR, for tests that edit them."""

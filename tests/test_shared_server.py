@@ -55,12 +55,19 @@ def force_hex(monkeypatch: pytest.MonkeyPatch, values: list[str]) -> None:
     monkeypatch.setattr(secrets, "token_hex", token_hex)
 
 
-@pytest.fixture
-def two_homes(tmp_path: Path) -> Iterator[tuple[Callable[[], object], Callable[[], object]]]:
-    """``(as_a, as_b)``: context factories for the session's home and a second one sharing
-    its server; B's clones are destroyed at the end."""
-    home_a = os.environ["ASYMKIT_HOME"]
-    url_a = os.environ.get("ASYMKIT_DATABASE_URL") or None
+@pytest.fixture(params=["embedded"])
+def two_homes(
+    request: pytest.FixtureRequest, tmp_path: Path
+) -> Iterator[tuple[Callable[[], object], Callable[[], object]]]:
+    """``(as_a, as_b)``: context factories for two homes on one server; B's clones are
+    destroyed at the end. ``embedded``: A is the session's home, B reaches A's embedded
+    server by URL; ``managed``: both use the managed-like server (``managed_server``)."""
+    if request.param == "managed":
+        home_a: str = str(tmp_path / "home-a")
+        url_a: str | None = request.getfixturevalue("managed").url
+    else:
+        home_a = os.environ["ASYMKIT_HOME"]
+        url_a = os.environ.get("ASYMKIT_DATABASE_URL") or None
     url_b = url_a or postgres.server().url
     home_b = tmp_path / "home-b"
 
@@ -89,6 +96,7 @@ def _texts(clone: asymkit.Clone) -> list[str]:
     return [m["text"] for m in web.conversations_history(channel=general)["messages"]]
 
 
+@pytest.mark.parametrize("two_homes", ["embedded", "managed"], indirect=True)
 def test_a_second_home_drawing_the_first_homes_id_leaves_its_clone_alone(
     two_homes: tuple[Callable[[], object], Callable[[], object]],
     monkeypatch: pytest.MonkeyPatch,
@@ -169,6 +177,7 @@ def test_a_name_taken_between_the_check_and_the_claim_is_drawn_again(
             first.destroy()
 
 
+@pytest.mark.parametrize("two_homes", ["embedded", "managed"], indirect=True)
 def test_each_home_lists_only_its_own_clones_and_status_says_the_server_is_shared(
     two_homes: tuple[Callable[[], object], Callable[[], object]],
     capsys: pytest.CaptureFixture[str],

@@ -1,0 +1,171 @@
+"""Every verb on a server configured like a managed Postgres (``managed_server``).
+
+The admin in ``ASYMKIT_DATABASE_URL`` has ``CREATEDB CREATEROLE`` and is not a
+superuser; the server takes only TLS over TCP with SCRAM passwords and has
+``max_connections=100``. Fixtures, AI replay from a cassette, events, environments,
+snapshots, diff, reset and destroy all work there; the URL's TLS settings reach
+every connection, the clone's app included.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import psutil
+import psycopg
+import pytest
+from events_helpers import bot_joins
+from managed_server import ADMIN, Managed
+from psycopg.conninfo import conninfo_to_dict
+from slack_helpers import GENERAL, web
+
+import asymkit
+from asymkit import cassette as cs
+from asymkit import fingerprint, postgres
+
+SMALL = Path(__file__).parent.parent / "cassettes" / "startup-small.msgpack"
+
+
+@pytest.fixture(scope="module", autouse=True)
+def on_managed(managed: Managed, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Managed]:
+    """This module's tests run as a home of their own on the managed-like server."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ASYMKIT_HOME", str(tmp_path_factory.mktemp("managed-home")))
+        mp.setenv("ASYMKIT_DATABASE_URL", managed.url)
+        yield managed
+        for clone in asymkit.Clone.all():
+            clone.destroy()
+
+
+@pytest.fixture(scope="module")
+def acme(on_managed: Managed) -> Iterator[asymkit.Clone]:
+    clone = asymkit.spin("slack", seed=asymkit.Fixture("acme-corp"))
+    yield clone
+    clone.destroy()
+
+
+def _su(managed: Managed) -> psycopg.Connection[tuple[object, ...]]:
+    return psycopg.connect(managed.superuser_url, autocommit=True)
+
+
+def test_the_admin_is_not_a_superuser_on_a_100_connection_server(acme: asymkit.Clone) -> None:
+    assert web(acme).auth_test()["team"] == "Acme Corp"
+    with postgres.server().admin() as admin:
+        row = admin.execute(
+            "SELECT rolsuper, rolcreatedb, rolcreaterole FROM pg_roles WHERE rolname = current_user"
+        ).fetchone()
+        assert row == (False, True, True)
+        assert admin.execute("SHOW max_connections").fetchone() == ("100",)
+
+
+def test_the_urls_tls_settings_reach_the_clones_app(acme: asymkit.Clone) -> None:
+    """The app's own connection string keeps sslmode and sslrootcert from the URL (as a
+    managed server's CA bundle would be named), read from the running app's environment."""
+    app = psutil.Process(acme.record.pid)
+    info = conninfo_to_dict(app.environ()["CLONE_DATABASE_URL"])
+    expected = conninfo_to_dict(os.environ["ASYMKIT_DATABASE_URL"])
+    assert info["sslmode"] == expected["sslmode"] == "prefer"
+    assert info["sslrootcert"] == expected["sslrootcert"]
+    assert info["user"] == acme.database != ADMIN
+
+
+def test_a_url_requiring_tls_the_server_lacks_fails_in_one_sentence(
+    on_managed: Managed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``sslmode=require`` reaches the connection: this server has no TLS, so spin stops
+    before making anything, with one sentence."""
+    before = [c.id for c in asymkit.Clone.all()]
+    monkeypatch.setenv("ASYMKIT_DATABASE_URL", on_managed.url.replace("=prefer", "=require"))
+    with pytest.raises(asymkit.DatabaseUnavailable) as info:
+        asymkit.spin("notes", seed="demo")
+    assert "SSL" in info.value.message
+    assert "\n" not in info.value.message
+    assert [c.id for c in asymkit.Clone.all()] == before
+
+
+def test_fixture_reset_snapshot_and_diff(acme: asymkit.Clone) -> None:
+    acme.reset()
+    client = web(acme, "user")
+    client.chat_postMessage(channel=GENERAL, text="before the snapshot")
+    acme.snapshot("mid")
+    client.chat_postMessage(channel=GENERAL, text="after the snapshot")
+    diff = acme.diff()
+    assert sorted(m["text"] for m in diff["messages"].added) == [
+        "after the snapshot",
+        "before the snapshot",
+    ]
+    assert [m["text"] for m in acme.diff(since="mid")["messages"].added] == ["after the snapshot"]
+    acme.reset(to="mid")
+    assert [m["text"] for m in acme.diff()["messages"].added] == ["before the snapshot"]
+    acme.drop_snapshot("mid")
+    acme.reset()
+    assert not acme.diff()
+
+
+def test_reset_after_twenty_writes_restores_the_seed(acme: asymkit.Clone) -> None:
+    acme.reset()
+    seeded = fingerprint.fingerprint(postgres.server(), acme.database, acme.template)
+    client = web(acme, "user")
+    for n in range(20):
+        client.chat_postMessage(channel=GENERAL, text=f"write {n}")
+    acme.reset()
+    assert fingerprint.fingerprint(postgres.server(), acme.database, acme.template) == seeded
+
+
+def test_events_are_recorded(acme: asymkit.Clone) -> None:
+    acme.reset()
+    bot_joins(acme)
+    posted = web(acme).chat_postMessage(channel=GENERAL, text="an event")
+    texts = [e["payload"]["event"].get("ts") for e in acme.events.recorded()]
+    assert posted["ts"] in texts
+
+
+def test_a_cassette_replays_and_reset_restores_it(tmp_path: Path) -> None:
+    small = tmp_path / "small.msgpack"
+    attrs.evolve(cs.load(SMALL), replay_fingerprint=None).save(small)
+    with asymkit.spin("slack") as clone:
+        report = clone.seed(ai=asymkit.AISeed(cassette=small, record_mode="none"))
+        assert report.ai is not None and report.ai.written > 0 and report.ai.rejected == 0
+        seeded = fingerprint.fingerprint(postgres.server(), clone.database, clone.template)
+        web(clone, "user").chat_postMessage(channel=first_channel(clone), text="extra")
+        clone.reset()
+        assert fingerprint.fingerprint(postgres.server(), clone.database, clone.template) == seeded
+
+
+def first_channel(clone: Any) -> str:
+    """The id of a replayed workspace's first public channel."""
+    channels = web(clone, "user").conversations_list()["channels"]
+    return str(channels[0]["id"])
+
+
+def test_an_environment_spins_resets_and_destroys(on_managed: Managed) -> None:
+    env = asymkit.Environment.create("managed-env")
+    clones, errors = env.spin("notes", count=2, seed="demo")
+    assert errors == [] and len(clones) == 2
+    report = env.reset()
+    assert report.state == "ok"
+    databases = [c.database for c in clones]
+    env.destroy()
+    with _su(on_managed) as su:
+        left = su.execute(
+            "SELECT datname FROM pg_database WHERE datname = ANY(%s)"
+            " UNION ALL SELECT rolname FROM pg_roles WHERE rolname = ANY(%s)",
+            (databases, databases),
+        ).fetchall()
+    assert left == []
+
+
+def test_destroy_leaves_no_database_or_role(on_managed: Managed) -> None:
+    clone = asymkit.spin("notes", seed="demo")
+    clone.destroy()
+    with _su(on_managed) as su:
+        left = su.execute(
+            "SELECT datname FROM pg_database WHERE datname LIKE %s"
+            " UNION ALL SELECT rolname FROM pg_roles WHERE rolname = %s",
+            (clone.database + "%", clone.database),
+        ).fetchall()
+    assert left == []
