@@ -17,6 +17,7 @@ from pathlib import Path
 
 import attrs
 from psycopg import sql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from asymkit import atomic, postgres, process
 from asymkit.connection import scram_verifier
@@ -41,6 +42,12 @@ class Managed:
     cluster: Embedded
     url: str = attrs.field(repr=False)
     superuser_url: str = attrs.field(repr=False)
+
+    @property
+    def superuser_tcp_url(self) -> str:
+        """The same server over TCP as its superuser (for comparing the two logins)."""
+        info = conninfo_to_dict(self.superuser_url)
+        return make_conninfo(self.url, user=info["user"], password=info["password"])
 
     def stop(self) -> None:
         self.cluster.stop()
