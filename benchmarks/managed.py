@@ -31,7 +31,7 @@ sys.path.insert(0, str(Path(__file__).parent.parent / "tests"))  # the managed-l
 from _bench import isolated_home, summary, table, write
 
 
-def _rounds(rounds: int) -> tuple[dict[str, float], str]:
+def _rounds(rounds: int) -> tuple[dict[str, Any], str]:
     """Spin acme-corp on the current server, then ``rounds`` rounds of 20 writes + timed reset."""
     import time
 
@@ -39,7 +39,9 @@ def _rounds(rounds: int) -> tuple[dict[str, float], str]:
 
     import asymkit
 
+    started = time.perf_counter()
     clone = asymkit.spin("slack", seed=asymkit.Fixture("acme-corp"))
+    spin_s = time.perf_counter() - started
     try:
         web = WebClient(token=clone.tokens.user, base_url=clone.api_url)
         general = next(
@@ -58,10 +60,11 @@ def _rounds(rounds: int) -> tuple[dict[str, float], str]:
             superuser = bool((row.fetchone() or (False,))[0])
     finally:
         clone.destroy()
-    return summary(samples), "superuser" if superuser else "CREATEDB CREATEROLE, not superuser"
+    who = "superuser" if superuser else "CREATEDB CREATEROLE, not superuser"
+    return {**summary(samples), "spin_s": round(spin_s, 2)}, who
 
 
-def _on(url: str, rounds: int) -> tuple[dict[str, float], str]:
+def _on(url: str, rounds: int) -> tuple[dict[str, Any], str]:
     with tempfile.TemporaryDirectory(prefix="asymkit-bench-") as home:
         saved = {k: os.environ.get(k) for k in ("ASYMKIT_HOME", "ASYMKIT_DATABASE_URL")}
         os.environ.update(ASYMKIT_HOME=home, ASYMKIT_DATABASE_URL=url)
@@ -75,6 +78,10 @@ def _on(url: str, rounds: int) -> tuple[dict[str, float], str]:
                     os.environ[key] = value
 
 
+def _cells(result: dict[str, Any]) -> tuple[object, ...]:
+    return result["median_ms"], result["p90_ms"], result["spin_s"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="10 rounds instead of 30")
@@ -86,22 +93,22 @@ def main() -> None:
     results: dict[str, Any] = {}
     with isolated_home() as home:
         embedded, who = _rounds(rounds)
-        rows.append(("embedded (Unix socket)", who, embedded["median_ms"], embedded["p90_ms"]))
+        rows.append(("embedded (Unix socket)", who, *_cells(embedded)))
         results["embedded_superuser"] = embedded
         managed = managed_server.start(home / "managed")
         try:
             su, who = _on(managed.superuser_tcp_url, rounds)
-            rows.append(("managed-like (TCP)", who, su["median_ms"], su["p90_ms"]))
+            rows.append(("managed-like (TCP)", who, *_cells(su)))
             results["managed_superuser"] = su
             ops, who = _on(managed.url, rounds)
-            rows.append(("managed-like (TCP)", who, ops["median_ms"], ops["p90_ms"]))
+            rows.append(("managed-like (TCP)", who, *_cells(ops)))
             results["managed_non_superuser"] = ops
         finally:
             managed.stop()
     ratio = round(ops["median_ms"] / su["median_ms"], 2)
     results["non_superuser_over_superuser"] = ratio
     print(f"reset after 20 writes, acme-corp, {rounds} rounds each (ms)\n")
-    table(["server", "admin login", "median", "p90"], rows)
+    table(["server", "admin login", "reset median", "reset p90", "spin (s)"], rows)
     print(f"\nnon-superuser / superuser on the same server: {ratio}x (promise: at most 2x)")
     write("managed", results)
 

@@ -13,6 +13,7 @@ import secrets
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
+import psycopg
 import pytest
 from slack_sdk import WebClient
 
@@ -222,3 +223,32 @@ def test_the_database_and_role_carry_the_home_that_made_them(
             assert owner[0] == owner[1] == postgres.home_marker()
         finally:
             clone.destroy()
+
+
+def test_an_environment_of_the_same_name_in_each_home_resets_and_destroys_only_its_own(
+    two_homes: tuple[Callable[[], object], Callable[[], object]],
+) -> None:
+    as_a, as_b = two_homes
+    with as_a():  # type: ignore[attr-defined]
+        env_a = asymkit.Environment.create("trials")
+        (first,), _ = env_a.spin("notes", seed="demo")
+        dsn = postgres.server().dsn(first.database)
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            conn.execute("INSERT INTO notes (title) VALUES ('kept by A')")
+    try:
+        with as_b():  # type: ignore[attr-defined]
+            with pytest.raises(asymkit.CloneNotFound):
+                asymkit.Clone.get(first.id)
+            env_b = asymkit.Environment.create("trials")
+            (second,), _ = env_b.spin("notes", seed="demo")
+            report = env_b.reset()
+            assert [(r.clone_id, r.ok) for r in report.results] == [(second.id, True)]
+            env_b.destroy()
+        with psycopg.connect(dsn, autocommit=True) as conn:
+            titles = [r[0] for r in conn.execute("SELECT title FROM notes")]
+        assert "kept by A" in titles
+        with as_a():  # type: ignore[attr-defined]
+            assert [c.id for c in asymkit.Environment.get("trials").clones] == [first.id]
+    finally:
+        with as_a():  # type: ignore[attr-defined]
+            asymkit.Environment.get("trials").destroy()
