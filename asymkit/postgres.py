@@ -416,9 +416,16 @@ def create_clone_role(
         raise
     if exists and new:
         raise NameTaken(role)
-    verb = "ALTER ROLE {} WITH " if exists else "CREATE ROLE {} WITH "
+    if exists:
+        # Only the password: a non-superuser (a managed server's admin) may not even
+        # restate NOSUPERUSER, and the powers were fixed when the role was made.
+        statement = sql.SQL("ALTER ROLE {} WITH PASSWORD {}").format(
+            sql.Identifier(role), sql.Literal(scram_verifier(password))
+        )
+    else:
+        statement = sql.SQL("CREATE ROLE {} WITH {}").format(sql.Identifier(role), options)
     try:
-        conn.execute(sql.SQL(verb + "{}").format(sql.Identifier(role), options))
+        conn.execute(statement)
     except psycopg.errors.DuplicateObject as exc:  # made by another home since we looked
         raise NameTaken(role) from exc
     except psycopg.errors.InsufficientPrivilege as exc:

@@ -10,6 +10,7 @@ every connection, the clone's app included.
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -169,3 +170,18 @@ def test_destroy_leaves_no_database_or_role(on_managed: Managed) -> None:
             (clone.database + "%", clone.database),
         ).fetchall()
     assert left == []
+
+
+def test_a_clone_role_is_re_keyed_by_the_non_superuser_admin(on_managed: Managed) -> None:
+    """Setting a clone role's password again must not restate powers only a superuser may."""
+    database = f"clone_rekey_{secrets.token_hex(3)}"
+    server = postgres.server()
+    with server.admin() as admin:
+        role, old = postgres.create_clone_role(admin, database)
+        try:
+            again, new = postgres.create_clone_role(admin, database)
+            assert again == role and new != old
+            with psycopg.connect(server.dsn("postgres", user=role, password=new)) as conn:
+                assert conn.execute("SELECT current_user").fetchone() == (role,)
+        finally:
+            postgres.drop_clone_role(admin, role)
