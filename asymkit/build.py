@@ -7,6 +7,9 @@ half-way, never touches the live database; the next build simply drops the
 leftover staging database and starts again.
 """
 
+# long module: spin's create and every rebuild share the staging-and-swap build, the app's
+# start and its tokens; they change together, and each piece is a few short functions.
+
 from __future__ import annotations
 
 import contextlib
@@ -23,7 +26,7 @@ import httpx
 import psycopg
 import psycopg.sql
 
-from . import faults, fixtures, http, postgres, process, registry, sqlfile
+from . import faults, fixtures, homes, http, postgres, process, registry, sqlfile
 from .errors import CloneNotRunning, DatabaseUnavailable, MigrationFailed, ProvisionFailed
 from .manifest import Template
 from .paths import home
@@ -61,7 +64,7 @@ def build_database(
     staging = staging_name(database)
     user, password = role if role else (None, None)
     with server.admin() as admin:
-        postgres.ours(admin, "database", database)  # NOT_OWNED before any work if not ours
+        homes.ours(admin, "database", database)  # NOT_OWNED before any work if not ours
         postgres.drop_database(admin, staging)
         postgres.create_database(admin, staging, owner=user)
     faults.point("build:staging-created")
@@ -104,7 +107,7 @@ def repair(server: postgres.Server, database: str) -> bool:
         row = admin.execute(
             "SELECT datallowconn, datconnlimit FROM pg_database WHERE datname = %s", (database,)
         ).fetchone()
-        if row is None or not postgres.ours(admin, "database", database):
+        if row is None or not homes.ours(admin, "database", database):
             return False
         if row[1] == -2:
             postgres.drop_database(admin, database)
@@ -312,32 +315,23 @@ def restart(record: CloneRecord, template: Template, server: postgres.Server) ->
 ID_ATTEMPTS = 200
 
 
-def _new_id(template: Template, taken: dict[str, Any], admin: postgres.Conn) -> str:
-    """A clone id that neither this home nor anything on the server uses."""
-    for _ in range(ID_ATTEMPTS):
-        clone_id = f"{template.name}-{secrets.token_hex(2)}"
-        if clone_id not in taken and not postgres.name_taken(
-            admin, template.database_for(clone_id)
-        ):
-            return clone_id
-    raise DatabaseUnavailable(
-        f"No free {template.name} clone id left after {ID_ATTEMPTS} draws: destroy clones"
-        " this server no longer needs."
-    )
-
-
 def _reserve(
     template: Template,
-    admin: postgres.Conn,
+    admin: homes.Conn,
     make: Callable[[str, registry.State], CloneRecord],
     env: str | None,
 ) -> tuple[CloneRecord, str]:
-    """Draw an id, record the clone, and claim its name on the server by creating its role;
-    return the record and the role's password. A name another home claims between the
-    draw and the claim (``NameTaken``) is given up and another drawn."""
+    """Draw an id free here and on the server, record the clone, and claim the name by
+    creating its role; return the record and the role's password. A name another home
+    claims between the draw and the claim (``NameTaken``) is given up for another."""
     for _ in range(ID_ATTEMPTS):
+        clone_id = f"{template.name}-{secrets.token_hex(2)}"
+        database = template.database_for(clone_id)
+        if homes.name_taken(admin, database, postgres.clone_role_name(database)):
+            continue
         with registry.transaction() as state:
-            clone_id = _new_id(template, state.clones, admin)
+            if clone_id in state.clones:
+                continue
             record: CloneRecord = make(clone_id, state)
             state.clones[clone_id] = record
             if env is not None:
@@ -345,7 +339,7 @@ def _reserve(
                 state.environments[env] = attrs.evolve(current, clones=(*current.clones, clone_id))
         try:
             _, password = postgres.create_clone_role(admin, record.database, new=True)
-        except postgres.NameTaken:
+        except homes.NameTaken:
             registry.forget_clone(clone_id)
             continue
         except BaseException:

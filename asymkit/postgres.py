@@ -7,12 +7,8 @@ server is a ``Server``: a URL for its maintenance database, as its admin.
 Here too: databases and the clones' own login roles. Connections open through
 ``connect`` (``asymkit.connection``), which names the fix when one fails.
 
-Several homes (machines) may share one server. Each database and role asymkit
-makes carries its home in a comment (``home_marker``), and nothing here drops or
-changes a database or role another home made: it raises ``NOT_OWNED`` instead.
-Comments, not a catalog table: a managed server's non-superuser admin may comment
-on what it created, the mark goes wherever the object goes (a rename keeps it),
-and it cannot outlive the object.
+Several homes (machines) may share one server: nothing here drops or changes a
+database or role another home made (``asymkit.homes``: ``NOT_OWNED``).
 """
 
 from __future__ import annotations
@@ -21,7 +17,6 @@ import contextlib
 import os
 import re
 import secrets
-import socket
 import threading
 import urllib.parse
 from collections.abc import Iterator
@@ -31,6 +26,7 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from . import homes
 from .connection import connect as connect  # callers connect through postgres.connect
 from .connection import scram_verifier
 from .embedded import Embedded
@@ -214,90 +210,13 @@ def _sharing(server: Server) -> dict[str, object]:
     """Whether other homes keep clones on ``server``: ``shared``, ``other_homes``,
     ``other_clones`` (each home marks its databases: ``home_marker``)."""
     with server.admin() as conn:
-        homes = server_homes(conn)
-    homes.pop(home_id(), None)
+        others = homes.server_homes(conn)
+    others.pop(home_id(), None)
     return {
-        "shared": bool(homes),
-        "other_homes": len(homes),
-        "other_clones": sum(homes.values()),
+        "shared": bool(others),
+        "other_homes": len(others),
+        "other_clones": sum(others.values()),
     }
-
-
-# -- which home made what ---------------------------------------------------------
-
-_MARK = "asymkit home "
-Conn = psycopg.Connection[tuple[object, ...]]
-
-
-def home_marker() -> str:
-    """The comment on every database and role this home makes: its id, then where it is."""
-    return f"{_MARK}{home_id()} {socket.gethostname()}:{home()}"
-
-
-def _comment(conn: Conn, kind: str, name: str) -> tuple[bool, str | None]:
-    """``(exists, comment)`` of the database or role ``name``."""
-    if kind == "database":
-        query = "SELECT shobj_description(oid, 'pg_database') FROM pg_database WHERE datname = %s"
-    else:
-        query = "SELECT shobj_description(oid, 'pg_authid') FROM pg_roles WHERE rolname = %s"
-    row = conn.execute(query, (name,)).fetchone()
-    return (row is not None, str(row[0]) if row and row[0] is not None else None)
-
-
-def ours(conn: Conn, kind: str, name: str) -> bool:
-    """Whether the ``kind`` (database or role) ``name`` exists and this home may change it.
-
-    ``False`` if absent; ``NOT_OWNED`` if another home's mark is on it. One with no
-    mark was made by an asymkit from before marks, and callers only ever name what
-    their own registry holds, whose names were checked free on the server when drawn.
-    """
-    exists, comment = _comment(conn, kind, name)
-    if not exists:
-        return False
-    if comment is None or not comment.startswith(_MARK):
-        return True
-    owner = comment.removeprefix(_MARK)
-    if owner.split(" ", 1)[0] == home_id():
-        return True
-    where = owner.split(" ", 1)[1] if " " in owner else "unknown"
-    raise NotOwned(
-        f"The {kind} {name} on this Postgres server belongs to another asymkit home"
-        f" ({where}), so this home will not drop or change it: destroy that clone from its"
-        " own home, or give this one another ASYMKIT_DATABASE_URL."
-    )
-
-
-def _mark(conn: Conn, kind: str, name: str) -> None:
-    noun = "DATABASE" if kind == "database" else "ROLE"
-    conn.execute(
-        sql.SQL("COMMENT ON {} {} IS {}").format(
-            sql.SQL(noun), sql.Identifier(name), sql.Literal(home_marker())
-        )
-    )
-
-
-def name_taken(conn: Conn, database: str) -> bool:
-    """Whether a clone database named ``database`` would collide with anything on the server
-    (its database, its staging database or its role, whoever made them)."""
-    row = conn.execute(
-        "SELECT 1 FROM pg_roles WHERE rolname = %s"
-        " UNION ALL SELECT 1 FROM pg_database WHERE datname IN (%s, %s)",
-        (clone_role_name(database), database, f"{database}__next"),
-    ).fetchone()
-    return row is not None
-
-
-def server_homes(conn: Conn) -> dict[str, int]:
-    """Clone databases on the server per home id that marked them (staging ones not counted)."""
-    counts: dict[str, int] = {}
-    for (comment,) in conn.execute(
-        "SELECT shobj_description(oid, 'pg_database') FROM pg_database"
-        " WHERE right(datname, 6) <> '__next'"
-    ):
-        if isinstance(comment, str) and comment.startswith(_MARK):
-            owner = comment.removeprefix(_MARK).split(" ", 1)[0]
-            counts[owner] = counts.get(owner, 0) + 1
-    return counts
 
 
 # -- admin SQL ----------------------------------------------------------------------
@@ -310,7 +229,7 @@ def database_exists(conn: psycopg.Connection[tuple[object, ...]], name: str) -> 
 
 def close_connections(conn: psycopg.Connection[tuple[object, ...]], name: str) -> None:
     """Refuse new connections to ``name`` and end the open ones (``NOT_OWNED`` if not ours)."""
-    if not ours(conn, "database", name):
+    if not homes.ours(conn, "database", name):
         return
     conn.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(name)))
     conn.execute(
@@ -322,7 +241,7 @@ def close_connections(conn: psycopg.Connection[tuple[object, ...]], name: str) -
 
 def drop_database(conn: psycopg.Connection[tuple[object, ...]], name: str) -> None:
     """Drop ``name`` if it exists; ``NOT_OWNED`` if another home made it."""
-    if not ours(conn, "database", name):
+    if not homes.ours(conn, "database", name):
         return
     conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
@@ -365,14 +284,14 @@ def create_database(
             f" ({str(exc).strip().splitlines()[0]}): grant it membership in that role, or use a"
             " superuser in ASYMKIT_DATABASE_URL."
         ) from exc
-    _mark(conn, "database", name)
+    homes.mark(conn, "database", name)
     if owner is not None:
         conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(name)))
 
 
 def rename_database(conn: psycopg.Connection[tuple[object, ...]], old: str, new: str) -> None:
     """Rename ``old`` (ours) to ``new``; the mark goes with it."""
-    if not ours(conn, "database", old):
+    if not homes.ours(conn, "database", old):
         raise DatabaseUnavailable(f"The database {old} is gone: run the command again.")
     conn.execute(
         sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(old), sql.Identifier(new))
@@ -382,10 +301,6 @@ def rename_database(conn: psycopg.Connection[tuple[object, ...]], old: str, new:
 def clone_role_name(database: str) -> str:
     """The login role of the clone whose database is ``database`` (the same name)."""
     return database
-
-
-class NameTaken(Exception):
-    """A new clone's role already exists on the server (another home drew the same id)."""
 
 
 def create_clone_role(
@@ -409,13 +324,13 @@ def create_clone_role(
         "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT PASSWORD {}"
     ).format(sql.Literal(scram_verifier(password)))
     try:
-        exists = ours(conn, "role", role)
+        exists = homes.ours(conn, "role", role)
     except NotOwned:
         if new:
-            raise NameTaken(role) from None
+            raise homes.NameTaken(role) from None
         raise
     if exists and new:
-        raise NameTaken(role)
+        raise homes.NameTaken(role)
     if exists:
         # Only the password: a non-superuser (a managed server's admin) may not even
         # restate NOSUPERUSER, and the powers were fixed when the role was made.
@@ -427,7 +342,7 @@ def create_clone_role(
     try:
         conn.execute(statement)
     except psycopg.errors.DuplicateObject as exc:  # made by another home since we looked
-        raise NameTaken(role) from exc
+        raise homes.NameTaken(role) from exc
     except psycopg.errors.InsufficientPrivilege as exc:
         user = _current_user(conn)
         raise DatabaseUnavailable(
@@ -445,14 +360,14 @@ def create_clone_role(
             grant += " WITH SET TRUE, INHERIT TRUE"
         conn.execute(sql.SQL(grant).format(sql.Identifier(role)))
     if not exists:
-        _mark(conn, "role", role)
+        homes.mark(conn, "role", role)
     return role, password
 
 
 def drop_clone_role(conn: psycopg.Connection[tuple[object, ...]], role: str) -> None:
     """Drop a clone's role (after its database): ends its sessions first; no error if absent,
     ``NOT_OWNED`` if another home made it."""
-    if not ours(conn, "role", role):
+    if not homes.ours(conn, "role", role):
         return
     conn.execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"

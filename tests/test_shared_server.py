@@ -18,7 +18,7 @@ import pytest
 from slack_sdk import WebClient
 
 import asymkit
-from asymkit import build, postgres, registry
+from asymkit import build, homes, postgres, registry
 from asymkit.cli import main
 
 ENV_KEYS = ("ASYMKIT_HOME", "ASYMKIT_DATABASE_URL")
@@ -163,7 +163,7 @@ def test_a_name_taken_between_the_check_and_the_claim_is_drawn_again(
     with as_a():  # type: ignore[attr-defined]
         first = asymkit.spin("notes", seed="demo")
     try:
-        monkeypatch.setattr(postgres, "name_taken", lambda conn, database: False)
+        monkeypatch.setattr(homes, "name_taken", lambda conn, database, role: False)
         force_hex(monkeypatch, [first.id.rsplit("-", 1)[1]])
         with as_b():  # type: ignore[attr-defined]
             second = asymkit.spin("notes", seed="demo")
@@ -220,7 +220,7 @@ def test_the_database_and_role_carry_the_home_that_made_them(
                     (clone.database, clone.database),
                 ).fetchone()
             assert owner is not None
-            assert owner[0] == owner[1] == postgres.home_marker()
+            assert owner[0] == owner[1] == homes.home_marker()
         finally:
             clone.destroy()
 
