@@ -12,6 +12,7 @@ every connection (the clone's app included) rather than a handshake.
 from __future__ import annotations
 
 import secrets
+import time
 import urllib.parse
 from pathlib import Path
 
@@ -23,6 +24,7 @@ from asymkit import atomic, postgres, process
 from asymkit.connection import scram_verifier
 from asymkit.embedded import Embedded
 from asymkit.embedded.account import service_account
+from asymkit.errors import DatabaseUnavailable
 
 ADMIN = "ops"
 MAX_CONNECTIONS = 100
@@ -56,11 +58,18 @@ class Managed:
 def start(root: Path) -> Managed:
     """Start the server with its data under ``root``; stop it with ``Managed.stop``."""
     root.mkdir(parents=True, exist_ok=True)
-    port = process.free_port("127.0.0.1")
-    cluster = Embedded(
-        root / "pg", max_connections=MAX_CONNECTIONS, port=port, listen_addresses="127.0.0.1"
-    )
-    superuser_url = cluster.ensure()
+    for attempt in range(3):
+        # A free port may be taken (by a clone's app) before the server binds it: retry.
+        port = process.free_port("127.0.0.1")
+        cluster = Embedded(
+            root / "pg", max_connections=MAX_CONNECTIONS, port=port, listen_addresses="127.0.0.1"
+        )
+        try:
+            superuser_url = cluster.ensure()
+            break
+        except DatabaseUnavailable:
+            if attempt == 2:
+                raise
     password = secrets.token_urlsafe(16)
     with postgres.connect(superuser_url, autocommit=True) as conn:
         atomic.write_bytes(
@@ -80,10 +89,6 @@ def start(root: Path) -> Managed:
 
 def _wait_for_login(url: str) -> None:
     """pg_reload_conf() only signals the postmaster: wait until the new rules let us in."""
-    import time
-
-    from asymkit.errors import DatabaseUnavailable
-
     deadline = time.monotonic() + 10
     while True:
         try:
