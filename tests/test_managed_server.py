@@ -220,3 +220,25 @@ def test_idle_clones_hold_one_connection_and_the_harness_a_bounded_few(
         assert held.get(ADMIN, 0) <= 5, held  # changes._IDLE_MAX kept + none in flight
     finally:
         env.destroy()
+
+
+def test_with_clone_pool_min_0_an_idle_clone_holds_no_connection(
+    on_managed: Managed, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``CLONE_POOL_MIN=0`` (passed to the app like every ``CLONE_*`` setting): idle, the
+    clone gives its last connection back, and its next call connects again."""
+    monkeypatch.setenv("CLONE_POOL_MIN", "0")
+    with asymkit.spin("slack", seed=asymkit.Fixture("acme-corp")) as clone:
+        assert web(clone).auth_test()["ok"]
+        query = "SELECT count(*) FROM pg_stat_activity WHERE usename = %s"
+        # The pool lets idle connections go every few seconds; the deadline is generous
+        # on purpose (a busy CI machine): this checks that none stays, not how fast.
+        deadline = time.monotonic() + 40
+        with _su(on_managed) as su:
+            while True:
+                (held,) = su.execute(query, (clone.database,)).fetchone() or (0,)
+                if held == 0 or time.monotonic() > deadline:
+                    break
+                time.sleep(0.5)
+        assert held == 0
+        assert web(clone).auth_test()["team"] == "Acme Corp"
