@@ -18,7 +18,7 @@ import logging
 import os
 import secrets
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,8 +27,14 @@ import httpx
 import psycopg
 import psycopg.sql
 
-from . import faults, fixtures, http, postgres, process, registry, sqlfile
-from .errors import AsymkitError, CloneNotRunning, MigrationFailed, ProvisionFailed
+from . import faults, fixtures, homes, http, postgres, process, registry, sqlfile
+from .errors import (
+    AsymkitError,
+    CloneNotRunning,
+    DatabaseUnavailable,
+    MigrationFailed,
+    ProvisionFailed,
+)
 from .manifest import Template
 from .paths import home
 from .process import DEFAULT_HOST, HEALTH_TIMEOUT
@@ -77,6 +83,7 @@ def build_staging(
     staging = staging_name(database)
     user, password = role if role else (None, None)
     with server.admin() as admin:
+        homes.ours(admin, "database", database)  # NOT_OWNED before any work if not ours
         postgres.drop_database(admin, staging)
         postgres.create_database(admin, staging, owner=user)
     faults.point("build:staging-created")
@@ -137,7 +144,7 @@ def repair(server: postgres.Server, database: str) -> bool:
         row = admin.execute(
             "SELECT datallowconn, datconnlimit FROM pg_database WHERE datname = %s", (database,)
         ).fetchone()
-        if row is None:
+        if row is None or not homes.ours(admin, "database", database):
             return False
         if row[1] == -2:
             postgres.drop_database(admin, database)
@@ -405,11 +412,48 @@ def restart(record: CloneRecord, template: Template, server: postgres.Server) ->
     return start_app(record, template, server, health_timeout=HEALTH_TIMEOUT)
 
 
-def _new_id(template: str, taken: dict[str, Any]) -> str:
-    while True:
-        clone_id = f"{template}-{secrets.token_hex(2)}"
-        if clone_id not in taken:
-            return clone_id
+# Draws of a clone id before giving up: each is checked against this home's registry
+# and the server (other homes' clones), so only a nearly full id space runs out.
+ID_ATTEMPTS = 200
+
+
+def _reserve(
+    template: Template,
+    admin: homes.Conn,
+    make: Callable[[str, registry.State], CloneRecord],
+    env: str | None,
+) -> tuple[CloneRecord, str]:
+    """Draw an id free here and on the server, record the clone, and claim the name by
+    creating its role; return the record and the role's password. A name another home
+    claims between the draw and the claim (``NameTaken``) is given up for another."""
+    for _ in range(ID_ATTEMPTS):
+        clone_id = f"{template.name}-{secrets.token_hex(2)}"
+        database = template.database_for(clone_id)
+        if homes.name_taken(admin, database, postgres.clone_role_name(database)):
+            continue
+        with registry.transaction() as state:
+            if clone_id in state.clones:
+                continue
+            record: CloneRecord = make(clone_id, state)
+            state.clones[clone_id] = record
+            if env is not None:
+                current = state.environments.get(env, EnvironmentRecord(name=env))
+                state.environments[env] = attrs.evolve(current, clones=(*current.clones, clone_id))
+        try:
+            _, password = postgres.create_clone_role(admin, record.database, new=True)
+        except homes.NameTaken:
+            registry.forget_clone(clone_id)
+            continue
+        except BaseException:
+            with contextlib.suppress(Exception):  # an interrupt may land after the CREATE
+                postgres.drop_clone_role(admin, postgres.clone_role_name(record.database))
+            registry.forget_clone(clone_id)
+            raise
+        return record, password
+    raise DatabaseUnavailable(
+        f"No free {template.name} clone id left after {ID_ATTEMPTS} draws: destroy clones"
+        " this server no longer needs."
+    )
 
 
 def create(
@@ -428,30 +472,29 @@ def create(
     On any failure (or interrupt) nothing is left behind: no database, no app,
     no registry entry.
     """
+
+    def make(clone_id: str, state: registry.State) -> CloneRecord:
+        return CloneRecord(
+            id=clone_id,
+            template=template.name,
+            database=template.database_for(clone_id),
+            host=host,
+            port=port or _unused_port(host, state),
+            admin_secret=secrets.token_urlsafe(24),
+            created=time.time(),
+            seed=SeedSpec(fixture=fixture[0] if fixture else None).to_json(),
+            server=server.identity,
+            builder=os.getpid(),
+            rate_limits=rate_limits,
+        )
+
     clone_id: str | None = None
     try:
-        with registry.transaction() as state:
-            # Reserve the id (and the env membership) before doing any work.
-            clone_id = _new_id(template.name, state.clones)
-            record = CloneRecord(
-                id=clone_id,
-                template=template.name,
-                database=template.database_for(clone_id),
-                host=host,
-                port=port or _unused_port(host, state),
-                admin_secret=secrets.token_urlsafe(24),
-                created=time.time(),
-                seed=SeedSpec(fixture=fixture[0] if fixture else None).to_json(),
-                server=server.identity,
-                builder=os.getpid(),
-                rate_limits=rate_limits,
-            )
-            state.clones[clone_id] = record
-            if env is not None:
-                current = state.environments.get(env, EnvironmentRecord(name=env))
-                state.environments[env] = attrs.evolve(current, clones=(*current.clones, clone_id))
-        with server.admin() as admin:  # the clone's own role, before anything it will own
-            _, password = postgres.create_clone_role(admin, record.database)
+        # Reserve the id (and the env membership) and claim the name on the server (the
+        # clone's own role, made before anything it will own), before doing any work.
+        with server.admin() as admin:
+            record, password = _reserve(template, admin, make, env)
+        clone_id = record.id
         record = registry.save_clone(clone_id, db_password=password)
         faults.point("spin:reserved")
         rows = build_database(

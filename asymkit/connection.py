@@ -36,7 +36,7 @@ def _unavailable(exc: psycopg.OperationalError, dsn: str) -> DatabaseUnavailable
         return DatabaseUnavailable(
             "The Postgres server is full (max_connections reached): destroy idle clones or"
             " raise max_connections on the server; docs/reliability.md says how to size it"
-            " (each idle clone holds at most 2 connections)."
+            " (each idle clone holds 1 connection, none with CLONE_POOL_MIN=0)."
         )
     if "password authentication failed" in lowered or "no password supplied" in lowered:
         return DatabaseUnavailable(

@@ -16,6 +16,7 @@ The tree::
     ├── HealthTimeout          HEALTH_TIMEOUT
     ├── PortInUse              PORT_IN_USE
     ├── DatabaseUnavailable    DATABASE_UNAVAILABLE
+    ├── NotOwned               NOT_OWNED
     ├── RegistryCorrupt        REGISTRY_CORRUPT
     ├── ProvisionFailed        PROVISION_FAILED
     ├── InvalidArgument        INVALID_ARGUMENT
@@ -102,6 +103,12 @@ class PortInUse(AsymkitError):
 
 class DatabaseUnavailable(AsymkitError):
     code = "DATABASE_UNAVAILABLE"
+
+
+class NotOwned(AsymkitError):
+    """A database or role on a shared server that another asymkit home made."""
+
+    code = "NOT_OWNED"
 
 
 class RegistryCorrupt(AsymkitError):

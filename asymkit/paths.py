@@ -27,3 +27,26 @@ def described() -> str:
     if os.environ.get("ASYMKIT_HOME"):
         return f"ASYMKIT_HOME={location()}"
     return f"{location()} (the default; ASYMKIT_HOME is not set)"
+
+
+def home_id() -> str:
+    """This home's id: random, made once, kept in ``ASYMKIT_HOME/home.id``.
+
+    It marks the databases and roles this home makes on a shared server. Random
+    rather than derived from the path: many machines have the same ``~/.asymkit``.
+    """
+    path = home() / "home.id"
+    try:
+        return path.read_text().strip()
+    except FileNotFoundError:
+        pass
+    import secrets
+
+    fresh = secrets.token_hex(8)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another process made it first: theirs is the id
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as out:
+        out.write(fresh + "\n")
+    return fresh

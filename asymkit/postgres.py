@@ -6,6 +6,9 @@ needed, shared by every process of this ``ASYMKIT_HOME``). Either way the
 server is a ``Server``: a URL for its maintenance database, as its admin.
 Here too: databases and the clones' own login roles. Connections open through
 ``connect`` (``asymkit.connection``), which names the fix when one fails.
+
+Several homes (machines) may share one server: nothing here drops or changes a
+database or role another home made (``asymkit.homes``: ``NOT_OWNED``).
 """
 
 from __future__ import annotations
@@ -23,11 +26,12 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from . import homes
 from .connection import connect as connect  # callers connect through postgres.connect
 from .connection import scram_verifier
 from .embedded import Embedded
-from .errors import DatabaseUnavailable, InvalidArgument
-from .paths import EMBEDDED_DIR, home
+from .errors import DatabaseUnavailable, InvalidArgument, NotOwned
+from .paths import EMBEDDED_DIR, home, home_id
 
 
 def _redact(url: str) -> str:
@@ -174,7 +178,12 @@ def status() -> dict[str, object]:
     """
     url = os.environ.get("ASYMKIT_DATABASE_URL", "").strip()
     if not url:
-        return embedded().status()
+        info = embedded().status()
+        running = embedded().running_url()
+        if running is not None:
+            with contextlib.suppress(DatabaseUnavailable, psycopg.Error):
+                info.update(_sharing(Server(url=running, embedded=True)))
+        return info
     ext = Server(url=check_database_url(url), embedded=False)
     result: dict[str, object] = {
         "kind": "external",
@@ -191,9 +200,23 @@ def status() -> dict[str, object]:
                 version=conn.info.server_version // 10000,
                 max_connections=int(str(row[0])) if row else None,
             )
+        result.update(_sharing(ext))
     except DatabaseUnavailable as exc:
         result["error"] = exc.message
     return result
+
+
+def _sharing(server: Server) -> dict[str, object]:
+    """Whether other homes keep clones on ``server``: ``shared``, ``other_homes``,
+    ``other_clones`` (each home marks its databases: ``home_marker``)."""
+    with server.admin() as conn:
+        others = homes.server_homes(conn)
+    others.pop(home_id(), None)
+    return {
+        "shared": bool(others),
+        "other_homes": len(others),
+        "other_clones": sum(others.values()),
+    }
 
 
 # -- admin SQL ----------------------------------------------------------------------
@@ -205,7 +228,9 @@ def database_exists(conn: psycopg.Connection[tuple[object, ...]], name: str) -> 
 
 
 def close_connections(conn: psycopg.Connection[tuple[object, ...]], name: str) -> None:
-    """Refuse new connections to ``name`` and end the open ones."""
+    """Refuse new connections to ``name`` and end the open ones (``NOT_OWNED`` if not ours)."""
+    if not homes.ours(conn, "database", name):
+        return
     conn.execute(sql.SQL("ALTER DATABASE {} ALLOW_CONNECTIONS false").format(sql.Identifier(name)))
     end_connections(conn, name)
 
@@ -220,6 +245,9 @@ def end_connections(conn: psycopg.Connection[tuple[object, ...]], name: str) -> 
 
 
 def drop_database(conn: psycopg.Connection[tuple[object, ...]], name: str) -> None:
+    """Drop ``name`` if it exists; ``NOT_OWNED`` if another home made it."""
+    if not homes.ours(conn, "database", name):
+        return
     conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
@@ -261,11 +289,15 @@ def create_database(
             f" ({str(exc).strip().splitlines()[0]}): grant it membership in that role, or use a"
             " superuser in ASYMKIT_DATABASE_URL."
         ) from exc
+    homes.mark(conn, "database", name)
     if owner is not None:
         conn.execute(sql.SQL("REVOKE ALL ON DATABASE {} FROM PUBLIC").format(sql.Identifier(name)))
 
 
 def rename_database(conn: psycopg.Connection[tuple[object, ...]], old: str, new: str) -> None:
+    """Rename ``old`` (ours) to ``new``; the mark goes with it."""
+    if not homes.ours(conn, "database", old):
+        raise DatabaseUnavailable(f"The database {old} is gone: run the command again.")
     conn.execute(
         sql.SQL("ALTER DATABASE {} RENAME TO {}").format(sql.Identifier(old), sql.Identifier(new))
     )
@@ -277,9 +309,13 @@ def clone_role_name(database: str) -> str:
 
 
 def create_clone_role(
-    conn: psycopg.Connection[tuple[object, ...]], database: str
+    conn: psycopg.Connection[tuple[object, ...]], database: str, *, new: bool = False
 ) -> tuple[str, str]:
     """Create (or re-key) the clone's own login role; return ``(role, password)``.
+
+    ``new``: the role must not exist yet (``NameTaken`` otherwise): creating it is
+    how a home claims a drawn name on a shared server, atomically. Re-keying a
+    role another home made raises ``NOT_OWNED``.
 
     The role has no special powers (NOSUPERUSER NOCREATEDB NOCREATEROLE, no
     pg_execute_server_program): give it the clone's database with
@@ -292,10 +328,26 @@ def create_clone_role(
     options = sql.SQL(
         "LOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOREPLICATION NOBYPASSRLS INHERIT PASSWORD {}"
     ).format(sql.Literal(scram_verifier(password)))
-    exists = conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone()
-    verb = "ALTER ROLE {} WITH " if exists else "CREATE ROLE {} WITH "
     try:
-        conn.execute(sql.SQL(verb + "{}").format(sql.Identifier(role), options))
+        exists = homes.ours(conn, "role", role)
+    except NotOwned:
+        if new:
+            raise homes.NameTaken(role) from None
+        raise
+    if exists and new:
+        raise homes.NameTaken(role)
+    if exists:
+        # Only the password: a non-superuser (a managed server's admin) may not even
+        # restate NOSUPERUSER, and the powers were fixed when the role was made.
+        statement = sql.SQL("ALTER ROLE {} WITH PASSWORD {}").format(
+            sql.Identifier(role), sql.Literal(scram_verifier(password))
+        )
+    else:
+        statement = sql.SQL("CREATE ROLE {} WITH {}").format(sql.Identifier(role), options)
+    try:
+        conn.execute(statement)
+    except psycopg.errors.DuplicateObject as exc:  # made by another home since we looked
+        raise homes.NameTaken(role) from exc
     except psycopg.errors.InsufficientPrivilege as exc:
         user = _current_user(conn)
         raise DatabaseUnavailable(
@@ -312,12 +364,15 @@ def create_clone_role(
         if conn.info.server_version >= 160000:
             grant += " WITH SET TRUE, INHERIT TRUE"
         conn.execute(sql.SQL(grant).format(sql.Identifier(role)))
+    if not exists:
+        homes.mark(conn, "role", role)
     return role, password
 
 
 def drop_clone_role(conn: psycopg.Connection[tuple[object, ...]], role: str) -> None:
-    """Drop a clone's role (after its database): ends its sessions first; no error if absent."""
-    if not conn.execute("SELECT 1 FROM pg_roles WHERE rolname = %s", (role,)).fetchone():
+    """Drop a clone's role (after its database): ends its sessions first; no error if absent,
+    ``NOT_OWNED`` if another home made it."""
+    if not homes.ours(conn, "role", role):
         return
     conn.execute(
         "SELECT pg_terminate_backend(pid) FROM pg_stat_activity"

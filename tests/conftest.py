@@ -19,8 +19,21 @@ HERE = Path(__file__).parent
 TEMPLATES = HERE / "templates"
 
 
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--asymkit-server",
+        choices=("embedded", "managed"),
+        default="embedded",
+        help="where the session's clones live: the embedded server (default), or a second"
+        " server configured like a managed Postgres (tests/managed_server.py), reached"
+        " through ASYMKIT_DATABASE_URL as a non-superuser admin",
+    )
+
+
 @pytest.fixture(scope="session", autouse=True)
-def asymkit_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def asymkit_home(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Iterator[Path]:
     """An isolated ASYMKIT_HOME (and embedded Postgres) for the whole session."""
     home = tmp_path_factory.mktemp("home")
     saved = {
@@ -36,6 +49,8 @@ def asymkit_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     os.environ["ASYMKIT_TEMPLATES_DIR"] = str(TEMPLATES)
     os.environ.pop("ASYMKIT_DATABASE_URL", None)
     os.environ.pop("ANTHROPIC_API_KEY", None)
+    if request.config.getoption("--asymkit-server") == "managed":
+        os.environ["ASYMKIT_DATABASE_URL"] = request.getfixturevalue("managed").url
     yield home
     import asymkit
     from asymkit import postgres
@@ -49,6 +64,17 @@ def asymkit_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
             os.environ.pop(key, None)
         else:
             os.environ[key] = value
+
+
+@pytest.fixture(scope="session")
+def managed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A second server configured like a managed one (``managed_server``): TCP, TLS,
+    SCRAM, max_connections=100, a CREATEDB CREATEROLE admin that is not superuser."""
+    import managed_server
+
+    server = managed_server.start(tmp_path_factory.mktemp("managed"))
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -39,6 +39,7 @@ def test_all_is_pinned_and_sorted() -> None:
         "InvalidArgument",
         "LLMUnavailable",
         "MigrationFailed",
+        "NotOwned",
         "PortInUse",
         "ProvisionFailed",
         "RegistryCorrupt",

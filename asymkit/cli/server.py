@@ -60,6 +60,11 @@ def status(as_json: bool) -> None:
         output.print_json(info)
         return
     clones = f"; {len(info['clones'])} clone(s) on it" if info["clones"] else ""
+    if info.get("shared"):
+        clones += (
+            f"; shared: {info['other_clones']} clone(s) of {info['other_homes']} other"
+            " asymkit home(s) on it too"
+        )
     if url:
         state = "answers" if info["running"] else "does not answer"
         output.line(

@@ -84,6 +84,10 @@ class Embedded:
 
     pgdata: Path = attrs.field(converter=_resolved)
     max_connections: int = MAX_CONNECTIONS
+    # Unix socket only, by default. Tests start a second server on TCP (127.0.0.1 and
+    # a free port) to stand in for a managed one.
+    port: int = PORT
+    listen_addresses: str = ""
 
     # -- files next to the data directory -------------------------------------
 
@@ -117,7 +121,7 @@ class Embedded:
         return make_conninfo(
             "",
             host=str(socket_dir or self.socket_dir),
-            port=PORT,
+            port=self.port,
             user=SUPERUSER,
             password=password,
             dbname="postgres",
@@ -274,7 +278,7 @@ class Embedded:
         self._start(account)
         password = secrets.token_urlsafe(24)
         dsn = make_conninfo(
-            "", host=str(self.socket_dir), port=PORT, user=SUPERUSER, dbname="postgres"
+            "", host=str(self.socket_dir), port=self.port, user=SUPERUSER, dbname="postgres"
         )
         try:
             conn = connect(dsn, autocommit=True)
@@ -318,7 +322,7 @@ class Embedded:
             clear_stale(self.pgdata, info)
         socket_dir = make_private(self.pgdata, account)
         options = (
-            f"-c listen_addresses='' -k {socket_dir} -p {PORT}"
+            f"-c listen_addresses='{self.listen_addresses}' -k {socket_dir} -p {self.port}"
             f" -c max_connections={self.max_connections} -c unix_socket_permissions=0700"
         )
         data = self._data_arg(account)

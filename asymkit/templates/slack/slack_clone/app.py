@@ -467,7 +467,9 @@ class HostCheck:
 def _new_pool() -> AsyncConnectionPool[Any]:
     return AsyncConnectionPool(
         os.environ["CLONE_DATABASE_URL"],
-        min_size=1,
+        # CLONE_POOL_MIN=0: an idle clone holds no connection at all (a small shared
+        # server: 100 idle clones on 100 connections), at a connect on its next call.
+        min_size=int(os.environ.get("CLONE_POOL_MIN", "1")),
         max_size=int(os.environ.get("CLONE_POOL_SIZE", "8")),
         kwargs={"row_factory": dict_row, "connect_timeout": 2, "application_name": "slack_clone"},
         open=False,
