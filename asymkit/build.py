@@ -23,14 +23,12 @@ from pathlib import Path
 from typing import Any
 
 import attrs
-import httpx
 import psycopg
 import psycopg.sql
 
-from . import faults, fixtures, homes, http, postgres, process, registry, sqlfile
+from . import faults, fixtures, homes, postgres, process, registry, sqlfile
+from .admin import admin_post
 from .errors import (
-    AsymkitError,
-    CloneNotRunning,
     DatabaseUnavailable,
     MigrationFailed,
     ProvisionFailed,
@@ -177,48 +175,10 @@ def app_env(record: CloneRecord, server: postgres.Server) -> dict[str, str]:
     return env
 
 
-def admin_post(target: Target, path: str, body: dict[str, Any]) -> dict[str, Any]:
-    """Call one of the clone's admin endpoints (guarded by its admin secret).
-
-    A 503 means the app has no working database connection yet (just after a rebuild's
-    swap, or on a busy machine) and did nothing: the call is made again, as its
-    ``Retry-After`` asks, for up to ``HEALTH_TIMEOUT``. The admin calls are idempotent.
-    """
-    deadline = time.monotonic() + HEALTH_TIMEOUT
-    while True:
-        try:
-            resp = http.client().post(
-                target.url + path,
-                json=body,
-                headers={"Authorization": f"Bearer {target.admin_secret}"},
-            )
-        except httpx.TransportError as exc:
-            raise CloneNotRunning(
-                f"{target.id} does not answer at {target.url} ({type(exc).__name__});"
-                f" run `asymkit start {target.id}`."
-            ) from exc
-        if resp.status_code != 503 or time.monotonic() > deadline:
-            break
-        time.sleep(min(_retry_after(resp), 1.0))
-    if resp.status_code >= 300:
-        raise ProvisionFailed(
-            f"{target.id} refused {path} with HTTP {resp.status_code}: {resp.text[:200]}"
-        )
-    data: dict[str, Any] = resp.json()
-    return data
-
-
 def _unused_port(host: str, state: registry.State, but: str | None = None) -> int:
     """A free port that no other clone was given (one reserved but not started yet is
     free in the kernel): call inside ``registry.transaction`` and record it there."""
     return process.free_port(host, {c.port for c in state.clones.values() if c.id != but})
-
-
-def _retry_after(resp: httpx.Response) -> float:
-    try:
-        return max(0.1, float(resp.headers.get("Retry-After", "1")))
-    except ValueError:
-        return 1.0
 
 
 def new_app_credentials() -> dict[str, str]:
@@ -274,19 +234,6 @@ def send_subscription(target: Target, subscription: dict[str, Any] | None) -> st
             " once it answers."
         )
     return None
-
-
-def flush_calls(target: Target, *, discard: bool = False) -> None:
-    """Have the app write the calls it gathered in memory (the manifest's ``calls.flush``),
-    before the log is read or the state captured; ``discard``: drop them instead (a reset
-    is about to undo their run). A stopped app has none left."""
-    path = (target.template.calls or {}).get("flush")
-    if not path or not target.running:
-        return
-    try:
-        admin_post(target, str(path), {"discard": True} if discard else {})
-    except AsymkitError as exc:  # a courtesy to the log: never what fails a seed or reset
-        log.warning("%s: the call log was not flushed (%s)", target.id, exc)
 
 
 def after_rebuild(target: Target) -> None:

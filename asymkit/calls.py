@@ -27,7 +27,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from . import build, changes, snapshot
+from . import admin, changes, snapshot
 from .errors import CallsMismatch, InvalidArgument, SnapshotNotFound, TemplateInvalid
 from .manifest import Template
 from .target import Target
@@ -120,7 +120,7 @@ def read(target: Target, since: str | None = None, *, after: int | None = None) 
     ``after``; flushed first, so that every call served so far is there."""
     spec = declared(target.template)
     name = since or snapshot.SEED
-    build.flush_calls(target)
+    admin.flush_calls(target)
     for attempt in range(2):
         try:
             with changes.session(target.dsn) as conn:

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from . import manifest, paths, process, registry
+from . import admin, manifest, paths, process, registry
 from .errors import (
     AsymkitError,
     CloneNotFound,
@@ -317,14 +317,14 @@ class Clone:
             target = self.target(template)
             # Calls the app still holds in memory belong to the run being undone: dropped
             # now (else they would be written after the restore, as if made since).
-            from . import build
-
-            build.flush_calls(target, discard=True)
+            admin.flush_calls(target, discard=True)
             if to is not None and to != snapshot.SEED:
                 return reset.reset_to(target, snapshot.check_name(to))
             broken = self.status() == "broken"
             if broken and not (self.record.tokens and process.alive(self.record.pid, self.port)):
                 # Killed before its app ran with tokens: build and start it afresh.
+                from . import build
+
                 self.record = build.restart(self.record, template, self._server())
                 target = self.target(template)
             seed = self.seed_spec
@@ -347,9 +347,7 @@ class Clone:
         if name == snapshot.SEED:
             raise InvalidArgument("'seed' names the last seed's state; pick another name.")
         with self._locked():
-            from . import build
-
-            build.flush_calls(self.target())  # the calls so far belong to the state captured
+            admin.flush_calls(self.target())  # the calls so far belong to the state captured
             snapshot.capture(self._server(), self.database, name, clone=self.id)
 
     def snapshots(self) -> list[SnapshotInfo]:

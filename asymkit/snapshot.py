@@ -43,7 +43,7 @@ import attrs
 import psycopg
 from psycopg import sql
 
-from . import changes, faults, fixtures, postgres, restorer
+from . import admin, changes, faults, fixtures, postgres, restorer
 from .errors import (
     CloneBusy,
     DatabaseUnavailable,
@@ -125,9 +125,7 @@ def take(target: Target, spec: SeedSpec) -> None:
     """Capture the seeded state for fast resets, once the app has installed its tokens."""
     if not target.running:
         return  # tokens are not in the database yet: the next reset rebuilds
-    from . import build
-
-    build.flush_calls(target)  # the seed's own calls (an AI layer's) belong to the seed
+    admin.flush_calls(target)  # the seed's own calls (an AI layer's) belong to the seed
     path = fixtures.find(target.template, spec.fixture) if spec.fixture else None
     capture(target.server, target.database, SEED, source_digest(target.template, spec, path))
 

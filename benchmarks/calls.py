@@ -64,9 +64,9 @@ def postmaster() -> Any:
 
 def recording(clone: Any, on: bool) -> None:
     """Turn the clone's call log on or off (the flush endpoint takes the switch)."""
-    from asymkit import build
+    from asymkit import admin
 
-    build.admin_post(clone.target(), "/clone/calls/flush", {"recording": on})
+    admin.admin_post(clone.target(), "/clone/calls/flush", {"recording": on})
 
 
 def main() -> None:
