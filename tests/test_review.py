@@ -197,7 +197,7 @@ def test_a_clone_that_stops_mid_view_gets_one_line(acme: Any) -> None:
     gone = get(url)
     assert gone.status_code == 404
     [line] = re.findall(r'<p class="error"[^>]*>(.*?)</p>', gone.text)
-    assert line.startswith(f"CLONE_NOT_FOUND: No clone &#x27;{clone.id}&#x27;.")
+    assert line.startswith(f"CLONE_NOT_FOUND: No clone &#x27;{clone.id}&#x27; in ")
 
 
 pytest_plugins = ["pytester"]
