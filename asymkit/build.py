@@ -453,18 +453,20 @@ def create(
         # Interrupted or failed anywhere (even while reserving): leave nothing behind.
         if clone_id is not None:
             with contextlib.suppress(Exception):
-                remove(registry.read().clones.get(clone_id) or record, server)
+                # The log stays: the error may name it (an app that exited while starting).
+                remove(registry.read().clones.get(clone_id) or record, server, keep_log=True)
             registry.forget_clone(clone_id)
         raise
     return record, rows
 
 
-def remove(record: CloneRecord, server: postgres.Server) -> None:
+def remove(record: CloneRecord, server: postgres.Server, *, keep_log: bool = False) -> None:
     """Stop the app, drop the database and its role, forget the clone and its log."""
     process.stop(record.pid, record.port)
     drop(server, record.database)
     with server.admin() as admin:
         postgres.drop_clone_role(admin, postgres.clone_role_name(record.database))
     registry.forget_clone(record.id)
-    with contextlib.suppress(FileNotFoundError):
-        log_path(record.id).unlink()
+    if not keep_log:
+        with contextlib.suppress(FileNotFoundError):
+            log_path(record.id).unlink()

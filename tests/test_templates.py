@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import httpx
@@ -55,3 +56,15 @@ def test_a_broken_migration_names_file_and_line_and_leaves_nothing(
             "SELECT datname FROM pg_database WHERE datname LIKE 'clone_notes_%'"
         ).fetchall()
     assert leftovers == []
+
+
+def test_an_app_that_exits_while_starting_leaves_the_log_its_error_names(
+    editable_templates: Path,
+) -> None:
+    app = editable_templates / "notes" / "notes_app.py"
+    app.write_text('raise RuntimeError("notes app cannot start: broken on purpose")\n')
+    with pytest.raises(asymkit.HealthTimeout) as caught:
+        asymkit.spin("notes")
+    [named] = re.findall(r"\((/[^)]+\.log)\)", str(caught.value))
+    assert "broken on purpose" in Path(named).read_text()
+    assert all(c.template != "notes" for c in asymkit.Clone.all())  # the clone is gone
