@@ -158,17 +158,24 @@ class LocalServer(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}/slack/events"
 
 
+Served = TypeVar("Served", bound=ThreadingHTTPServer)
+
+
 @contextlib.contextmanager
-def local_server(**options: bool) -> Iterator[LocalServer]:
-    server = LocalServer(**options)
+def serving(server: Served) -> Iterator[Served]:
+    """Run ``server`` (which has a ``release`` event for its hanging handlers) in a thread."""
     thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield server
     finally:
-        server.release.set()
+        server.release.set()  # type: ignore[attr-defined]
         server.shutdown()
         server.server_close()
+
+
+def local_server(**options: bool) -> contextlib.AbstractContextManager[LocalServer]:
+    return serving(LocalServer(**options))
 
 
 @contextlib.contextmanager

@@ -30,7 +30,7 @@ from typing import Any
 import psutil
 import pytest
 import websockets
-from events_helpers import raw_socket_mode, wait_for
+from events_helpers import raw_socket_mode, serving, wait_for
 from slack_helpers import GENERAL, web
 from slack_sdk import WebClient
 
@@ -172,17 +172,8 @@ class _SubscriberHandler(BaseHTTPRequestHandler):
         self.wfile.write(body)
 
 
-@contextlib.contextmanager
-def subscriber(mode: str = "ok") -> Iterator[Subscriber]:
-    server = Subscriber(mode)
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield server
-    finally:
-        server.release.set()
-        server.shutdown()
-        server.server_close()
+def subscriber(mode: str = "ok") -> contextlib.AbstractContextManager[Subscriber]:
+    return serving(Subscriber(mode))
 
 
 def _post_many(clone: Any, texts: list[str], threads: int = 4) -> list[str]:
