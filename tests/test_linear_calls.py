@@ -1,0 +1,76 @@
+"""The Linear clone's call log and review page: every GraphQL request it served, read with
+``clone.calls()`` through the manifest as Slack's is, and the page that shows the run;
+driven through gql against a real clone."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gql import GraphQLRequest, gql
+from linear_helpers import gql_client, post
+
+
+def run(session: Any, query: str, **variables: Any) -> Any:
+    return session.execute(GraphQLRequest(gql(query), variable_values=variables or None))
+
+
+def _eng(session: Any) -> str:
+    teams = run(session, "query Teams { teams { nodes { id key } } }")["teams"]["nodes"]
+    return str(next(t["id"] for t in teams if t["key"] == "ENG"))
+
+
+CREATE = """mutation IssueCreate($input: IssueCreateInput!) {
+  issueCreate(input: $input) { success issue { id identifier } } }"""
+
+
+def test_each_request_is_recorded_with_who_operation_variables_outcome_and_refs(
+    linear: Any,
+) -> None:
+    with gql_client(linear) as dana:
+        eng = _eng(dana)
+        long_text = "x" * 5000
+        created = run(
+            dana, CREATE, input={"teamId": eng, "title": "Logged", "description": long_text}
+        )
+    issue = created["issueCreate"]["issue"]
+    bot = post(linear, "{ viewer { id } }", key=linear.tokens.bot)
+    assert bot.status_code == 200
+    secret = post(
+        linear,
+        "query Secret($token: String, $id: String!) { issue(id: $id) { title } }",
+        {"token": "lin_api_secret", "id": "ENG-9999"},
+    )
+    assert secret.status_code == 400  # $token is unused: the document does not validate
+    calls = [c for c in linear.calls() if "IntrospectionQuery" not in c.method]
+    assert [c.method for c in calls] == [
+        "query Teams",
+        "mutation IssueCreate",
+        "query viewer",
+        "query Secret",
+    ]
+    _, create, viewer, lookup = calls
+    assert create.who == "@dana" and create.ok and create.status == 200
+    assert create.latency_ms > 0
+    assert create.args["input"]["title"] == "Logged"
+    assert create.args["input"]["description"].startswith("x" * 2000 + "… [cut: 3000 more")
+    assert {"issue": issue["id"]} in create.refs
+    assert viewer.who == "bot" and viewer.ok
+    assert lookup.args == {"token": "[redacted]", "id": "ENG-9999"}
+    assert lookup.outcome == "GRAPHQL_VALIDATION_FAILED" and lookup.status == 400
+    assert {"issue": "ENG-9999"} in lookup.refs
+    assert "lin_api_secret" not in repr(linear.calls())
+
+
+def test_reset_puts_the_log_back(linear: Any) -> None:
+    post(linear, "query Me { viewer { id } }")
+    assert [c.method for c in linear.calls()] == ["query Me"]
+    linear.reset()
+    assert len(linear.calls()) == 0
+    post(linear, "query Again { viewer { id } }")
+    assert [c.method for c in linear.calls()] == ["query Again"]
+
+
+def test_the_log_is_left_out_of_the_diff(linear: Any) -> None:
+    post(linear, "query Me { viewer { id } }")
+    assert len(linear.calls()) == 1
+    assert not linear.diff()
