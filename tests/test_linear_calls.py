@@ -9,6 +9,8 @@ from typing import Any
 from gql import GraphQLRequest, gql
 from linear_helpers import gql_client, post
 
+from asymkit import review
+
 
 def run(session: Any, query: str, **variables: Any) -> Any:
     return session.execute(GraphQLRequest(gql(query), variable_values=variables or None))
@@ -74,3 +76,40 @@ def test_the_log_is_left_out_of_the_diff(linear: Any) -> None:
     post(linear, "query Me { viewer { id } }")
     assert len(linear.calls()) == 1
     assert not linear.diff()
+
+
+def test_the_review_page_shows_issues_by_state_with_changes_marked_and_escaped(
+    linear: Any, tmp_path: Any
+) -> None:
+    with gql_client(linear) as dana:
+        eng = _eng(dana)
+        created = run(dana, CREATE, input={"teamId": eng, "title": "<script>alert(1)</script>"})
+        run(
+            dana,
+            """mutation IssueUpdate($id: String!) { issueUpdate(id: $id,
+                 input: {title: "Per-tenant limits, renamed"}) { success } }""",
+            id="ENG-1",
+        )
+        comment = run(
+            dana,
+            """mutation CommentCreate { commentCreate(input: {issueId: "ENG-2", body: "On it"}) {
+                 comment { id } } }""",
+        )["commentCreate"]["comment"]
+    new = created["issueCreate"]["issue"]["identifier"]
+    page = review.render(linear.target())
+    assert "<script>alert(1)</script>" not in page
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
+    assert f'class="issue added" id="i-{new}" data-change="added"' in page
+    assert 'class="issue changed" id="i-ENG-1" data-change="changed"' in page
+    changed = page[page.index('id="i-ENG-1"') :]
+    changed = changed[: changed.index('<div class="issue')]
+    assert 'data-field="title"' in changed and '<span class="before">Per-tenant' in changed
+    assert "→ Per-tenant limits, renamed" in changed
+    assert f'id="cm-{comment["id"]}" data-change="added"' in page
+    assert '<div class="group" data-state="In Progress">' in page  # issues grouped by state
+    assert 'href="?place=t-ENG&amp;at=i-ENG-1#i-ENG-1"' in page  # IssueUpdate links to ENG-1
+    out = review.export(linear.target(), tmp_path / "run.html")
+    exported = out.read_text()
+    assert f'href="#cm-{comment["id"]}"' in exported  # CommentCreate links to its comment
+    assert 'data-place="t-OPS"' in exported and "&lt;script&gt;alert(1)" in exported
+    assert "<script>alert(1)</script>" not in exported
