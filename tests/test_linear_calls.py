@@ -111,5 +111,7 @@ def test_the_review_page_shows_issues_by_state_with_changes_marked_and_escaped(
     out = review.export(linear.target(), tmp_path / "run.html")
     exported = out.read_text()
     assert f'href="#cm-{comment["id"]}"' in exported  # CommentCreate links to its comment
+    call = next(c for c in linear.calls() if c.method == "mutation CommentCreate")
+    assert {"issue": "ENG-2"} in call.refs and {"comment": comment["id"]} in call.refs
     assert 'data-place="t-OPS"' in exported and "&lt;script&gt;alert(1)" in exported
     assert "<script>alert(1)</script>" not in exported

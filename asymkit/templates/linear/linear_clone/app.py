@@ -17,8 +17,10 @@ from graphql import (
     ExecutionResult,
     FieldNode,
     GraphQLError,
+    ObjectValueNode,
     OperationDefinitionNode,
     StringValueNode,
+    ValueNode,
     VariableNode,
     execute,
     parse,
@@ -168,6 +170,25 @@ def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionN
     return found[0] if len(found) == 1 else None
 
 
+def _value(node: ValueNode, variables: dict[str, Any]) -> Any:
+    """A string argument's value, given inline or as a variable."""
+    if isinstance(node, VariableNode):
+        return variables.get(node.name.value)
+    return node.value if isinstance(node, StringValueNode) else None
+
+
+def _input_issue(node: ValueNode, variables: dict[str, Any]) -> Any:
+    """The ``issueId`` an ``input`` argument names, given inline or as a variable."""
+    if isinstance(node, VariableNode):
+        given = variables.get(node.name.value)
+        return given.get("issueId") if isinstance(given, dict) else None
+    if isinstance(node, ObjectValueNode):
+        for field in node.fields:
+            if field.name.value == "issueId":
+                return _value(field.value, variables)
+    return None
+
+
 def _method(
     operation: OperationDefinitionNode | None, variables: dict[str, Any]
 ) -> tuple[str, list[tuple[str, Any]]]:
@@ -179,13 +200,11 @@ def _method(
     touched: list[tuple[str, Any]] = []
     for field in fields:
         for argument in field.arguments or ():
-            if argument.name.value != "id":
-                continue
             value = argument.value
-            if isinstance(value, VariableNode):
-                touched.append((field.name.value, variables.get(value.name.value)))
-            elif isinstance(value, StringValueNode):
-                touched.append((field.name.value, value.value))
+            if argument.name.value == "id":
+                touched.append((field.name.value, _value(value, variables)))
+            elif argument.name.value == "input":  # e.g. commentCreate(input: {issueId})
+                touched.append(("issue", _input_issue(value, variables)))
     kind = operation.operation.value
     if operation.name is not None:
         return f"{kind} {operation.name.value}"[:200], touched
