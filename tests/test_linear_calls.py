@@ -4,11 +4,14 @@ driven through gql against a real clone."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
+import pytest
 from gql import GraphQLRequest, gql
 from linear_helpers import gql_client, post
 
+import asymkit
 from asymkit import review
 
 
@@ -76,6 +79,29 @@ def test_the_log_is_left_out_of_the_diff(linear: Any) -> None:
     post(linear, "query Me { viewer { id } }")
     assert len(linear.calls()) == 1
     assert not linear.diff()
+
+
+@pytest.fixture
+def tiny_log(monkeypatch: pytest.MonkeyPatch) -> Iterator[Any]:
+    """A Linear clone whose call log keeps 5 entries."""
+    monkeypatch.setenv("CLONE_CALL_LOG_MAX", "5")
+    clone = asymkit.spin("linear", seed=asymkit.Fixture("acme-corp"))
+    try:
+        yield clone
+    finally:
+        clone.destroy()
+
+
+def test_the_log_is_bounded_and_counts_what_it_dropped(tiny_log: Any) -> None:
+    for n in range(8):
+        post(tiny_log, "query Me { viewer { id } }", {"n": n})  # n: ignored, logged
+    calls = tiny_log.calls()
+    assert [c.args["n"] for c in calls] == [3, 4, 5, 6, 7] and all(c.ok for c in calls)
+    assert calls.dropped == 3
+    page = review.render(tiny_log.target())
+    assert 'data-dropped="3">The call log dropped its 3 oldest calls' in page
+    tiny_log.reset()
+    assert tiny_log.calls().dropped == 0 and len(tiny_log.calls()) == 0
 
 
 def test_the_review_page_shows_issues_by_state_with_changes_marked_and_escaped(
