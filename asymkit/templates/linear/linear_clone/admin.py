@@ -162,7 +162,33 @@ async def drain(request: Request) -> Response:
     if not _admin_ok(request):
         return rest_error("not_authorized", 401)
     await request.app.state.pool.drain()
+    request.app.state.calls.forget_pending()  # a rebuild replaced the run they belong to
     return JSONResponse({"ok": True})
+
+
+async def flush_calls(request: Request) -> Response:
+    """Write the call log's gathered entries now (asymkit calls this before reading the log);
+    ``{"discard": true}`` drops them instead (before a reset); ``{"recording": false}``
+    pauses recording."""
+    if not _admin_ok(request):
+        return rest_error("not_authorized", 401)
+    try:
+        body = await _admin_json(request)
+    except LinearError:
+        return rest_error("invalid_json", 400)
+    calls = request.app.state.calls
+    if isinstance(body.get("recording"), bool):
+        calls.recording = body["recording"]
+    if body.get("discard") is True:  # a reset is about to undo the run they belong to
+        dropped = await calls.discard()
+        return JSONResponse({"ok": True, "discarded": dropped, "recording": calls.recording})
+    try:
+        written = await calls.flush()
+    except (psycopg.OperationalError, TimeoutError):
+        # Not a 503: asymkit flushes before a reset, which must not wait for a database
+        # that a reset is about to repair. The entries stay for the next write.
+        return JSONResponse({"ok": False, "error": "database_unavailable"})
+    return JSONResponse({"ok": True, "written": written, "recording": calls.recording})
 
 
 async def statements(request: Request) -> Response:

@@ -7,6 +7,7 @@ import functools
 import ipaddress
 import json
 import logging
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -14,8 +15,13 @@ import psycopg
 from graphql import (
     DocumentNode,
     ExecutionResult,
+    FieldNode,
     GraphQLError,
+    ObjectValueNode,
     OperationDefinitionNode,
+    StringValueNode,
+    ValueNode,
+    VariableNode,
     execute,
     parse,
     validate,
@@ -27,6 +33,9 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 from . import admin, auth, db, graph, limits
+from .calls import CallLog
+from .calls import entry as call_entry
+from .calls import write as write_call_batch
 from .context import Ctx
 from .errors import (
     AuthenticationError,
@@ -153,10 +162,103 @@ def _error_json(error: GraphQLError) -> dict[str, Any]:
     return out
 
 
+def _operation(document: DocumentNode, name: str | None) -> OperationDefinitionNode | None:
+    """The operation a request runs: the one named, else the document's only one."""
+    found = [d for d in document.definitions if isinstance(d, OperationDefinitionNode)]
+    if name:
+        return next((d for d in found if d.name is not None and d.name.value == name), None)
+    return found[0] if len(found) == 1 else None
+
+
+def _value(node: ValueNode, variables: dict[str, Any]) -> Any:
+    """A string argument's value, given inline or as a variable."""
+    if isinstance(node, VariableNode):
+        return variables.get(node.name.value)
+    return node.value if isinstance(node, StringValueNode) else None
+
+
+def _input_issue(node: ValueNode, variables: dict[str, Any]) -> Any:
+    """The ``issueId`` an ``input`` argument names, given inline or as a variable."""
+    if isinstance(node, VariableNode):
+        given = variables.get(node.name.value)
+        return given.get("issueId") if isinstance(given, dict) else None
+    if isinstance(node, ObjectValueNode):
+        for field in node.fields:
+            if field.name.value == "issueId":
+                return _value(field.value, variables)
+    return None
+
+
+def _method(
+    operation: OperationDefinitionNode | None, variables: dict[str, Any]
+) -> tuple[str, list[tuple[str, Any]]]:
+    """What the call log says a request ran (``mutation IssueCreate``, or its root fields
+    when the operation has no name) and each root field with the ``id`` it was given."""
+    if operation is None:
+        return "", []
+    fields = [s for s in operation.selection_set.selections if isinstance(s, FieldNode)]
+    touched: list[tuple[str, Any]] = []
+    for field in fields:
+        for argument in field.arguments or ():
+            value = argument.value
+            if argument.name.value == "id":
+                touched.append((field.name.value, _value(value, variables)))
+            elif argument.name.value == "input":  # e.g. commentCreate(input: {issueId})
+                touched.append(("issue", _input_issue(value, variables)))
+    kind = operation.operation.value
+    if operation.name is not None:
+        return f"{kind} {operation.name.value}"[:200], touched
+    return f"{kind} {', '.join(f.name.value for f in fields[:5])}"[:200], touched
+
+
+def _outcome(response: Response, seen: dict[str, Any]) -> str:
+    """``ok``, or the code of the first error the response carries."""
+    if seen.get("clean"):
+        return "ok"
+    try:
+        errors = json.loads(bytes(response.body)).get("errors") or []
+        return str(errors[0]["extensions"]["code"])[:100] if errors else "ok"
+    except (ValueError, AttributeError, LookupError, TypeError):
+        return "error"
+
+
 async def graphql_endpoint(request: Request) -> Response:
+    """Serve one GraphQL request and add it to the call log."""
+    started, at = time.monotonic(), time.time()
+    seen: dict[str, Any] = {}
+    response = await _graphql(request, seen)
+    calls: CallLog = request.app.state.calls
+    if calls.recording:
+        viewer: dict[str, Any] | None = seen.get("viewer")
+        who = ""
+        if viewer is not None:
+            who = "bot" if seen.get("key_kind") == "oauth" else f"@{viewer['display_name']}"
+        method, touched = _method(seen.get("operation"), seen.get("variables") or {})
+        calls.add(
+            call_entry(
+                at=at,
+                who=who,
+                user_id=str(viewer["id"]) if viewer is not None else None,
+                method=method or "(unparsed request)",
+                variables=seen.get("variables") or {},
+                outcome=_outcome(response, seen),
+                status=response.status_code,
+                started=started,
+                touched=touched,
+                data=seen.get("data"),
+            )
+        )
+    return response
+
+
+async def _graphql(request: Request, seen: dict[str, Any]) -> Response:
+    """The request itself; ``seen`` gets what the log records (operation, variables, viewer,
+    the data returned, and ``clean`` when no error was returned)."""
     try:
         query, variables, operation = _request(await _body(request))
+        seen["variables"] = variables
         document, problems = _checked(query)
+        seen["operation"] = _operation(document, operation)
         if problems:
             return _answer([dict(p) for p in problems], 400)
         limits.check(document, operation, variables)
@@ -164,6 +266,9 @@ async def graphql_endpoint(request: Request) -> Response:
         pool = request.app.state.pool
         async with pool.connection() as conn:
             viewer = await auth.viewer(conn, key) if key else None
+            if viewer is not None:
+                seen["key_kind"] = viewer.pop("key_kind", None)
+                seen["viewer"] = viewer
             if viewer is None and not _introspection_only(document, operation):
                 raise AuthenticationError()
             org = await db.row(conn, "SELECT * FROM organizations ORDER BY created_at LIMIT 1")
@@ -203,6 +308,7 @@ async def graphql_endpoint(request: Request) -> Response:
         )
     errors = [_error_json(e) for e in result.errors or ()]
     status = 200 if result.data is not None or not errors else 400
+    seen["data"], seen["clean"] = result.data, not errors
     return _answer(errors, status, result.data)
 
 
@@ -256,9 +362,19 @@ async def lifespan(app: Starlette) -> AsyncIterator[None]:
     pool = db.new_pool()
     await pool.open(wait=True, timeout=30)
     app.state.pool = pool
+    calls = CallLog()
+
+    async def write_calls(batch: list[dict[str, Any]], lost: int, max_rows: int) -> None:
+        async with pool.connection(timeout=10) as conn, conn.transaction():
+            await write_call_batch(conn, batch, lost, max_rows)
+
+    calls.write = write_calls
+    calls.start()
+    app.state.calls = calls
     try:
         yield
     finally:
+        await calls.stop()  # the entries not yet written, while the pool is still open
         await pool.close()
 
 
@@ -271,6 +387,7 @@ def create_app() -> Starlette:
             Route("/clone/provision", admin.guarded(admin.provision), methods=["POST"]),
             Route("/clone/tokens", admin.guarded(admin.tokens), methods=["POST"]),
             Route("/clone/drain", admin.drain, methods=["POST"]),
+            Route("/clone/calls/flush", admin.flush_calls, methods=["POST"]),
             Route("/clone/debug/statements", admin.statements, methods=["GET"]),
         ],
         exception_handlers={404: not_found, 405: method_not_allowed, 500: server_error},

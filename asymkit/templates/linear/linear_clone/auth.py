@@ -42,10 +42,11 @@ def credential(header: str | None) -> str | None:
 
 
 async def viewer(conn: Conn, key: str) -> Row | None:
-    """The active member a key acts as; ``None`` for an unknown key."""
+    """The active member a key acts as, with ``key_kind`` (``api_key`` or ``oauth``: the
+    call log says ``bot`` for the latter); ``None`` for an unknown key."""
     return await db.row(
         conn,
-        """SELECT u.* FROM api_keys k JOIN users u ON u.id = k.user_id
+        """SELECT u.*, k.kind AS key_kind FROM api_keys k JOIN users u ON u.id = k.user_id
            WHERE k.key_hash = %s AND u.active""",
         (hash_key(key),),
     )
