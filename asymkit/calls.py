@@ -27,7 +27,7 @@ import psycopg
 from psycopg import sql
 from psycopg.rows import dict_row
 
-from . import admin, changes, snapshot
+from . import admin, changes, diff, errors, snapshot
 from .errors import CallsMismatch, InvalidArgument, SnapshotNotFound, TemplateInvalid
 from .manifest import Template
 from .target import Target
@@ -147,11 +147,7 @@ def _read(
     if spec.get("dropped"):
         row = conn.execute(spec["dropped"]).fetchone()
         dropped = int(row[0]) if row and row[0] is not None else 0  # type: ignore[call-overload]
-    names = {
-        prefix: {str(i): str(n) for i, n in conn.execute(query)}
-        for prefix, query in (target.template.diff.get("names") or {}).items()
-    }
-    return Calls(name, tuple(calls), dropped, names)
+    return Calls(name, tuple(calls), dropped, diff.read_names(conn, target.template))
 
 
 def _start(conn: changes.Conn, spec: Mapping[str, str], name: str) -> int | None:
@@ -276,7 +272,7 @@ def shown(value: Any, names: Mapping[str, Mapping[str, str]]) -> str:
         for prefix, known in names.items():
             if value in known:
                 return prefix + known[value]
-        return repr(value if len(value) <= 60 else value[:57] + "...")
+        return errors.shown(value)
     return repr(value)
 
 

@@ -246,11 +246,16 @@ def _compute(conn: changes.Conn, target: Target, declared: list[Kind], since: st
         before = _render(conn, kind, table, snapshot.schema_of(since), position, whole)
         after = _render(conn, kind, table, "public", position, whole)
         out[kind.name] = _compare(kind, before, after)
-    names = {
+    return Diff(since, out, read_names(conn, target.template))
+
+
+def read_names(conn: changes.Conn, template: Template) -> dict[str, dict[str, str]]:
+    """Per reference prefix (``#``, ``@``), id -> name, from the manifest's ``diff.names``:
+    how ids are shown, and ``#name``/``@name`` are matched, by diffs and call logs."""
+    return {
         prefix: {str(i): str(n) for i, n in conn.execute(query)}
-        for prefix, query in (target.template.diff.get("names") or {}).items()
+        for prefix, query in (template.diff.get("names") or {}).items()
     }
-    return Diff(since, out, names)
 
 
 _WITH = re.compile(r"with(\s+recursive)?\s", re.IGNORECASE)
